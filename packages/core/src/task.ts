@@ -1,0 +1,144 @@
+/**
+ * The task description every party must hold identically: id, microprotocol, parameters and
+ * the ordered list of party PeerIds. Its SHA-256 over a canonical encoding is the task digest
+ * that every message carries.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { InvalidInputError } from './errors.js'
+import { checkFixedPoint, maxScaled, DEFAULT_FIXED_POINT, type FixedPoint } from './encoding.js'
+import { createField, mersennePrimeFor, type Field } from './field.js'
+
+export const MICROPROTOCOLS = ['SecureSum'] as const
+export type Microprotocol = typeof MICROPROTOCOLS[number]
+
+/** Task parameters as they travel in an invitation (snake_case, as in the original Simon). */
+export interface TaskParameters {
+  readonly digits_before: number
+  readonly digits_after: number
+  /** The field's prime, as a decimal string. */
+  readonly modulus: string
+}
+
+export interface TaskDescriptor {
+  readonly taskId: string
+  readonly microprotocol: Microprotocol
+  readonly parameters: TaskParameters
+  /** PeerId (base58 text) of each party, in list order. */
+  readonly peers: readonly string[]
+}
+
+/** The longest task id accepted (it travels in every frame). */
+export const MAX_TASK_ID_BYTES = 128
+/** Largest number of parties in one task. */
+export const MAX_PARTIES = 1024
+
+export function checkTaskId (taskId: unknown, field = 'task'): string {
+  if (typeof taskId !== 'string' || taskId.length === 0) throw new InvalidInputError(field, 'must be a non-empty string')
+  if (new TextEncoder().encode(taskId).length > MAX_TASK_ID_BYTES) throw new InvalidInputError(field, `longer than ${MAX_TASK_ID_BYTES} bytes`)
+  if (/[\u0000-\u001f]/.test(taskId)) throw new InvalidInputError(field, 'contains control characters')
+  return taskId
+}
+
+export function checkMicroprotocol (value: unknown, field = 'microprotocol'): Microprotocol {
+  if (typeof value !== 'string' || !(MICROPROTOCOLS as readonly string[]).includes(value)) {
+    throw new InvalidInputError(field, `unknown microprotocol ${JSON.stringify(value)}; known: ${MICROPROTOCOLS.join(', ')}`)
+  }
+  return value as Microprotocol
+}
+
+function optionalDigits (params: Record<string, unknown>, key: string, fallback: number): number {
+  const v = params[key]
+  if (v === undefined || v === null) return fallback
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new InvalidInputError(`parameters.${key}`, `must be an integer, got ${JSON.stringify(v)}`)
+  return v
+}
+
+const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus'])
+
+/**
+ * Resolve caller parameters into the full set: defaults filled in, the modulus chosen (the
+ * smallest built-in Mersenne prime holding `parties` sums of the largest input) or checked.
+ * @throws InvalidInputError naming the parameter
+ */
+export function resolveParameters (params: unknown, parties: number): TaskParameters {
+  if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
+    throw new InvalidInputError('parameters', 'must be an object')
+  }
+  const p = (params ?? {}) as Record<string, unknown>
+  for (const key of Object.keys(p)) {
+    if (!KNOWN_PARAMETERS.has(key)) throw new InvalidInputError(`parameters.${key}`, `unknown parameter; known: ${[...KNOWN_PARAMETERS].join(', ')}`)
+  }
+  const fp: FixedPoint = {
+    digitsBefore: optionalDigits(p, 'digits_before', DEFAULT_FIXED_POINT.digitsBefore),
+    digitsAfter: optionalDigits(p, 'digits_after', DEFAULT_FIXED_POINT.digitsAfter)
+  }
+  checkFixedPoint(fp)
+  // Sums of all inputs, and the sample count, must fit in (-p/2, p/2) with room to spare.
+  const maxAbs = BigInt(parties) * maxScaled(fp)
+  let modulus: bigint
+  if (p.modulus === undefined || p.modulus === null) {
+    modulus = mersennePrimeFor(maxAbs)
+  } else {
+    if (typeof p.modulus !== 'string' || !/^\d{1,2000}$/.test(p.modulus)) throw new InvalidInputError('parameters.modulus', 'must be a decimal string')
+    modulus = BigInt(p.modulus)
+    createField(modulus)
+    if (modulus <= 4n * maxAbs) throw new InvalidInputError('parameters.modulus', `too small for ${parties} parties at digits_before = ${fp.digitsBefore}, digits_after = ${fp.digitsAfter}`)
+  }
+  return { digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: modulus.toString() }
+}
+
+export function fixedPointOf (params: TaskParameters): FixedPoint {
+  return { digitsBefore: params.digits_before, digitsAfter: params.digits_after }
+}
+
+export function fieldOf (params: TaskParameters): Field {
+  return createField(BigInt(params.modulus))
+}
+
+/** The canonical text of a descriptor: fixed key order, no whitespace. */
+export function canonicalDescriptor (d: TaskDescriptor): string {
+  return JSON.stringify({
+    v: 1,
+    taskId: d.taskId,
+    microprotocol: d.microprotocol,
+    parameters: { digits_before: d.parameters.digits_before, digits_after: d.parameters.digits_after, modulus: d.parameters.modulus },
+    peers: d.peers
+  })
+}
+
+export function parseCanonicalDescriptor (text: string): TaskDescriptor {
+  const o = JSON.parse(text) as { v: number, taskId: string, microprotocol: Microprotocol, parameters: TaskParameters, peers: string[] }
+  if (o.v !== 1 || !Array.isArray(o.peers) || typeof o.parameters !== 'object') throw new InvalidInputError('descriptor', 'unknown descriptor version')
+  return { taskId: o.taskId, microprotocol: o.microprotocol, parameters: o.parameters, peers: o.peers }
+}
+
+/** SHA-256 over a domain tag and the canonical descriptor. */
+export function taskDigest (d: TaskDescriptor): Uint8Array {
+  return sha256(new TextEncoder().encode(`simon-p2p/task-digest/v1\n${canonicalDescriptor(d)}`))
+}
+
+/** Each way `remote` differs from `local`, said from the local party's side. */
+export function describeDifferences (local: TaskDescriptor, remote: TaskDescriptor, remoteIndex: number): string[] {
+  const out: string[] = []
+  const at = `at party ${remoteIndex}`
+  const cmp = (name: string, a: unknown, b: unknown): void => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${name}: ${JSON.stringify(a)} here, ${JSON.stringify(b)} ${at}`)
+  }
+  cmp('task', local.taskId, remote.taskId)
+  cmp('microprotocol', local.microprotocol, remote.microprotocol)
+  for (const key of ['digits_before', 'digits_after', 'modulus'] as const) cmp(`parameters.${key}`, local.parameters[key], remote.parameters?.[key])
+  if (local.peers.length !== remote.peers.length) {
+    out.push(`network.nodes: ${local.peers.length} nodes here, ${remote.peers.length} ${at}`)
+  } else {
+    local.peers.forEach((peer, i) => cmp(`network.nodes[${i}]`, peer, remote.peers[i]))
+  }
+  if (out.length === 0) out.push(`digest differs ${at} though no field does (different software version?)`)
+  return out
+}
+
+export function digestsEqual (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}
