@@ -158,7 +158,9 @@ export class SecureSum {
       }
       return this.fail(new DigestMismatchError(from, differences))
     }
-    if (!digestsEqual(m.digest, this.digest)) throw new ProtocolError(`message from party ${from} carries another task digest`, from)
+    // An abort is honoured whatever digest it carries: a listed party may end the task anyway, and
+    // a party whose description differs must still hear why the others gave up.
+    if (m.kind !== 'abort' && !digestsEqual(m.digest, this.digest)) throw new ProtocolError(`message from party ${from} carries another task digest`, from)
     if (this._step === 'failed') return []
 
     switch (m.kind) {

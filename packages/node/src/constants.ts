@@ -1,0 +1,23 @@
+/** The libp2p protocol id of SecureSum messages (one stream per message, one reply per stream). */
+export const SECURESUM_PROTOCOL = '/simon-p2p/securesum/1.0.0'
+
+/** Largest frame accepted on the protocol: 2^20 elements of the widest default field, plus headers. */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
+
+/** How long an inbound stream may take to deliver its frame before it is reset (a peer that opens and never writes). */
+export const DEFAULT_INBOUND_READ_TIMEOUT_MS = 10_000
+
+/** How long a task waits, from this party's input, for the others before failing. */
+export const DEFAULT_TASK_TIMEOUT_MS = 60_000
+
+/** One delivery attempt (dial, write, reply) may take this long before it is retried. */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000
+
+/** Retry back-off between delivery attempts: from the first value, doubling to the cap. */
+export const RETRY_BACKOFF_MS = { first: 50, cap: 1_000 }
+
+/** Messages held for tasks not created here yet: at most this many, this many bytes, this long. */
+export const DEFAULT_HOLD_LIMITS = { messages: 4096, bytes: 64 * 1024 * 1024, ms: 30_000 }
+
+/** Concurrent inbound SecureSum streams per connection (libp2p's default is 32). */
+export const MAX_INBOUND_STREAMS = 256

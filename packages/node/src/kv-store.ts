@@ -1,0 +1,31 @@
+/**
+ * KeyValueStorage: values a party keeps on its own node, to be named as a task's input source.
+ * A value never leaves the node that stored it; delete() forgets it.
+ */
+import { randomUUID } from 'node:crypto'
+
+export class KeyValueStorage {
+  private readonly values = new Map<string, unknown>()
+
+  /** Store a value; returns its id (a UUID). */
+  create (value: unknown): string {
+    const id = randomUUID()
+    // A copy, so that zeroing it on delete never touches the caller's own array.
+    this.values.set(id, structuredClone(value))
+    return id
+  }
+
+  has (id: string): boolean { return this.values.has(id) }
+
+  /** @returns the stored value, or undefined when there is none */
+  get (id: string): unknown { return this.values.get(id) }
+
+  /** @returns whether a value was removed */
+  delete (id: string): boolean {
+    const value = this.values.get(id)
+    if (ArrayBuffer.isView(value)) new Uint8Array(value.buffer, value.byteOffset, value.byteLength).fill(0)
+    return this.values.delete(id)
+  }
+
+  get size (): number { return this.values.size }
+}

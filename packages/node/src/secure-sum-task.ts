@@ -1,0 +1,191 @@
+/**
+ * One SecureSum task at this node: drives core's state machine, delivers its messages with
+ * retries, and keeps the deadline. Everything it waits for ends by the deadline or an AbortSignal.
+ */
+import { logger } from '@libp2p/logger'
+import {
+  encodeMessage, InvalidInputError, SecureSum, SimonError, TaskCancelledError, TaskTimeoutError,
+  type InputValue, type Outgoing, type RandomBytes, type Reply, type SecureSumResult, type Step,
+  type TaskDescriptor, type WireMessage
+} from '@simon-p2p/core'
+import type { Party } from './network.js'
+import { RETRY_BACKOFF_MS } from './constants.js'
+
+const log = logger('simon:task')
+
+/** Carries one frame to a party and returns its reply; throws when it could not be delivered. */
+export type Messenger = (party: Party, frame: Uint8Array, signal: AbortSignal) => Promise<Reply>
+
+export interface SecureSumTaskInit {
+  readonly descriptor: TaskDescriptor
+  readonly parties: readonly Party[]
+  readonly myself: number
+  readonly randomBytes: RandomBytes
+  readonly messenger: Messenger
+  /** From this party's input, how long the others have to finish. */
+  readonly timeoutMs: number
+  readonly attemptTimeoutMs: number
+  readonly maxLength?: number
+  /** Called once when the task is done or has failed. */
+  readonly onFinish?: (task: SecureSumTask) => void
+}
+
+export interface TaskStatus {
+  readonly id: string
+  readonly step: Step
+  /** Parties this one still waits for at its step. */
+  readonly missing: number[]
+  readonly error?: { name: string, code: string, message: string }
+}
+
+function sleep (ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    const done = (): void => { clearTimeout(t); signal.removeEventListener('abort', done); resolve() }
+    const t = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+export class SecureSumTask {
+  readonly id: string
+  readonly descriptor: TaskDescriptor
+  readonly parties: readonly Party[]
+  readonly myself: number
+  private readonly machine: SecureSum
+  private readonly init: SecureSumTaskInit
+  private readonly settled = Promise.withResolvers<SecureSumResult>()
+  /** Aborted at the deadline or on cancel: ends every delivery still under way. */
+  private readonly lifetime = new AbortController()
+  private timer: NodeJS.Timeout | undefined
+  private finishedNotified = false
+
+  constructor (init: SecureSumTaskInit) {
+    this.init = init
+    this.descriptor = init.descriptor
+    this.id = init.descriptor.taskId
+    this.parties = init.parties
+    this.myself = init.myself
+    this.machine = new SecureSum({ descriptor: init.descriptor, myself: init.myself, randomBytes: init.randomBytes, maxLength: init.maxLength })
+    this.settled.promise.catch(() => {}) // a failure nobody asked about is not an unhandled rejection
+  }
+
+  get step (): Step { return this.machine.step }
+  get finished (): boolean { return this.machine.finished }
+  get hasInput (): boolean { return this.machine.hasInput }
+  get digest (): Uint8Array { return this.machine.digest }
+
+  status (): TaskStatus {
+    const { step, missing } = this.machine.waitingFor()
+    const e = this.machine.error
+    return { id: this.id, step, missing, ...(e === undefined ? {} : { error: { name: e.name, code: e.code, message: e.message } }) }
+  }
+
+  /**
+   * Give this party's input. Validation happens first: a bad value throws InvalidInputError and
+   * nothing is sent. The deadline starts now.
+   */
+  input (value: InputValue): void {
+    const out = this.machine.input(value)
+    const seconds = this.init.timeoutMs / 1000
+    this.timer = setTimeout(() => {
+      // Past the deadline a finished task only stops its lingering deliveries (a late confirm).
+      if (this.machine.finished) { this.lifetime.abort(); return }
+      const { step, missing } = this.machine.waitingFor()
+      log('task %s timed out at %s waiting for %o', this.id, step, missing)
+      this.dispatch(this.machine.fail(new TaskTimeoutError(step, missing, seconds)))
+      this.lifetime.abort()
+    }, this.init.timeoutMs)
+    this.timer.unref?.()
+    this.dispatch(out)
+  }
+
+  /** A message from the peer authenticated as `senderPeerId`. */
+  receive (message: WireMessage, senderPeerId: string): Reply {
+    try {
+      this.dispatch(this.machine.receive(message, senderPeerId))
+      return { status: 'accepted', code: 'OK', message: '' }
+    } catch (err) {
+      if (err instanceof SimonError) {
+        log('task %s refused a %s from %s: %s', this.id, message.kind, senderPeerId, err.code)
+        return { status: 'refused', code: err.code, message: err.message }
+      }
+      throw err
+    }
+  }
+
+  /**
+   * Wait for the result.
+   * @throws the task's typed error when it failed; TaskCancelledError when `signal` aborts first
+   */
+  async result (options: { signal?: AbortSignal } = {}): Promise<SecureSumResult> {
+    if (!this.machine.hasInput && !this.machine.finished) {
+      throw new InvalidInputError('task', `no input has been given to task ${this.id} at this party yet: call input() first`)
+    }
+    const { signal } = options
+    if (signal === undefined) return this.settled.promise
+    signal.throwIfAborted()
+    const aborted = Promise.withResolvers<never>()
+    const onAbort = (): void => aborted.reject(new TaskCancelledError(`waiting for the result of ${this.id} was aborted`))
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await Promise.race([this.settled.promise, aborted.promise])
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** The result if the task is done, undefined while it runs; throws the task's error if it failed. */
+  peekResult (): SecureSumResult | undefined {
+    if (this.machine.error !== undefined) throw this.machine.error
+    return this.machine.result
+  }
+
+  /** Stop the task here and tell the others. */
+  cancel (reason: string): void {
+    this.dispatch(this.machine.fail(new TaskCancelledError(reason)))
+    this.lifetime.abort()
+  }
+
+  private dispatch (out: Outgoing[]): void {
+    for (const o of out) void this.deliver(o)
+    this.settleIfFinished()
+  }
+
+  private settleIfFinished (): void {
+    if (!this.machine.finished || this.finishedNotified) return
+    this.finishedNotified = true
+    const error = this.machine.error
+    // A done task keeps delivering (another party may still need our confirmation) until the
+    // deadline; a failed one stops at once.
+    if (error !== undefined || this.timer === undefined) { clearTimeout(this.timer); this.lifetime.abort() }
+    if (error !== undefined) this.settled.reject(error)
+    else this.settled.resolve(this.machine.result!)
+    log('task %s %s', this.id, error === undefined ? 'done' : `failed: ${error.code}`)
+    this.init.onFinish?.(this)
+  }
+
+  /** Deliver one message, retrying with back-off until it is taken or the task's lifetime ends. */
+  private async deliver (o: Outgoing): Promise<void> {
+    const party = this.parties[o.to]!
+    const frame = encodeMessage(o.message, this.machine.field.bytes)
+    // An abort is sent after the task ended; give it one attempt window of its own.
+    const lifetime = o.message.kind === 'abort' ? AbortSignal.timeout(this.init.attemptTimeoutMs) : this.lifetime.signal
+    let backoff = RETRY_BACKOFF_MS.first
+    try {
+      while (!lifetime.aborted) {
+        try {
+          const signal = AbortSignal.any([lifetime, AbortSignal.timeout(this.init.attemptTimeoutMs)])
+          const reply = await this.init.messenger(party, frame, signal)
+          if (reply.status === 'refused') log('party %d refused our %s for task %s: %s', o.to, o.message.kind, this.id, reply.code)
+          return
+        } catch (err) {
+          log('delivery of %s to party %d for task %s failed (%s), retrying', o.message.kind, o.to, this.id, (err as Error).name)
+        }
+        await sleep(backoff, lifetime)
+        backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.cap)
+      }
+    } finally {
+      frame.fill(0)
+    }
+  }
+}
