@@ -43,7 +43,8 @@ export interface DecodeLimits {
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxElements: 1 << 24, maxElementBytes: 640 }
 
 const utf8 = new TextEncoder()
-const fromUtf8 = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a leading U+FEFF is part of the text (a task id, a reason), not a byte-order mark to drop
+const fromUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 class Writer {
   private readonly buf: Uint8Array

@@ -81,7 +81,7 @@ export function resolveParameters (params: unknown, parties: number): TaskParame
   } else {
     if (typeof p.modulus !== 'string' || !/^\d{1,2000}$/.test(p.modulus)) throw new InvalidInputError('parameters.modulus', 'must be a decimal string')
     modulus = BigInt(p.modulus)
-    createField(modulus)
+    fieldOf({ digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: p.modulus })
     if (modulus <= 4n * maxAbs) throw new InvalidInputError('parameters.modulus', `too small for ${parties} parties at digits_before = ${fp.digitsBefore}, digits_after = ${fp.digitsAfter}`)
   }
   return { digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: modulus.toString() }
@@ -91,8 +91,16 @@ export function fixedPointOf (params: TaskParameters): FixedPoint {
   return { digitsBefore: params.digits_before, digitsAfter: params.digits_after }
 }
 
+const fieldCache = new Map<string, Field>()
+
+/** The task's field; primality is checked once per modulus, not once per task. */
 export function fieldOf (params: TaskParameters): Field {
-  return createField(BigInt(params.modulus))
+  let field = fieldCache.get(params.modulus)
+  if (field === undefined) {
+    field = createField(BigInt(params.modulus))
+    if (fieldCache.size < 64) fieldCache.set(params.modulus, field)
+  }
+  return field
 }
 
 /** The canonical text of a descriptor: fixed key order, no whitespace. */

@@ -1,11 +1,11 @@
-/** The libp2p protocol id of SecureSum messages (one stream per message, one reply per stream). */
+/** The libp2p protocol id of SecureSum messages (a long-lived stream per peer, one reply per frame). */
 export const SECURESUM_PROTOCOL = '/simon-p2p/securesum/1.0.0'
 
 /** Largest frame accepted on the protocol: 2^20 elements of the widest default field, plus headers. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
 
-/** How long an inbound stream may take to deliver its frame before it is reset (a peer that opens and never writes). */
-export const DEFAULT_INBOUND_READ_TIMEOUT_MS = 10_000
+/** An inbound stream idle this long between frames is reset (a peer that opens streams and never writes). */
+export const DEFAULT_INBOUND_IDLE_TIMEOUT_MS = 30_000
 
 /** How long a task waits, from this party's input, for the others before failing. */
 export const DEFAULT_TASK_TIMEOUT_MS = 60_000

@@ -1,11 +1,12 @@
 /**
- * The SecureSum stream protocol: the sender opens a stream, writes one length-prefixed frame,
- * reads one length-prefixed reply and closes. The receiver learns the sender's PeerId from the
- * Noise-authenticated connection, never from the frame.
+ * The SecureSum stream protocol. A sender keeps one long-lived stream per peer (a channel) and
+ * writes length-prefixed frames on it; the receiver answers every frame with one length-prefixed
+ * reply, in order. The receiver learns the sender's PeerId from the Noise-authenticated
+ * connection, never from the frame.
  */
 import type { Libp2p, Stream, Connection } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { lpStream } from '@libp2p/utils'
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { logger } from '@libp2p/logger'
 import { decodeReply, encodeReply, type Reply } from '@simon-p2p/core'
 import { SECURESUM_PROTOCOL, MAX_INBOUND_STREAMS } from './constants.js'
@@ -20,20 +21,27 @@ export interface FrameSink {
 
 export interface InboundOptions {
   readonly maxFrameBytes: number
-  readonly readTimeoutMs: number
+  /** A stream that sends no frame for this long is reset (a peer that opens streams and never writes). */
+  readonly idleTimeoutMs: number
 }
 
-/** Serve the protocol: one frame in, one reply out, per stream. */
+/** Serve the protocol: frames in, one reply per frame out, until the sender closes. */
 export async function serveSecureSum (libp2p: Libp2p, sink: FrameSink, options: InboundOptions): Promise<void> {
   await libp2p.handle(SECURESUM_PROTOCOL, async (stream: Stream, connection: Connection) => {
     const peer = connection.remotePeer.toString()
-    const signal = AbortSignal.timeout(options.readTimeoutMs)
+    const lp = lpStream(stream, { maxDataLength: options.maxFrameBytes, maxBufferSize: options.maxFrameBytes + 16 })
     try {
-      const lp = lpStream(stream, { maxDataLength: options.maxFrameBytes, maxBufferSize: options.maxFrameBytes + 16 })
-      const frame = (await lp.read({ signal })).subarray()
-      const reply = sink(frame, peer)
-      await lp.write(encodeReply(reply), { signal })
-      await stream.close({ signal })
+      while (true) {
+        let frame: Uint8Array
+        try {
+          frame = (await lp.read({ signal: AbortSignal.timeout(options.idleTimeoutMs) })).subarray()
+        } catch (err) {
+          if ((err as Error).name === 'UnexpectedEOFError' || stream.readStatus !== 'readable') break
+          throw err
+        }
+        await lp.write(encodeReply(sink(frame, peer)))
+      }
+      await stream.close()
     } catch (err) {
       log('inbound stream from %s reset: %s', peer, (err as Error).name)
       stream.abort(err as Error)
@@ -41,17 +49,99 @@ export async function serveSecureSum (libp2p: Libp2p, sink: FrameSink, options: 
   }, { maxInboundStreams: MAX_INBOUND_STREAMS, maxOutboundStreams: MAX_INBOUND_STREAMS })
 }
 
-/** Deliver one frame to the peer at `target` and return its reply. */
-export async function sendFrame (libp2p: Libp2p, target: Multiaddr, frame: Uint8Array, signal: AbortSignal): Promise<Reply> {
-  const stream = await libp2p.dialProtocol(target, SECURESUM_PROTOCOL, { signal })
-  try {
-    const lp = lpStream(stream, { maxDataLength: Math.max(REPLY_MAX_BYTES, frame.length), maxBufferSize: Math.max(REPLY_MAX_BYTES, frame.length) + 16 })
-    await lp.write(frame, { signal })
-    const reply = decodeReply((await lp.read({ signal })).subarray())
-    await stream.close({ signal })
-    return reply
-  } catch (err) {
-    stream.abort(err as Error)
-    throw err
+/**
+ * One outbound stream to one peer that carries many frames; replies come back in order.
+ * A broken channel rejects what it still waits for and is replaced on the next send.
+ */
+class Channel {
+  private readonly waiting: Array<PromiseWithResolvers<Reply>> = []
+  private writing: Promise<void> = Promise.resolve()
+  broken = false
+
+  constructor (private readonly stream: Stream, private readonly lp: LengthPrefixedStream<Stream>) {
+    void this.readReplies()
+  }
+
+  async send (frame: Uint8Array, signal: AbortSignal): Promise<Reply> {
+    const reply = Promise.withResolvers<Reply>()
+    this.waiting.push(reply)
+    const write = this.writing.then(async () => { await this.lp.write(frame, { signal }) })
+    this.writing = write.catch(() => {})
+    try {
+      await write
+    } catch (err) {
+      this.close(err as Error)
+      throw err
+    }
+    const aborted = Promise.withResolvers<never>()
+    const onAbort = (): void => {
+      // the reply slot stays taken; a channel whose peer does not answer in time is not reused
+      this.close(new Error('reply timed out'))
+      aborted.reject(signal.reason)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await Promise.race([reply.promise, aborted.promise])
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  close (err: Error): void {
+    if (this.broken) return
+    this.broken = true
+    this.stream.abort(err)
+    for (const w of this.waiting.splice(0)) w.reject(err)
+  }
+
+  private async readReplies (): Promise<void> {
+    try {
+      while (!this.broken) {
+        const bytes = await this.lp.read()
+        const next = this.waiting.shift()
+        if (next === undefined) throw new Error('reply without a request')
+        next.resolve(decodeReply(bytes.subarray()))
+      }
+    } catch (err) {
+      this.close(err as Error)
+    }
+  }
+}
+
+/** Outbound channels of one node, one per remote peer. */
+export class Channels {
+  private readonly open = new Map<string, Promise<Channel>>()
+
+  constructor (private readonly libp2p: Libp2p) {}
+
+  /** Deliver one frame to `peerId` at `target` and return its reply. */
+  async send (peerId: string, target: Multiaddr, frame: Uint8Array, signal: AbortSignal): Promise<Reply> {
+    let pending = this.open.get(peerId)
+    if (pending === undefined) {
+      pending = this.connect(target, signal)
+      this.open.set(peerId, pending)
+      pending.catch(() => this.open.delete(peerId))
+    }
+    const channel = await pending
+    if (channel.broken) {
+      if (this.open.get(peerId) === pending) this.open.delete(peerId)
+      return this.send(peerId, target, frame, signal)
+    }
+    try {
+      return await channel.send(frame, signal)
+    } finally {
+      if (channel.broken && this.open.get(peerId) === pending) this.open.delete(peerId)
+    }
+  }
+
+  closeAll (): void {
+    for (const p of this.open.values()) p.then(c => c.close(new Error('node stopping')), () => {})
+    this.open.clear()
+  }
+
+  private async connect (target: Multiaddr, signal: AbortSignal): Promise<Channel> {
+    const stream = await this.libp2p.dialProtocol(target, SECURESUM_PROTOCOL, { signal, negotiateFully: false })
+    const max = REPLY_MAX_BYTES
+    return new Channel(stream, lpStream(stream, { maxDataLength: max, maxBufferSize: max + 16 }))
   }
 }

@@ -19,14 +19,14 @@ import {
   DEFAULT_DECODE_LIMITS, type RandomBytes, type Reply, type TaskDescriptor, type TaskParameters
 } from '@simon-p2p/core'
 import {
-  DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_HOLD_LIMITS, DEFAULT_INBOUND_READ_TIMEOUT_MS, DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_HOLD_LIMITS, DEFAULT_INBOUND_IDLE_TIMEOUT_MS, DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_TASK_TIMEOUT_MS
 } from './constants.js'
 import { HeldMessages, type HoldLimits } from './held-messages.js'
 import { generateIdentity } from './identity.js'
 import { KeyValueStorage } from './kv-store.js'
 import { parseNetwork, type Network } from './network.js'
-import { sendFrame, serveSecureSum } from './protocol.js'
+import { Channels, serveSecureSum } from './protocol.js'
 import { SecureSumTask } from './secure-sum-task.js'
 
 const log = logger('simon:node')
@@ -42,8 +42,8 @@ export interface SimonNodeInit {
   readonly taskTimeoutMs?: number
   /** One delivery attempt; retried with back-off until the task's deadline. Default 10 s. */
   readonly attemptTimeoutMs?: number
-  /** How long an inbound stream may take to deliver its frame. Default 10 s. */
-  readonly inboundReadTimeoutMs?: number
+  /** An inbound stream that sends no frame for this long is reset. Default 30 s. */
+  readonly inboundIdleTimeoutMs?: number
   readonly maxFrameBytes?: number
   /** Bounds on messages held for tasks not created here yet. */
   readonly hold?: Partial<HoldLimits>
@@ -81,10 +81,12 @@ export class SimonNode {
   private readonly held: HeldMessages
   private readonly init: SimonNodeInit
   private readonly expiry = new Map<string, NodeJS.Timeout>()
+  private readonly channels: Channels
 
   private constructor (libp2p: Libp2p, init: SimonNodeInit) {
     this.libp2p = libp2p
     this.init = init
+    this.channels = new Channels(libp2p)
     this.held = new HeldMessages({ ...DEFAULT_HOLD_LIMITS, ...init.hold })
     for (const p of init.allowPeers ?? []) this.allowed.set(p, 1)
   }
@@ -114,7 +116,7 @@ export class SimonNode {
     node = new SimonNode(libp2p, init)
     await serveSecureSum(libp2p, (frame, peer) => node!.onFrame(frame, peer), {
       maxFrameBytes: init.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      readTimeoutMs: init.inboundReadTimeoutMs ?? DEFAULT_INBOUND_READ_TIMEOUT_MS
+      idleTimeoutMs: init.inboundIdleTimeoutMs ?? DEFAULT_INBOUND_IDLE_TIMEOUT_MS
     })
     await libp2p.start()
     log('node %s listening on %o', libp2p.peerId.toString(), libp2p.getMultiaddrs().map(String))
@@ -152,7 +154,7 @@ export class SimonNode {
       randomBytes: this.init.randomBytes ?? csprng,
       timeoutMs,
       attemptTimeoutMs: this.init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
-      messenger: async (party, frame, signal) => sendFrame(this.libp2p, party.multiaddr, frame, signal),
+      messenger: async (party, frame, signal) => this.channels.send(party.peerId, party.multiaddr, frame, signal),
       onFinish: t => this.scheduleExpiry(t.id)
     })
     this.tasks.set(taskId, task)
@@ -196,6 +198,7 @@ export class SimonNode {
   /** Cancel every task and stop the host. */
   async stop (): Promise<void> {
     for (const id of [...this.tasks.keys()]) this.deleteTask(id)
+    this.channels.closeAll()
     await this.libp2p.stop()
   }
 
