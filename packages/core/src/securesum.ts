@@ -169,14 +169,17 @@ export class SecureSum {
         return this.fail(new TaskAbortedError(from, m.code, m.reason), false)
       case 'share': {
         if (m.descriptor !== this.canonical) throw new ProtocolError(`party ${from} sent a task description whose digest does not match it`, from)
-        if (this.shares[from] !== undefined) throw new ProtocolError(`party ${from} already sent its share`, from)
+        // Past the share step every share was used and its slot cleared: any share now is a second one.
+        const sharesUsed = this._step === 'partial' || this._step === 'confirm' || this._step === 'done'
+        if (this.shares[from] !== undefined || sharesUsed) throw new ProtocolError(`party ${from} already sent its share`, from)
         const error = this.checkElements(m.shape, m.elements, from)
         if (error !== undefined) return this.fail(error)
         this.shares[from] = m.elements
         return this.advance()
       }
       case 'partial': {
-        if (this.partials[from] !== undefined) throw new ProtocolError(`party ${from} already sent its partial sum`, from)
+        const partialsUsed = this._step === 'confirm' || this._step === 'done'
+        if (this.partials[from] !== undefined || partialsUsed) throw new ProtocolError(`party ${from} already sent its partial sum`, from)
         const error = this.checkElements(m.shape, m.elements, from)
         if (error !== undefined) return this.fail(error)
         this.partials[from] = m.elements

@@ -49,13 +49,13 @@ const withElements = fc.integer({ min: 1, max: 20 }).chain(width => fc.record({
 }))
 const messageArb: fc.Arbitrary<[WireMessage, number]> = fc.oneof(
   fc.record({ ...header, shape: fc.constantFrom('scalar' as const, 'vector' as const), descriptor: textArb(200), e: withElements })
-    .map(({ e, ...h }) => [{ kind: 'share' as const, ...h, elements: e.elements }, e.width]),
+    .map(({ e, ...h }): [WireMessage, number] => [{ kind: 'share', ...h, elements: e.elements }, e.width]),
   fc.record({ ...header, shape: fc.constantFrom('scalar' as const, 'vector' as const), e: withElements })
-    .map(({ e, ...h }) => [{ kind: 'partial' as const, ...h, elements: e.elements }, e.width]),
+    .map(({ e, ...h }): [WireMessage, number] => [{ kind: 'partial', ...h, elements: e.elements }, e.width]),
   fc.record({ ...header, hash: fc.uint8Array({ minLength: 32, maxLength: 32 }), w: fc.integer({ min: 1, max: 64 }) })
-    .map(({ w, ...h }) => [{ kind: 'confirm' as const, ...h }, w]),
+    .map(({ w, ...h }): [WireMessage, number] => [{ kind: 'confirm', ...h }, w]),
   fc.record({ ...header, code: textArb(64), reason: textArb(300), w: fc.integer({ min: 1, max: 64 }) })
-    .map(({ w, ...h }) => [{ kind: 'abort' as const, ...h }, w])
+    .map(({ w, ...h }): [WireMessage, number] => [{ kind: 'abort', ...h }, w])
 )
 
 // Helpers to build hand-made frames ------------------------------------------------------------
