@@ -95,6 +95,7 @@ describe('encodeScalar', () => {
     assert.equal(encodeScalar('-0', FP), 0n)
     assert.equal(encodeScalar('007.25', FP), 7250000000000n)
     assert.equal(encodeScalar('0e4096', FP), 0n)
+    assert.equal(encodeScalar('0e-4096', FP), 0n)
     assert.equal(encodeScalar('0.1000000000000000', FP), 10n ** 11n) // trailing zeros are not excess digits
     assert.equal(encodeScalar('1000e-3', FP), E12)
   })
@@ -130,6 +131,12 @@ describe('encodeScalar', () => {
     // 0.1 + 0.2 = 0.30000000000000004: 17 digits, rounded at 12
     assert.equal(encodeScalar(0.1 + 0.2, FP), 300000000000n)
     assert.equal(encodeScalar(Math.fround(0.1), FP), 100000001490n)
+  })
+
+  test('exponents beyond 4096 are refused, even on zero', () => {
+    refused(() => encodeScalar('0e4097', FP), 'value')
+    refused(() => encodeScalar('0e-4097', FP), 'value')
+    refused(() => encodeScalar('1e9007199254740993', FP), 'value')
   })
 
   test('non-numbers are refused naming the field', () => {

@@ -393,6 +393,19 @@ describe('SecureSum: refused messages', () => {
     throwsNamed(() => p0.receive({ ...m, from: -1 }, 'x'), 'ProtocolError')
     throwsNamed(() => p0.receive({ ...m, from: 0 }, p0.descriptor.peers[0]!), 'ProtocolError', { party: 0 })
     assert.deepEqual(p0.waitingFor(), { step: 'share', missing: [1, 2] })
+    // a party without input yet has an empty slot of its own: a message "from itself" must not fill it
+    const fresh = new SecureSum({ descriptor: p0.descriptor, myself: 0, randomBytes: seededRandomBytes('fresh') })
+    for (const kind of ['share', 'partial', 'confirm'] as const) {
+      const own: WireMessage = kind === 'share'
+        ? { ...m, from: 0 }
+        : kind === 'partial'
+          ? { kind, taskId: TASK_ID, digest: fresh.digest, from: 0, shape: 'scalar', elements: [1n, 1n] }
+          : { kind, taskId: TASK_ID, digest: fresh.digest, from: 0, hash: new Uint8Array(32) }
+      throwsNamed(() => fresh.receive(own, fresh.descriptor.peers[0]!), 'ProtocolError', { party: 0 })
+    }
+    assert.deepEqual(fresh.waitingFor(), { step: 'input', missing: [0] })
+    fresh.input(10)
+    assert.deepEqual(fresh.waitingFor(), { step: 'share', missing: [1, 2] })
   })
 
   test('a message for another task id, or a non-share with another digest, is refused', () => {
