@@ -146,6 +146,13 @@ export class SecureSumTask {
     this.lifetime.abort()
   }
 
+  /** Release the task: cancel it if it still runs, end lingering deliveries and the deadline timer. */
+  dispose (reason: string): void {
+    if (!this.machine.finished) this.cancel(reason)
+    clearTimeout(this.timer)
+    this.lifetime.abort()
+  }
+
   private dispatch (out: Outgoing[]): void {
     for (const o of out) void this.deliver(o)
     this.settleIfFinished()

@@ -180,7 +180,7 @@ export class SimonNode {
   deleteTask (taskId: string): boolean {
     const task = this.tasks.get(taskId)
     if (task === undefined) return false
-    if (!task.finished) task.cancel('deleted at this party')
+    task.dispose('deleted at this party')
     this.tasks.delete(taskId)
     clearTimeout(this.expiry.get(taskId))
     this.expiry.delete(taskId)
