@@ -145,28 +145,34 @@ export class SecureSum {
   receive (m: WireMessage, senderPeerId: string): Outgoing[] {
     const from = m.from
     if (!Number.isSafeInteger(from) || from < 0 || from >= this.parties) throw new ProtocolError(`sender index ${from} is not in the task's node list`)
-    if (this.descriptor.peers[from] !== senderPeerId) throw new ProtocolError(`peer ${senderPeerId} may not speak for party ${from}`, from)
-    if (from === this.myself) throw new ProtocolError('a message cannot come from this party itself', from)
     if (m.taskId !== this.descriptor.taskId) throw new ProtocolError(`message for task ${m.taskId} delivered to task ${this.descriptor.taskId}`, from)
+    // Who the sender is, by its authenticated PeerId; the index in the frame is only its claim.
+    const sender = this.descriptor.peers.indexOf(senderPeerId)
+    if (sender < 0) throw new ProtocolError(`peer ${senderPeerId} is not on the task's node list and may not speak for party ${from}`, from)
+    if (sender === this.myself || from === this.myself) throw new ProtocolError('a message cannot come from this party itself', from)
 
+    // A listed peer whose description differs (other parameters, another order of nodes) is
+    // told apart from an impostor: its share carries its description, and we name the difference.
     if (m.kind === 'share' && !digestsEqual(m.digest, this.digest)) {
       let differences: string[]
       try {
-        differences = describeDifferences(this.descriptor, parseCanonicalDescriptor(m.descriptor), from)
+        differences = describeDifferences(this.descriptor, parseCanonicalDescriptor(m.descriptor), sender)
       } catch {
-        differences = [`party ${from} sent an unreadable task description`]
+        differences = [`party ${sender} sent an unreadable task description`]
       }
-      return this.fail(new DigestMismatchError(from, differences))
+      return this.fail(new DigestMismatchError(sender, differences))
     }
-    // An abort is honoured whatever digest it carries: a listed party may end the task anyway, and
-    // a party whose description differs must still hear why the others gave up.
-    if (m.kind !== 'abort' && !digestsEqual(m.digest, this.digest)) throw new ProtocolError(`message from party ${from} carries another task digest`, from)
+    // An abort is honoured whatever digest or index it carries: a listed party may end the task
+    // anyway, and a party whose description differs must still hear why the others gave up.
+    if (m.kind === 'abort') {
+      if (this.finished) return []
+      return this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
+    }
+    if (sender !== from) throw new ProtocolError(`peer ${senderPeerId} is party ${sender} and may not speak for party ${from}`, from)
+    if (!digestsEqual(m.digest, this.digest)) throw new ProtocolError(`message from party ${from} carries another task digest`, from)
     if (this._step === 'failed') return []
 
     switch (m.kind) {
-      case 'abort':
-        if (this._step === 'done') return []
-        return this.fail(new TaskAbortedError(from, m.code, m.reason), false)
       case 'share': {
         if (m.descriptor !== this.canonical) throw new ProtocolError(`party ${from} sent a task description whose digest does not match it`, from)
         // Past the share step every share was used and its slot cleared: any share now is a second one.
