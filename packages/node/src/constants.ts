@@ -21,3 +21,6 @@ export const DEFAULT_HOLD_LIMITS = { messages: 4096, bytes: 64 * 1024 * 1024, ms
 
 /** Concurrent inbound SecureSum streams per connection (libp2p's default is 32). */
 export const MAX_INBOUND_STREAMS = 256
+
+/** How long a failed task keeps trying to tell the others why (its abort messages). */
+export const ABORT_DELIVERY_MS = 2_000

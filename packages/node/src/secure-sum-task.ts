@@ -9,7 +9,7 @@ import {
   type TaskDescriptor, type WireMessage
 } from '@simon-p2p/core'
 import type { Party } from './network.js'
-import { RETRY_BACKOFF_MS } from './constants.js'
+import { ABORT_DELIVERY_MS, RETRY_BACKOFF_MS } from './constants.js'
 
 const log = logger('simon:task')
 
@@ -58,6 +58,7 @@ export class SecureSumTask {
   private readonly lifetime = new AbortController()
   private timer: NodeJS.Timeout | undefined
   private finishedNotified = false
+  private readonly deliveries = new Set<Promise<void>>()
 
   constructor (init: SecureSumTaskInit) {
     this.init = init
@@ -153,8 +154,19 @@ export class SecureSumTask {
     this.lifetime.abort()
   }
 
+  /**
+   * Resolves once every message this party sent so far was taken or given up (at the deadline).
+   * A one-shot party awaits it before it stops, so the others still get its last confirmation.
+   */
+  async flush (): Promise<void> {
+    while (this.deliveries.size > 0) await Promise.all([...this.deliveries])
+  }
+
   private dispatch (out: Outgoing[]): void {
-    for (const o of out) void this.deliver(o)
+    for (const o of out) {
+      const delivery = this.deliver(o).finally(() => this.deliveries.delete(delivery))
+      this.deliveries.add(delivery)
+    }
     this.settleIfFinished()
   }
 
@@ -176,7 +188,7 @@ export class SecureSumTask {
     const party = this.parties[o.to]!
     const frame = encodeMessage(o.message, this.machine.field.bytes)
     // An abort is sent after the task ended; give it one attempt window of its own.
-    const lifetime = o.message.kind === 'abort' ? AbortSignal.timeout(this.init.attemptTimeoutMs) : this.lifetime.signal
+    const lifetime = o.message.kind === 'abort' ? AbortSignal.timeout(Math.min(this.init.attemptTimeoutMs, ABORT_DELIVERY_MS)) : this.lifetime.signal
     let backoff = RETRY_BACKOFF_MS.first
     try {
       while (!lifetime.aborted) {

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * The `simon` command. Each subcommand lives in ./commands and is loaded only when used.
+ * Debug logs (never inputs, shares or keys): DEBUG='simon:*' simon ...
+ */
+import '@simon-p2p/node'
+import { Command, CommanderError, Option } from 'commander'
+import { die, EXIT_USAGE } from './fail.js'
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+const program = new Command()
+  .name('simon')
+  .description('Peer-to-peer secure sum over libp2p: the fdrtd Simon SecureSum with no server in the middle.')
+  .exitOverride()
+  .configureOutput({ writeErr: s => process.stderr.write(s) })
+
+program.command('keygen')
+  .description('write a new identity key (Ed25519); prints {"peerId": "..."}')
+  .requiredOption('--out <file>', 'where to write the key (mode 0600)')
+  .option('--force', 'replace an existing file')
+  .action(async (opts: { out: string, force?: boolean }) => {
+    const { keygen } = await import('./commands/keygen.js')
+    await keygen(opts).catch(err => die('keygen', err))
+  })
+
+program.command('node')
+  .description('run a long-lived node until SIGINT/SIGTERM; first stdout line: {"peerId", "multiaddrs"[, "http"]}')
+  .requiredOption('--key <file>', 'identity key from `simon keygen`')
+  .requiredOption('--listen <multiaddr>', 'listen address, e.g. /ip4/127.0.0.1/tcp/4001 or .../tcp/4002/ws (repeatable)', collect)
+  .option('--http <host:port>', 'also serve the fdrtd HTTP API 0.2.0 gateway here (binds 127.0.0.1 unless a host is given)')
+  .option('--token <token>', 'require "Authorization: Bearer <token>" at the gateway (or set SIMON_GATEWAY_TOKEN)')
+  .option('--allow <peerId>', 'a PeerId always allowed to connect, besides the parties of this node\'s tasks (repeatable)', collect)
+  .action(async (opts: { key: string, listen: string[], http?: string, token?: string, allow?: string[] }) => {
+    const { runNode } = await import('./commands/node.js')
+    await runNode(opts).catch(err => die('node', err))
+  })
+
+program.command('sum')
+  .description('be one party of a secure sum: prints the result JSON and exits 0, or one line on stderr and exits non-zero')
+  .requiredOption('--key <file>', 'identity key from `simon keygen`')
+  .requiredOption('--listen <multiaddr>', 'listen address (repeatable)', collect)
+  .requiredOption('--network <file>', 'JSON {"nodes": ["/ip4/127.0.0.1/tcp/4001/p2p/<peerId>", ...]}, the same file at every party')
+  .requiredOption('--myself <index>', 'this party\'s index in the node list')
+  .requiredOption('--task <id>', 'task id, the same at every party')
+  .option('--value <json>', 'this party\'s input: a number, a decimal string ("123.456789"), an integer string of any size, or an array of these')
+  .option('--value-file <file>', 'read the value (same JSON forms) from a file')
+  .option('--timeout <seconds>', 'fail if the sum is not done this long after the input', '30')
+  .option('--digits-before <n>', 'decimal digits before the point (default 12; the same at every party)')
+  .option('--digits-after <n>', 'decimal digits after the point (default 12; the same at every party)')
+  .action(async (opts) => {
+    const { runSum } = await import('./commands/sum.js')
+    await runSum(opts).catch(err => die('sum', err))
+  })
+
+program.command('demo')
+  .description('three `simon sum` processes on localhost with inputs 10, 7 and 14')
+  .addOption(new Option('--values <json...>', 'the parties\' inputs').default(['10', '7', '14']))
+  .option('--timeout <seconds>', 'per party', '30')
+  .action(async (opts: { values: string[], timeout: string }) => {
+    const { runDemo } = await import('./commands/demo.js')
+    const ok = await runDemo(opts).catch(err => die('demo', err))
+    process.exitCode = ok ? 0 : 1
+  })
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE)
+  die(program.args[0] ?? 'simon', err)
+}

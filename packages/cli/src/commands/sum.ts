@@ -1,0 +1,86 @@
+/**
+ * `simon sum`: a one-shot party. Starts a node with its key, joins the task of the network file,
+ * gives its value, prints the result JSON and exits 0; on failure, one line on stderr and a
+ * non-zero exit.
+ */
+import { readFile } from 'node:fs/promises'
+import { InvalidInputError, type InputValue } from '@simon-p2p/core'
+import { loadIdentity, SimonNode } from '@simon-p2p/node'
+import { parseValue } from '../value.js'
+
+export interface SumOptions {
+  readonly key: string
+  readonly listen: string[]
+  readonly network: string
+  readonly myself: string
+  readonly task: string
+  readonly value?: string
+  readonly valueFile?: string
+  readonly timeout: string
+  readonly digitsBefore?: string
+  readonly digitsAfter?: string
+}
+
+function integer (text: string | undefined, field: string, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined
+  const n = Number(text)
+  if (!/^-?\d+$/.test(text.trim()) || n < min || n > max) throw new InvalidInputError(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`)
+  return n
+}
+
+async function readNetworkFile (path: string): Promise<unknown[]> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new InvalidInputError('network', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  let doc: unknown
+  try { doc = JSON.parse(text) } catch { throw new InvalidInputError('network', `${path} is not JSON`) }
+  const nodes = (doc as { nodes?: unknown } | null)?.nodes
+  if (!Array.isArray(nodes)) throw new InvalidInputError('network.nodes', `${path} must hold {"nodes": ["/ip4/.../tcp/.../p2p/<peerId>", ...]}`)
+  return nodes
+}
+
+async function readValue (options: SumOptions): Promise<InputValue> {
+  if (options.value !== undefined && options.valueFile !== undefined) throw new InvalidInputError('value', 'give --value or --value-file, not both')
+  if (options.valueFile !== undefined) {
+    let text: string
+    try { text = await readFile(options.valueFile, 'utf8') } catch (err) {
+      throw new InvalidInputError('value-file', `cannot read ${options.valueFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    }
+    return parseValue(text, 'value-file')
+  }
+  if (options.value === undefined) throw new InvalidInputError('value', 'is required (--value or --value-file)')
+  return parseValue(options.value)
+}
+
+export async function runSum (options: SumOptions): Promise<void> {
+  const timeoutSeconds = Number(options.timeout)
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new InvalidInputError('timeout', `must be a positive number of seconds, got ${JSON.stringify(options.timeout)}`)
+  const myself = integer(options.myself, 'myself', 0, 1_000_000)!
+  const parameters: Record<string, number> = {}
+  const before = integer(options.digitsBefore, 'digits-before', 0, 1000)
+  const after = integer(options.digitsAfter, 'digits-after', 0, 1000)
+  if (before !== undefined) parameters.digits_before = before
+  if (after !== undefined) parameters.digits_after = after
+  const nodes = await readNetworkFile(options.network)
+  const value = await readValue(options)
+  const privateKey = await loadIdentity(options.key)
+
+  const node = await SimonNode.create({ privateKey, listen: options.listen, taskTimeoutMs: timeoutSeconds * 1000 })
+  try {
+    const task = node.createTask({ taskId: options.task, microprotocol: 'SecureSum', parameters, network: { nodes: nodes as string[], myself } })
+    task.input(value)
+    let result
+    try {
+      result = await task.result()
+    } finally {
+      // The others may still need this party's last confirmation (or its abort): deliver before stopping.
+      await task.flush()
+    }
+    process.stdout.write(JSON.stringify(result) + '\n')
+  } finally {
+    await node.stop()
+  }
+}
