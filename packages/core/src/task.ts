@@ -17,6 +17,8 @@ export interface TaskParameters {
   readonly digits_after: number
   /** The field's prime, as a decimal string. */
   readonly modulus: string
+  /** Further parameters of a protocol mode; every key is bound into the task digest. */
+  readonly [key: string]: string | number | boolean
 }
 
 export interface TaskDescriptor {
@@ -109,7 +111,7 @@ export function canonicalDescriptor (d: TaskDescriptor): string {
     v: 1,
     taskId: d.taskId,
     microprotocol: d.microprotocol,
-    parameters: { digits_before: d.parameters.digits_before, digits_after: d.parameters.digits_after, modulus: d.parameters.modulus },
+    parameters: Object.fromEntries(Object.keys(d.parameters).sort().map(k => [k, d.parameters[k]])),
     peers: d.peers
   })
 }
@@ -134,7 +136,8 @@ export function describeDifferences (local: TaskDescriptor, remote: TaskDescript
   }
   cmp('task', local.taskId, remote.taskId)
   cmp('microprotocol', local.microprotocol, remote.microprotocol)
-  for (const key of ['digits_before', 'digits_after', 'modulus'] as const) cmp(`parameters.${key}`, local.parameters[key], remote.parameters?.[key])
+  const keys = new Set([...Object.keys(local.parameters), ...Object.keys(remote.parameters ?? {})])
+  for (const key of [...keys].sort()) cmp(`parameters.${key}`, local.parameters[key], remote.parameters?.[key])
   if (local.peers.length !== remote.peers.length) {
     out.push(`network.nodes: ${local.peers.length} nodes here, ${remote.peers.length} ${at}`)
   } else {

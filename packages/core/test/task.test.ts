@@ -111,7 +111,7 @@ describe('task digest', () => {
     }
     assert.equal(canonicalDescriptor(shuffled), canonicalDescriptor(d))
     assert.equal(canonicalDescriptor(d),
-      `{"v":1,"taskId":"${d.taskId}","microprotocol":"SecureSum","parameters":{"digits_before":12,"digits_after":12,"modulus":"${P89}"},"peers":["12D3KooWA","12D3KooWB","12D3KooWC"]}`)
+      `{"v":1,"taskId":"${d.taskId}","microprotocol":"SecureSum","parameters":{"digits_after":12,"digits_before":12,"modulus":"${P89}"},"peers":["12D3KooWA","12D3KooWB","12D3KooWC"]}`)
     assert.deepEqual(parseCanonicalDescriptor(canonicalDescriptor(d)), d)
   })
 

@@ -4,8 +4,8 @@
  */
 import { logger } from '@libp2p/logger'
 import {
-  encodeMessage, InvalidInputError, SecureSum, SimonError, TaskCancelledError, TaskTimeoutError,
-  type InputValue, type Outgoing, type RandomBytes, type Reply, type SecureSumResult, type Step,
+  createMachine, InvalidInputError, SimonError, TaskCancelledError, TaskTimeoutError,
+  type InputValue, type Outgoing, type ProtocolMachine, type RandomBytes, type Reply, type SecureSumResult,
   type TaskDescriptor, type WireMessage
 } from '@simon-p2p/core'
 import type { Party } from './network.js'
@@ -32,7 +32,7 @@ export interface SecureSumTaskInit {
 
 export interface TaskStatus {
   readonly id: string
-  readonly step: Step
+  readonly step: string
   /** Parties this one still waits for at its step. */
   readonly missing: number[]
   readonly error?: { name: string, code: string, message: string }
@@ -51,7 +51,8 @@ export class SecureSumTask {
   readonly descriptor: TaskDescriptor
   readonly parties: readonly Party[]
   readonly myself: number
-  private readonly machine: SecureSum
+  private readonly machine: ProtocolMachine
+  private tickTimer: NodeJS.Timeout | undefined
   private readonly init: SecureSumTaskInit
   private readonly settled = Promise.withResolvers<SecureSumResult>()
   /** Aborted at the deadline or on cancel: ends every delivery still under way. */
@@ -66,11 +67,11 @@ export class SecureSumTask {
     this.id = init.descriptor.taskId
     this.parties = init.parties
     this.myself = init.myself
-    this.machine = new SecureSum({ descriptor: init.descriptor, myself: init.myself, randomBytes: init.randomBytes, maxLength: init.maxLength })
+    this.machine = createMachine({ descriptor: init.descriptor, myself: init.myself, randomBytes: init.randomBytes, maxLength: init.maxLength })
     this.settled.promise.catch(() => {}) // a failure nobody asked about is not an unhandled rejection
   }
 
-  get step (): Step { return this.machine.step }
+  get step (): string { return this.machine.step }
   get finished (): boolean { return this.machine.finished }
   get hasInput (): boolean { return this.machine.hasInput }
   get digest (): Uint8Array { return this.machine.digest }
@@ -86,7 +87,7 @@ export class SecureSumTask {
    * nothing is sent. The deadline starts now.
    */
   input (value: InputValue): void {
-    const out = this.machine.input(value)
+    const out = this.machine.input(value, Date.now())
     const seconds = this.init.timeoutMs / 1000
     this.timer = setTimeout(() => {
       // Past the deadline a finished task only stops its lingering deliveries (a late confirm).
@@ -103,7 +104,7 @@ export class SecureSumTask {
   /** A message from the peer authenticated as `senderPeerId`. */
   receive (message: WireMessage, senderPeerId: string): Reply {
     try {
-      this.dispatch(this.machine.receive(message, senderPeerId))
+      this.dispatch(this.machine.receive(message, senderPeerId, Date.now()))
       return { status: 'accepted', code: 'OK', message: '' }
     } catch (err) {
       if (err instanceof SimonError) {
@@ -151,6 +152,7 @@ export class SecureSumTask {
   dispose (reason: string): void {
     if (!this.machine.finished) this.cancel(reason)
     clearTimeout(this.timer)
+    clearTimeout(this.tickTimer)
     this.lifetime.abort()
   }
 
@@ -168,6 +170,16 @@ export class SecureSumTask {
       this.deliveries.add(delivery)
     }
     this.settleIfFinished()
+    this.scheduleTick()
+  }
+
+  /** Wake the machine at the deadline it asks for (threshold mode's sharing deadline, say). */
+  private scheduleTick (): void {
+    clearTimeout(this.tickTimer)
+    const at = this.machine.finished ? undefined : this.machine.nextDeadline?.()
+    if (at === undefined) return
+    this.tickTimer = setTimeout(() => this.dispatch(this.machine.tick?.(Date.now()) ?? []), Math.max(0, at - Date.now()))
+    this.tickTimer.unref?.()
   }
 
   private settleIfFinished (): void {
@@ -186,7 +198,7 @@ export class SecureSumTask {
   /** Deliver one message, retrying with back-off until it is taken or the task's lifetime ends. */
   private async deliver (o: Outgoing): Promise<void> {
     const party = this.parties[o.to]!
-    const frame = encodeMessage(o.message, this.machine.field.bytes)
+    const frame = this.machine.encode(o.message)
     // An abort is sent after the task ended; give it one attempt window of its own.
     const lifetime = o.message.kind === 'abort' ? AbortSignal.timeout(Math.min(this.init.attemptTimeoutMs, ABORT_DELIVERY_MS)) : this.lifetime.signal
     let backoff = RETRY_BACKOFF_MS.first

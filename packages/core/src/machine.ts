@@ -1,0 +1,71 @@
+/**
+ * What the node layer needs of a protocol state machine, whatever the mode (the additive full
+ * mesh, the lean mode for large vectors, threshold mode). A machine is pure: it takes the input,
+ * the authenticated messages and the time (only as a number passed in), and answers with the
+ * messages to send.
+ */
+import type { WireMessage } from './codec.js'
+import { encodeMessage } from './codec.js'
+import type { InputValue } from './encoding.js'
+import type { SimonError } from './errors.js'
+import type { RandomBytes } from './random.js'
+import { SecureSum, type Outgoing, type SecureSumResult } from './securesum.js'
+import type { TaskDescriptor } from './task.js'
+
+export interface ProtocolMachine {
+  readonly descriptor: TaskDescriptor
+  readonly digest: Uint8Array
+  readonly myself: number
+  readonly parties: number
+  /** The current step's name, e.g. 'share', 'partial', 'confirm', 'done', 'failed'. */
+  readonly step: string
+  readonly finished: boolean
+  readonly hasInput: boolean
+  readonly result: SecureSumResult | undefined
+  readonly error: SimonError | undefined
+  /** Validate and take this party's input. @throws InvalidInputError before producing anything */
+  input: (value: InputValue, now: number) => Outgoing[]
+  /** A message from the peer authenticated as `senderPeerId`. @throws ProtocolError when refused */
+  receive: (message: WireMessage, senderPeerId: string, now: number) => Outgoing[]
+  /** Fail here; returns the aborts to send (none when `notify` is false). */
+  fail: (error: SimonError, notify?: boolean) => Outgoing[]
+  waitingFor: () => { step: string, missing: number[] }
+  /** The frame for one of this machine's messages. */
+  encode: (message: WireMessage) => Uint8Array
+  /** When the machine next wants `tick` (absolute, in the clock of `now`); undefined for never. */
+  nextDeadline?: () => number | undefined
+  /** Time has reached a deadline the machine asked for. */
+  tick?: (now: number) => Outgoing[]
+}
+
+export interface MachineInit {
+  readonly descriptor: TaskDescriptor
+  readonly myself: number
+  readonly randomBytes: RandomBytes
+  readonly maxLength?: number
+}
+
+/** The additive full-mesh SecureSum as a ProtocolMachine. */
+class FullMeshMachine implements ProtocolMachine {
+  private readonly m: SecureSum
+  constructor (init: MachineInit) { this.m = new SecureSum(init) }
+  get descriptor (): TaskDescriptor { return this.m.descriptor }
+  get digest (): Uint8Array { return this.m.digest }
+  get myself (): number { return this.m.myself }
+  get parties (): number { return this.m.parties }
+  get step (): string { return this.m.step }
+  get finished (): boolean { return this.m.finished }
+  get hasInput (): boolean { return this.m.hasInput }
+  get result (): SecureSumResult | undefined { return this.m.result }
+  get error (): SimonError | undefined { return this.m.error }
+  input (value: InputValue): Outgoing[] { return this.m.input(value) }
+  receive (message: WireMessage, senderPeerId: string): Outgoing[] { return this.m.receive(message, senderPeerId) }
+  fail (error: SimonError, notify?: boolean): Outgoing[] { return this.m.fail(error, notify) }
+  waitingFor (): { step: string, missing: number[] } { return this.m.waitingFor() }
+  encode (message: WireMessage): Uint8Array { return encodeMessage(message, this.m.field.bytes) }
+}
+
+/** The machine for a task, chosen by its parameters. */
+export function createMachine (init: MachineInit): ProtocolMachine {
+  return new FullMeshMachine(init)
+}
