@@ -1,0 +1,53 @@
+/**
+ * The seed tutorial through `new Api(new HttpInterface(url))` against three gateways: the node
+ * list as gateway URLs (as in the tutorial), as multiaddrs, and mixed.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Api, HttpInterface } from '@simon-p2p/api'
+import type { Gateway } from '@simon-p2p/gateway'
+import { startGateways } from './helpers.js'
+
+const EXPECTED = { inputs: 3, result: { samples: 3, sum: 31 } }
+
+async function tutorial (gateways: Gateway[], nodes: string[]): Promise<unknown[]> {
+  const [apiA, apiB, apiC] = gateways.map(g => new Api(new HttpInterface(g.url)))
+  const networkA = { nodes, myself: 0 }
+  const networkB = { nodes, myself: 1 }
+  const networkC = { nodes, myself: 2 }
+  const protocolA = await apiA!.selectMicroservice({ protocol: 'Simon' })
+  const protocolB = await apiB!.selectMicroservice({ protocol: 'Simon' })
+  const protocolC = await apiC!.selectMicroservice({ protocol: 'Simon' })
+  const taskA = await protocolA.create({ microprotocol: 'SecureSum', network: networkA })
+  const invitation = await taskA.invite()
+  const taskB = await protocolB.join({ invitation, network: networkB })
+  const taskC = await protocolC.join({ invitation, network: networkC })
+  const kvstorageA = await apiA!.selectMicroservice({ microservice: 'KeyValueStorage' })
+  const kvstorageB = await apiB!.selectMicroservice({ microservice: 'KeyValueStorage' })
+  const kvstorageC = await apiC!.selectMicroservice({ microservice: 'KeyValueStorage' })
+  const dataA = await kvstorageA.create({ value: 10 })
+  const dataB = await kvstorageB.create({ value: 7 })
+  const dataC = await kvstorageC.create({ value: 14 })
+  await taskA.input({ source: dataA })
+  await taskB.input({ source: dataB })
+  await taskC.input({ source: dataC })
+  const results = [await taskA.result(), await taskB.result(), await taskC.result()]
+  await dataA.delete()
+  await dataB.delete()
+  await dataC.delete()
+  return results
+}
+
+test('the tutorial with gateway URLs as nodes: 31 at all three', async (t) => {
+  const gateways = await startGateways(t, 3)
+  const results = await tutorial(gateways, gateways.map(g => g.url))
+  assert.deepEqual(results, [EXPECTED, EXPECTED, EXPECTED])
+})
+
+test('the tutorial with multiaddrs as nodes, and with URLs and multiaddrs mixed', async (t) => {
+  const gateways = await startGateways(t, 3)
+  const multiaddrs = gateways.map(g => g.server.node.multiaddrs()[0]!)
+  assert.deepEqual(await tutorial(gateways, multiaddrs), [EXPECTED, EXPECTED, EXPECTED])
+  const mixed = [gateways[0]!.url, multiaddrs[1]!, gateways[2]!.url]
+  assert.deepEqual(await tutorial(gateways, mixed), [EXPECTED, EXPECTED, EXPECTED])
+})
