@@ -22,5 +22,14 @@ export const DEFAULT_HOLD_LIMITS = { messages: 4096, bytes: 64 * 1024 * 1024, ms
 /** Concurrent inbound SecureSum streams per connection (libp2p's default is 32). */
 export const MAX_INBOUND_STREAMS = 256
 
+/** A task that gets no input here for this long is cancelled and forgotten (a party that never came back). */
+export const DEFAULT_IDLE_TASK_TTL_MS = 60 * 60_000
+
+/** How long a finished task stays, for late result() calls. */
+export const DEFAULT_FINISHED_TASK_TTL_MS = 10 * 60_000
+
+/** At most this many finished tasks stay (the oldest go first), so a busy node's memory stays flat. */
+export const DEFAULT_MAX_FINISHED_TASKS = 1000
+
 /** How long a failed task keeps trying to tell the others why (its abort messages). */
 export const ABORT_DELIVERY_MS = 2_000

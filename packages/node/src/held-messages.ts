@@ -1,6 +1,8 @@
 /**
  * Messages that arrive for a task not created here yet (a party that joined a moment later).
- * Held within bounds on count, bytes and age; the oldest go first when a bound is reached.
+ * Held within bounds on count, bytes and age. When a bound is reached, the sender that holds the
+ * most messages loses its oldest: a peer that floods frames for unknown tasks evicts its own,
+ * not the honest parties' messages.
  */
 import type { WireMessage } from '@simon-p2p/core'
 
@@ -15,6 +17,8 @@ export interface HoldLimits { readonly messages: number, readonly bytes: number,
 
 export class HeldMessages {
   private readonly byTask = new Map<string, HeldMessage[]>()
+  /** Sender PeerId -> how many of its messages are held. */
+  private readonly bySender = new Map<string, number>()
   private count = 0
   private bytes = 0
 
@@ -26,12 +30,11 @@ export class HeldMessages {
   hold (taskId: string, held: Omit<HeldMessage, 'at'>): boolean {
     if (held.bytes > this.limits.bytes) return false
     this.prune()
-    while (this.count >= this.limits.messages || this.bytes + held.bytes > this.limits.bytes) this.dropOldest()
+    while (this.count > 0 && (this.count >= this.limits.messages || this.bytes + held.bytes > this.limits.bytes)) this.dropFromHeaviestSender()
     const list = this.byTask.get(taskId) ?? []
     list.push({ ...held, at: this.now() })
     this.byTask.set(taskId, list)
-    this.count++
-    this.bytes += held.bytes
+    this.added(list[list.length - 1]!)
     return true
   }
 
@@ -40,7 +43,7 @@ export class HeldMessages {
     this.prune()
     const list = this.byTask.get(taskId) ?? []
     this.byTask.delete(taskId)
-    for (const h of list) { this.count--; this.bytes -= h.bytes }
+    for (const h of list) this.removed(h)
     return list
   }
 
@@ -48,24 +51,39 @@ export class HeldMessages {
   prune (): void {
     const cutoff = this.now() - this.limits.ms
     for (const [taskId, list] of this.byTask) {
+      if (list[0]!.at > cutoff) continue // each list is in arrival order
       const kept = list.filter(h => h.at > cutoff)
-      for (const h of list) if (h.at <= cutoff) { this.count--; this.bytes -= h.bytes }
+      for (const h of list) if (h.at <= cutoff) this.removed(h)
       if (kept.length === 0) this.byTask.delete(taskId)
       else if (kept.length !== list.length) this.byTask.set(taskId, kept)
     }
   }
 
-  private dropOldest (): void {
-    let oldest: { taskId: string, at: number } | undefined
-    for (const [taskId, list] of this.byTask) {
-      const at = list[0]?.at
-      if (at !== undefined && (oldest === undefined || at < oldest.at)) oldest = { taskId, at }
-    }
-    if (oldest === undefined) return
-    const list = this.byTask.get(oldest.taskId)!
-    const dropped = list.shift()!
+  private added (h: HeldMessage): void {
+    this.count++
+    this.bytes += h.bytes
+    this.bySender.set(h.senderPeerId, (this.bySender.get(h.senderPeerId) ?? 0) + 1)
+  }
+
+  private removed (h: HeldMessage): void {
     this.count--
-    this.bytes -= dropped.bytes
-    if (list.length === 0) this.byTask.delete(oldest.taskId)
+    this.bytes -= h.bytes
+    const left = (this.bySender.get(h.senderPeerId) ?? 1) - 1
+    if (left > 0) this.bySender.set(h.senderPeerId, left)
+    else this.bySender.delete(h.senderPeerId)
+  }
+
+  /** Drop an old message (the first of the earliest task it holds for) of the sender that holds the most. */
+  private dropFromHeaviestSender (): void {
+    let heaviest: string | undefined
+    let most = 0
+    for (const [sender, n] of this.bySender) if (n > most) { heaviest = sender; most = n }
+    for (const [taskId, list] of this.byTask) {
+      const index = list.findIndex(h => h.senderPeerId === heaviest)
+      if (index < 0) continue
+      this.removed(list.splice(index, 1)[0]!)
+      if (list.length === 0) this.byTask.delete(taskId)
+      return
+    }
   }
 }

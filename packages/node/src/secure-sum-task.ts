@@ -75,6 +75,8 @@ export class SecureSumTask {
   get finished (): boolean { return this.machine.finished }
   get hasInput (): boolean { return this.machine.hasInput }
   get digest (): Uint8Array { return this.machine.digest }
+  /** Whether a message of this task is still on its way (a done task's last confirmation, say). */
+  get delivering (): boolean { return this.deliveries.size > 0 }
 
   status (): TaskStatus {
     const { step, missing } = this.machine.waitingFor()

@@ -19,8 +19,8 @@ import {
   DEFAULT_DECODE_LIMITS, type RandomBytes, type Reply, type TaskDescriptor, type TaskParameters
 } from '@simon-p2p/core'
 import {
-  DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_HOLD_LIMITS, DEFAULT_INBOUND_IDLE_TIMEOUT_MS, DEFAULT_MAX_FRAME_BYTES,
-  DEFAULT_TASK_TIMEOUT_MS
+  DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_FINISHED_TASK_TTL_MS, DEFAULT_HOLD_LIMITS, DEFAULT_IDLE_TASK_TTL_MS,
+  DEFAULT_INBOUND_IDLE_TIMEOUT_MS, DEFAULT_MAX_FINISHED_TASKS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_TASK_TIMEOUT_MS
 } from './constants.js'
 import { HeldMessages, type HoldLimits } from './held-messages.js'
 import { generateIdentity } from './identity.js'
@@ -49,6 +49,10 @@ export interface SimonNodeInit {
   readonly hold?: Partial<HoldLimits>
   /** How long a finished task stays, for late result() calls. Default 10 min. */
   readonly finishedTaskTtlMs?: number
+  /** At most this many finished tasks stay; the oldest whose messages are all delivered go first. Default 1000. */
+  readonly maxFinishedTasks?: number
+  /** A task that gets no input here for this long is cancelled (the others are told) and forgotten. Default 1 h. */
+  readonly idleTaskTtlMs?: number
   /** The randomness for shares; the platform CSPRNG unless a test injects another. */
   readonly randomBytes?: RandomBytes
 }
@@ -70,6 +74,21 @@ export interface Invitation {
   readonly parameters: TaskParameters
 }
 
+/** What a node has moved so far: for monitoring, and for tests that prove nothing was sent. */
+export interface NodeStats {
+  /** SecureSum frames handed to the network: every delivery attempt, retries included. */
+  readonly framesSent: number
+  readonly bytesSent: number
+  /** SecureSum frames that arrived from authenticated peers, refused ones included. */
+  readonly framesReceived: number
+  readonly bytesReceived: number
+  /** Tasks held here; of them, finished ones kept for late result() calls. */
+  readonly tasks: number
+  readonly finishedTasks: number
+  /** Messages held for tasks not created here yet. */
+  readonly held: { readonly messages: number, readonly bytes: number }
+}
+
 const csprng: RandomBytes = (n: number) => new Uint8Array(nodeRandomBytes(n))
 
 export class SimonNode {
@@ -80,14 +99,25 @@ export class SimonNode {
   private readonly allowed = new Map<string, number>()
   private readonly held: HeldMessages
   private readonly init: SimonNodeInit
+  /** Task id -> its idle timer (before it finishes) or its retention timer (after). */
   private readonly expiry = new Map<string, NodeJS.Timeout>()
+  /** Finished tasks in the order they finished, for the count bound on retention. */
+  private readonly finished = new Set<string>()
   private readonly channels: Channels
+  private readonly counters = { framesSent: 0, bytesSent: 0, framesReceived: 0, bytesReceived: 0 }
 
   private constructor (libp2p: Libp2p, init: SimonNodeInit) {
     this.libp2p = libp2p
     this.init = init
     this.channels = new Channels(libp2p)
     this.held = new HeldMessages({ ...DEFAULT_HOLD_LIMITS, ...init.hold })
+    const { idleTaskTtlMs, finishedTaskTtlMs, maxFinishedTasks } = init
+    for (const [key, v] of Object.entries({ idleTaskTtlMs, finishedTaskTtlMs })) {
+      if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new InvalidInputError(key, `must be a positive number of milliseconds, got ${String(v)}`)
+    }
+    if (maxFinishedTasks !== undefined && !(Number.isSafeInteger(maxFinishedTasks) && maxFinishedTasks >= 0)) {
+      throw new InvalidInputError('maxFinishedTasks', `must be a non-negative integer, got ${String(maxFinishedTasks)}`)
+    }
     for (const p of init.allowPeers ?? []) this.allowed.set(p, 1)
   }
 
@@ -154,10 +184,15 @@ export class SimonNode {
       randomBytes: this.init.randomBytes ?? csprng,
       timeoutMs,
       attemptTimeoutMs: this.init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
-      messenger: async (party, frame, signal) => this.channels.send(party.peerId, party.multiaddr, frame, signal),
-      onFinish: t => this.scheduleExpiry(t.id)
+      messenger: async (party, frame, signal) => {
+        this.counters.framesSent++
+        this.counters.bytesSent += frame.length
+        return this.channels.send(party.peerId, party.multiaddr, frame, signal)
+      },
+      onFinish: t => this.retire(t)
     })
     this.tasks.set(taskId, task)
+    this.scheduleIdleExpiry(task)
     for (const p of parties) if (p.index !== myself) this.allowed.set(p.peerId, (this.allowed.get(p.peerId) ?? 0) + 1)
     for (const h of this.held.take(taskId)) task.receive(h.message, h.senderPeerId)
     log('task %s created with %d parties, myself %d', taskId, parties.length, myself)
@@ -178,10 +213,28 @@ export class SimonNode {
 
   /** Forget a task (cancelling it if it still runs). @returns whether there was one */
   deleteTask (taskId: string): boolean {
+    return this.forget(taskId, 'deleted at this party')
+  }
+
+  get taskCount (): number { return this.tasks.size }
+
+  stats (): NodeStats {
+    return { ...this.counters, tasks: this.tasks.size, finishedTasks: this.finished.size, held: this.held.size }
+  }
+
+  /** Cancel every task and stop the host. */
+  async stop (): Promise<void> {
+    for (const id of [...this.tasks.keys()]) this.deleteTask(id)
+    this.channels.closeAll()
+    await this.libp2p.stop()
+  }
+
+  private forget (taskId: string, reason: string): boolean {
     const task = this.tasks.get(taskId)
     if (task === undefined) return false
-    task.dispose('deleted at this party')
+    task.dispose(reason)
     this.tasks.delete(taskId)
+    this.finished.delete(taskId)
     clearTimeout(this.expiry.get(taskId))
     this.expiry.delete(taskId)
     for (const p of task.parties) {
@@ -193,23 +246,35 @@ export class SimonNode {
     return true
   }
 
-  get taskCount (): number { return this.tasks.size }
-
-  /** Cancel every task and stop the host. */
-  async stop (): Promise<void> {
-    for (const id of [...this.tasks.keys()]) this.deleteTask(id)
-    this.channels.closeAll()
-    await this.libp2p.stop()
+  /** A task that never gets an input here (its party walked away) must not live forever. */
+  private scheduleIdleExpiry (task: SecureSumTask): void {
+    const ms = this.init.idleTaskTtlMs ?? DEFAULT_IDLE_TASK_TTL_MS
+    const t = setTimeout(() => {
+      if (!task.hasInput && !task.finished) this.forget(task.id, `no input at this party within ${ms / 1000} s`)
+    }, ms)
+    t.unref?.()
+    this.expiry.set(task.id, t)
   }
 
-  private scheduleExpiry (taskId: string): void {
-    const t = setTimeout(() => this.deleteTask(taskId), this.init.finishedTaskTtlMs ?? 10 * 60_000)
+  /** Keep a finished task for late result() calls, bounded in time and in count. */
+  private retire (task: SecureSumTask): void {
+    clearTimeout(this.expiry.get(task.id))
+    const t = setTimeout(() => this.forget(task.id, 'expired'), this.init.finishedTaskTtlMs ?? DEFAULT_FINISHED_TASK_TTL_MS)
     t.unref?.()
-    this.expiry.set(taskId, t)
+    this.expiry.set(task.id, t)
+    this.finished.add(task.id)
+    const max = this.init.maxFinishedTasks ?? DEFAULT_MAX_FINISHED_TASKS
+    for (const id of this.finished) {
+      if (this.finished.size <= max) break
+      // a done task may still be delivering its last confirmation: it goes on a later round
+      if (this.tasks.get(id)?.delivering !== true) this.forget(id, 'expired')
+    }
   }
 
   /** One inbound frame from an authenticated peer. */
   private onFrame (frame: Uint8Array, senderPeerId: string): Reply {
+    this.counters.framesReceived++
+    this.counters.bytesReceived += frame.length
     if (!this.isAllowed(senderPeerId)) return { status: 'refused', code: 'NOT_ALLOWED', message: 'this peer is on no node list here' }
     let message
     try {
