@@ -81,7 +81,8 @@ class Reader {
   u8 (what: string): number { this.need(1, what); return this.view.getUint8(this.off++) }
   u16 (what: string): number { this.need(2, what); const v = this.view.getUint16(this.off); this.off += 2; return v }
   u32 (what: string): number { this.need(4, what); const v = this.view.getUint32(this.off); this.off += 4; return v }
-  bytes (n: number, what: string): Uint8Array { this.need(n, what); const b = this.buf.slice(this.off, this.off + n); this.off += n; return b }
+  /** A copy, never a view: the frame is wiped once decoded (and a Node Buffer's slice() is a view). */
+  bytes (n: number, what: string): Uint8Array { this.need(n, what); const b = new Uint8Array(this.buf.subarray(this.off, this.off + n)); this.off += n; return b }
   text (n: number, what: string): string {
     try { return fromUtf8.decode(this.bytes(n, what)) } catch (err) {
       if (err instanceof CodecError) throw err

@@ -32,14 +32,24 @@ export async function serveSecureSum (libp2p: Libp2p, sink: FrameSink, options: 
     const lp = lpStream(stream, { maxDataLength: options.maxFrameBytes, maxBufferSize: options.maxFrameBytes + 16 })
     try {
       while (true) {
-        let frame: Uint8Array
+        let data: Awaited<ReturnType<typeof lp.read>>
         try {
-          frame = (await lp.read({ signal: AbortSignal.timeout(options.idleTimeoutMs) })).subarray()
+          data = await lp.read({ signal: AbortSignal.timeout(options.idleTimeoutMs) })
         } catch (err) {
           if ((err as Error).name === 'UnexpectedEOFError' || stream.readStatus !== 'readable') break
           throw err
         }
-        await lp.write(encodeReply(sink(frame, peer)))
+        const frame = data.subarray()
+        let reply: Reply
+        try {
+          reply = sink(frame, peer)
+        } finally {
+          // the frame held a share in the clear and the sink keeps only decoded values: wipe it,
+          // and the chunks it may have been copied from
+          frame.fill(0)
+          for (const chunk of data) chunk.fill(0)
+        }
+        await lp.write(encodeReply(reply))
       }
       await stream.close()
     } catch (err) {
