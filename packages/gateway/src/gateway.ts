@@ -104,6 +104,14 @@ export async function startGateway (init: GatewayInit): Promise<Gateway> {
     })
   }
 
+  // fastify reads no body on GET and HEAD, and Node would drain one to its end: refuse a large one at once
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return
+    if (Number(request.headers['content-length'] ?? 0) <= bodyLimitBytes) return
+    void reply.header('connection', 'close')
+    throw new GatewayError('BODY_TOO_LARGE', '')
+  })
+
   app.get('/', async (_request, reply) => { sendJson(reply, 200, server.list()) })
 
   app.put('/', async (request, reply) => {

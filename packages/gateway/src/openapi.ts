@@ -51,7 +51,7 @@ export function openApiDocument (init: OpenApiInit): Record<string, unknown> {
           summary: 'List microservices with their identifiers and public functions',
           security,
           requestBody: { required: false, ...json({ type: 'object', description: 'ignored; the client sends {}' }) as object },
-          responses: { 200: { description: 'the microservices', ...json({ type: 'array', items: ref('MicroserviceDescription') }) as object }, ...errors(auth) }
+          responses: { 200: { description: 'the microservices', ...json({ type: 'array', items: ref('MicroserviceDescription') }) as object }, ...errors([...auth, 'BODY_TOO_LARGE']) }
         },
         put: {
           operationId: 'selectMicroservice',

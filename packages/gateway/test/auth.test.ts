@@ -24,7 +24,7 @@ test('bearerCheck: only the exact token, case-insensitive scheme', () => {
 
 test('401 without the token or with another; identity stays open; the right token works', async (t) => {
   const [g] = await startGateways(t, 1, { token: TOKEN })
-  for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }]) {
+  for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }] as Array<Record<string, string>>) {
     for (const [method, path, body] of [['GET', '', undefined], ['PUT', '', { protocol: 'Simon' }], ['POST', '', { handle: 'h', function: 'f' }], ['GET', '/openapi.json', undefined], ['GET', '/nowhere', undefined]] as const) {
       const a = await request(g!.url + path, method, body, headers)
       assert.equal(a.status, 401, `${method} ${path} with ${JSON.stringify(headers)}`)

@@ -18,6 +18,7 @@ test('GET /openapi.json: OpenAPI 3.1, every served path and method, nothing else
   }
   // the root answers as documented
   assert.deepEqual(Object.keys(doc.paths['/']!.post!.responses).sort(), ['200', '201', '202', '204', '400', '404', '409', '413', '415', '500', '501', '502', '504'])
+  assert.deepEqual(Object.keys(doc.paths['/']!.get!.responses).sort(), ['200', '413'])
   assert.deepEqual(Object.keys(doc.paths['/']!.put!.responses).sort(), ['202', '400', '404', '413', '415'])
 })
 
