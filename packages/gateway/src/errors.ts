@@ -22,7 +22,7 @@ export const GATEWAY_ERRORS = [
   { code: 'UNKNOWN_FUNCTION', status: 404, description: 'The microservice has no public function of that name (or it is called with/without the callback it needs).' },
   { code: 'NOT_FOUND', status: 404, description: 'No such path: the fdrtd API is served at the root URL itself.' },
   { code: 'METHOD_NOT_ALLOWED', status: 405, description: 'The root takes GET, PUT and POST only.' },
-  { code: 'TASK_FAILED', status: 409, description: 'The task can no longer finish: another party aborted it (`ABORTED`), the parties hold different task descriptions (`DIGEST_MISMATCH`), their results disagree (`RESULT_MISMATCH`), a party broke the protocol (`PROTOCOL_VIOLATION`), or it was cancelled here (`CANCELLED`). The message says which party.' },
+  { code: 'TASK_FAILED', status: 409, description: 'The task can no longer finish: another party aborted it (`ABORTED`), the parties hold different task descriptions (`DIGEST_MISMATCH`), their results disagree (`RESULT_MISMATCH`), a party broke the protocol (`PROTOCOL_VIOLATION`) or revealed a partial sum that does not fit (`INCONSISTENT_PARTIAL`), or it was cancelled here (`CANCELLED`). The message says which party.' },
   { code: 'BODY_TOO_LARGE', status: 413, description: 'The body is over the limit; it is refused without being read to the end, and the connection is closed.' },
   { code: 'UNSUPPORTED_MEDIA_TYPE', status: 415, description: 'A body was sent without `Content-Type: application/json`.' },
   { code: 'INTERNAL', status: 500, description: 'An unexpected failure; the message gives no internals.' },
@@ -34,7 +34,10 @@ export const GATEWAY_ERRORS = [
 export type GatewayErrorCode = typeof GATEWAY_ERRORS[number]['code']
 
 /** Engine codes that all mean "this task can no longer finish", answered as TASK_FAILED. */
-export const TASK_FAILURE_CODES: readonly string[] = ['ABORTED', 'DIGEST_MISMATCH', 'RESULT_MISMATCH', 'PROTOCOL_VIOLATION', 'CANCELLED']
+export const TASK_FAILURE_CODES: readonly string[] = ['ABORTED', 'DIGEST_MISMATCH', 'RESULT_MISMATCH', 'PROTOCOL_VIOLATION', 'CANCELLED', 'INCONSISTENT_PARTIAL']
+
+/** Engine codes that never reach a client of the gateway (they stay between nodes, or belong to the HTTP client). */
+export const NOT_FOR_CLIENTS: readonly string[] = ['MALFORMED_FRAME', 'HTTP_STATUS']
 
 const BY_CODE = new Map<string, GatewayErrorSpec>(GATEWAY_ERRORS.map(e => [e.code, e]))
 
@@ -116,8 +119,8 @@ export function errorAnswer (err: unknown, context: ErrorContext = {}): { status
 function nameParties (err: unknown, parties: readonly unknown[] | undefined): string {
   if (parties === undefined) return ''
   const e = err as { missing?: unknown, party?: unknown }
-  const indices = Array.isArray(e.missing) ? e.missing : typeof e.party === 'number' ? [e.party] : []
-  const named = indices.filter((i): i is number => typeof i === 'number' && typeof parties[i] === 'string')
+  const indices = new Set([...(typeof e.party === 'number' ? [e.party] : []), ...(Array.isArray(e.missing) ? e.missing : [])])
+  const named = [...indices].filter((i): i is number => typeof i === 'number' && typeof parties[i] === 'string')
   if (named.length === 0) return ''
   return ` (${named.map(i => `party ${i} = ${String(parties[i])}`).join(', ')})`
 }

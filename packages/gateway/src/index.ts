@@ -8,7 +8,7 @@ export {
   type GatewayIdentity, type ResolveGatewayNetworkInit
 } from './identity.js'
 export {
-  GATEWAY_ERRORS, TASK_FAILURE_CODES, errorAnswer, errorSpec, GatewayError, NodeUnreachableError,
+  GATEWAY_ERRORS, TASK_FAILURE_CODES, NOT_FOR_CLIENTS, errorAnswer, errorSpec, GatewayError, NodeUnreachableError,
   type ErrorBody, type ErrorContext, type GatewayErrorCode, type GatewayErrorSpec
 } from './errors.js'
 export { bearerCheck, type BearerCheck } from './auth.js'

@@ -9,7 +9,7 @@ import {
   DigestMismatchError, InvalidInputError, ProtocolError, ResultMismatchError, TaskAbortedError, TaskCancelledError, TaskTimeoutError
 } from '@simon-p2p/core'
 import { MicroserviceNotFoundError, UnknownFunctionError, UnknownHandleError, UnsupportedMicroprotocolError } from '@simon-p2p/api'
-import { errorAnswer, GATEWAY_ERRORS, GatewayError, NodeUnreachableError } from '@simon-p2p/gateway'
+import { errorAnswer, GATEWAY_ERRORS, GatewayError, NodeUnreachableError, NOT_FOR_CLIENTS, TASK_FAILURE_CODES } from '@simon-p2p/gateway'
 
 const README = new URL('../README.md', import.meta.url)
 
@@ -60,6 +60,20 @@ test('every typed error a client can meet has its own row', () => {
     assert.equal(body.code, status)
   }
   assert.equal(errorAnswer(new TaskAbortedError(1, 'X', 'y')).body.cause, 'ABORTED')
+})
+
+test('every error code the engine and the API define is mapped (a new one fails here until it is)', async () => {
+  const sources = ['../../core/src/errors.ts', '../../api/src/errors.ts', '../../node/src/errors.ts']
+  const codes = new Set<string>()
+  for (const source of sources) {
+    const text = await readFile(new URL(source, import.meta.url), 'utf8').catch(() => '')
+    for (const m of text.matchAll(/'([A-Z][A-Z_]+)'\)\s*$/gm)) codes.add(m[1]!)
+  }
+  assert.ok(codes.has('INVALID_INPUT') && codes.has('TIMEOUT') && codes.has('UNKNOWN_HANDLE'), [...codes].join(' '))
+  const table = new Set<string>(GATEWAY_ERRORS.map(e => e.code))
+  for (const code of codes) {
+    assert.ok(table.has(code) || TASK_FAILURE_CODES.includes(code) || NOT_FOR_CLIENTS.includes(code), `${code} is in the table, a task failure, or not for clients`)
+  }
 })
 
 test('a task failure names the missing party by its node; an unexpected error says nothing of itself', () => {
