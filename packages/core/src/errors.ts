@@ -65,11 +65,20 @@ export class TaskTimeoutError extends SimonError {
   override name = 'TaskTimeoutError'
   readonly step: string
   readonly missing: number[]
-  constructor (step: string, missing: number[], seconds: number) {
+  /** Set when another party's deadline ended the task here: that party's index (its own timeout is `reason`). */
+  readonly party: number | undefined
+  /**
+   * @param seconds this party's deadline; unused when `remote` says another party's deadline passed
+   * @param remote the party whose timeout ended the task, and the reason its abort gave
+   */
+  constructor (step: string, missing: number[], seconds: number | undefined, remote?: { party: number, reason: string }) {
     const who = missing.length === 1 ? `party ${missing[0]}` : `parties ${missing.join(', ')}`
-    super(`timed out after ${seconds} s at step '${step}': no message from ${who}`, 'TIMEOUT')
+    super(remote === undefined
+      ? `timed out after ${String(seconds)} s at step '${step}': no message from ${who}`
+      : `party ${remote.party} ${remote.reason}`, 'TIMEOUT')
     this.step = step
     this.missing = missing
+    this.party = remote?.party
   }
 }
 

@@ -13,7 +13,8 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import type { WireMessage } from './codec.js'
 import { decodeScaled, encodeInput, type InputValue, type Shape } from './encoding.js'
 import {
-  DigestMismatchError, InvalidInputError, ProtocolError, ResultMismatchError, SimonError, TaskAbortedError
+  DigestMismatchError, InvalidInputError, ProtocolError, ResultMismatchError, SimonError, TaskAbortedError,
+  TaskTimeoutError
 } from './errors.js'
 import type { Field } from './field.js'
 import type { RandomBytes } from './random.js'
@@ -166,6 +167,13 @@ export class SecureSum {
     // anyway, and a party whose description differs must still hear why the others gave up.
     if (m.kind === 'abort') {
       if (this.finished) return []
+      // Another party's deadline passed: this party cannot finish either, for the same kind of
+      // reason. It fails with a timeout naming whom it still waits for itself, not with an abort
+      // that names only the party whose deadline happened to pass first.
+      if (m.code === 'TIMEOUT') {
+        const { step, missing } = this.waitingFor()
+        return this.fail(new TaskTimeoutError(step, missing, undefined, { party: sender, reason: m.reason }), false)
+      }
       return this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
     }
     if (sender !== from) throw new ProtocolError(`peer ${senderPeerId} is party ${sender} and may not speak for party ${from}`, from)

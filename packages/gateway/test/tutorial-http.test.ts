@@ -10,7 +10,7 @@ import { startGateways } from './helpers.js'
 
 const EXPECTED = { inputs: 3, result: { samples: 3, sum: 31 } }
 
-async function tutorial (gateways: Gateway[], nodes: string[]): Promise<unknown[]> {
+async function tutorial (gateways: Gateway[], nodes: string[]): Promise<{ results: unknown[], taskId: string }> {
   const [apiA, apiB, apiC] = gateways.map(g => new Api(new HttpInterface(g.url)))
   const networkA = { nodes, myself: 0 }
   const networkB = { nodes, myself: 1 }
@@ -35,19 +35,35 @@ async function tutorial (gateways: Gateway[], nodes: string[]): Promise<unknown[
   await dataA.delete()
   await dataB.delete()
   await dataC.delete()
-  return results
+  return { results, taskId: taskA.callback as string }
 }
 
 test('the tutorial with gateway URLs as nodes: 31 at all three', async (t) => {
   const gateways = await startGateways(t, 3)
-  const results = await tutorial(gateways, gateways.map(g => g.url))
+  const { results, taskId } = await tutorial(gateways, gateways.map(g => g.url))
   assert.deepEqual(results, [EXPECTED, EXPECTED, EXPECTED])
+  // each gateway resolved the URLs to the same PeerIds, now pinned in its task
+  const peerIds = gateways.map(g => g.server.node.peerId)
+  for (const g of gateways) assert.deepEqual(g.server.node.getTask(taskId)!.parties.map(p => p.peerId), peerIds)
 })
 
 test('the tutorial with multiaddrs as nodes, and with URLs and multiaddrs mixed', async (t) => {
   const gateways = await startGateways(t, 3)
   const multiaddrs = gateways.map(g => g.server.node.multiaddrs()[0]!)
-  assert.deepEqual(await tutorial(gateways, multiaddrs), [EXPECTED, EXPECTED, EXPECTED])
+  assert.deepEqual((await tutorial(gateways, multiaddrs)).results, [EXPECTED, EXPECTED, EXPECTED])
   const mixed = [gateways[0]!.url, multiaddrs[1]!, gateways[2]!.url]
-  assert.deepEqual(await tutorial(gateways, mixed), [EXPECTED, EXPECTED, EXPECTED])
+  assert.deepEqual((await tutorial(gateways, mixed)).results, [EXPECTED, EXPECTED, EXPECTED])
+})
+
+test('decimals over HTTP: the original suite\'s three-party case sums to 13703.703579', async (t) => {
+  const gateways = await startGateways(t, 3)
+  const nodes = gateways.map(g => g.url)
+  const apis = gateways.map(g => new Api(new HttpInterface(g.url)))
+  const protocols = await Promise.all(apis.map(async api => api.selectMicroservice({ protocol: 'Simon' })))
+  const taskA = await protocols[0]!.create({ microprotocol: 'SecureSum', network: { nodes, myself: 0 } })
+  const invitation = await taskA.invite()
+  const tasks = [taskA, ...await Promise.all([1, 2].map(async i => protocols[i]!.join({ invitation, network: { nodes, myself: i } })))]
+  const values = [123.456789, 1234.56789, 12345.6789]
+  await Promise.all(tasks.map(async (task, i) => task.input({ value: values[i] })))
+  for (const task of tasks) assert.deepEqual(await task.result(), { inputs: 3, result: { samples: 3, sum: 13703.703579 } })
 })

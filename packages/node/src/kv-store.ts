@@ -4,6 +4,25 @@
  */
 import { randomUUID } from 'node:crypto'
 
+type TypedArrayConstructor = new (length: number) => { set: (source: ArrayLike<unknown>) => void }
+
+/**
+ * A deep copy. A typed array or DataView is copied alone: structuredClone would copy the whole
+ * buffer it views (the caller's neighbouring data too), and delete() zeroes only the view.
+ */
+function copyOf (value: unknown): unknown {
+  if (!ArrayBuffer.isView(value)) return structuredClone(value)
+  if (value instanceof DataView) {
+    return new DataView(new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice().buffer)
+  }
+  // the base type (a Buffer is stored as a Uint8Array, as structuredClone would store it)
+  const tag = (value as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag]
+  const Type = (globalThis as unknown as Record<string, TypedArrayConstructor>)[tag]!
+  const copy = new Type((value as unknown as ArrayLike<unknown>).length)
+  copy.set(value as unknown as ArrayLike<unknown>)
+  return copy
+}
+
 export class KeyValueStorage {
   private readonly values = new Map<string, unknown>()
 
@@ -11,7 +30,7 @@ export class KeyValueStorage {
   create (value: unknown): string {
     const id = randomUUID()
     // A copy, so that zeroing it on delete never touches the caller's own array.
-    this.values.set(id, structuredClone(value))
+    this.values.set(id, copyOf(value))
     return id
   }
 

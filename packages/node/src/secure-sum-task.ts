@@ -106,7 +106,14 @@ export class SecureSumTask {
   /** A message from the peer authenticated as `senderPeerId`. */
   receive (message: WireMessage, senderPeerId: string): Reply {
     try {
+      const before = this.machine.error
       this.dispatch(this.machine.receive(message, senderPeerId, Date.now()))
+      // A message that made the task fail (a share with another task description, a bad length)
+      // was not taken: say so, with the error that names the difference. An abort was taken.
+      const error = this.machine.error
+      if (error !== undefined && error !== before && message.kind !== 'abort') {
+        return { status: 'refused', code: error.code, message: error.message }
+      }
       return { status: 'accepted', code: 'OK', message: '' }
     } catch (err) {
       if (err instanceof SimonError) {
@@ -127,9 +134,11 @@ export class SecureSumTask {
     }
     const { signal } = options
     if (signal === undefined) return this.settled.promise
-    signal.throwIfAborted()
+    const cancelled = (): TaskCancelledError => new TaskCancelledError(`waiting for the result of ${this.id} was aborted`)
+    // an already aborted signal is the same cancellation as one that aborts while we wait
+    if (signal.aborted) throw cancelled()
     const aborted = Promise.withResolvers<never>()
-    const onAbort = (): void => aborted.reject(new TaskCancelledError(`waiting for the result of ${this.id} was aborted`))
+    const onAbort = (): void => aborted.reject(cancelled())
     signal.addEventListener('abort', onAbort, { once: true })
     try {
       return await Promise.race([this.settled.promise, aborted.promise])
