@@ -272,3 +272,20 @@ test('binds 127.0.0.1 unless told otherwise, on the port asked for', async (t) =
   assert.equal(address.address, '127.0.0.1')
   assert.equal(g!.url, `http://127.0.0.1:${address.port}`)
 })
+
+test('close() answers a pending result() at once instead of waiting it out', async (t) => {
+  const [A, B] = await startGateways(t, 2, { resultWaitMs: 20_000 })
+  const nodes = [A!.url, B!.url]
+  const simon = await select(A!, { protocol: 'Simon' })
+  const created = await request(A!.url, 'POST', { handle: simon, function: 'create', parameters: { microprotocol: 'SecureSum', network: { nodes, myself: 0 } } })
+  const task = (created.body as { callback: string }).callback
+  await request(A!.url, 'POST', { handle: simon, function: 'input', parameters: { value: 1 }, callback: task })
+  const started = Date.now()
+  const pending = request(A!.url, 'POST', { handle: simon, function: 'result', parameters: {}, callback: task })
+  await new Promise(resolve => setTimeout(resolve, 200))
+  await A!.close()
+  const answer = await pending
+  assert.equal(answer.status, 200)
+  assert.equal(answer.text, 'null')
+  assert.ok(Date.now() - started < 5_000, `answered after ${Date.now() - started} ms`)
+})
