@@ -85,13 +85,15 @@ describe('secure sum over libp2p, three nodes in one process', () => {
     early[0]!.input(40)
     early[1]!.input(2)
     const held = heldAt(nodes[2]!)
+    const heldBefore = held.size.messages
     // both shares for party 2 reach node 2 (it knows the peers from earlier tasks) and wait there
-    await until(() => held.size.messages >= 2, 'node 2 holds the shares of parties 0 and 1')
+    await until(() => held.size.messages >= heldBefore + 2, 'node 2 holds the shares of parties 0 and 1')
+    await until(() => early.every(t => t.status().missing.length === 1), 'parties 0 and 1 hold each other\'s shares')
     await sleep(500)
-    assert.equal(early[0]!.status().step, 'share')
-    assert.deepEqual(early[0]!.status().missing, [2])
+    for (const t of early) assert.deepEqual(t.status(), { id, step: 'share', missing: [2] })
+    assert.equal(held.size.messages, heldBefore + 2, 'exactly the two shares for party 2 are held')
     const late = nodes[2]!.createTask({ taskId: id, microprotocol: 'SecureSum', network: { nodes: list, myself: 2 } })
-    assert.equal(held.size.messages, 0, 'creating the task took every held message')
+    assert.equal(held.size.messages, heldBefore, 'creating the task took its held messages')
     late.input(-0.5)
     const results = await Promise.all([...early, late].map(async t => t.result()))
     for (const r of results) assert.deepEqual(r, { inputs: 3, result: { samples: 3, sum: 41.5 } })
@@ -180,9 +182,11 @@ describe('secure sum over libp2p: tests on their own nodes', () => {
     const early = [0, 1].map(i => nodes[i]!.createTask({ taskId: id, microprotocol: 'SecureSum', network: { nodes: list, myself: i } }))
     early[0]!.input(100)
     early[1]!.input(20)
+    await until(() => early.every(t => t.status().missing.length === 1), 'parties 0 and 1 hold each other\'s shares')
     await sleep(500)
+    for (const t of early) assert.deepEqual(t.status(), { id, step: 'share', missing: [2] })
     assert.equal(nodes[2]!.libp2p.getConnections(nodes[0]!.libp2p.peerId).length, 0, 'node 2 let no unlisted peer in')
-    assert.deepEqual(early[1]!.status(), { id, step: 'share', missing: [2] })
+    assert.equal(nodes[2]!.libp2p.getConnections(nodes[1]!.libp2p.peerId).length, 0, 'node 2 let no unlisted peer in')
     const late = nodes[2]!.createTask({ taskId: id, microprotocol: 'SecureSum', network: { nodes: list, myself: 2 } })
     late.input(3)
     const results = await Promise.all([...early, late].map(async task => task.result()))
@@ -228,7 +232,9 @@ describe('secure sum over libp2p: tests on their own nodes', () => {
       assert.deepEqual(tasks[0]!.status(), { id: tasks[0]!.id, step: 'input', missing: [0] })
     }
     assert.equal(tasks[0]!.hasInput, false)
-    // nothing reached the others: long enough for a share to arrive, they still wait for party 0
+    // nothing reached the others: once they hold each other's shares, and long after that, they
+    // still wait for party 0
+    await until(() => !tasks[1]!.status().missing.includes(2) && !tasks[2]!.status().missing.includes(1), 'parties 1 and 2 hold each other\'s shares')
     await sleep(300)
     for (const i of [1, 2]) assert.deepEqual(tasks[i]!.status(), { id: tasks[i]!.id, step: 'share', missing: [0] })
     // a valid input afterwards still completes the task
