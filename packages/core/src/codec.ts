@@ -6,6 +6,8 @@
  *   partial: u8 shape | elements
  *   confirm: 32-byte result hash
  *   abort:   u16 code length | code | u16 reason length | reason (UTF-8)
+ *   threshold mode (kinds 32..47): propose, commit: members | set-partial: members | u8 shape | elements
+ *     members: u16 bitmap length | bitmap, bit j (j % 8 from the top of byte j >> 3) set for party j
  * elements: u16 element width w | u32 count | count * w bytes, each big-endian
  * Every length is checked against the bytes present: a truncated or padded frame is refused.
  */
@@ -17,8 +19,8 @@ import { MAX_TASK_ID_BYTES } from './task.js'
 export const WIRE_VERSION = 1
 const DIGEST_BYTES = 32
 
-export type MessageKind = 'share' | 'partial' | 'confirm' | 'abort'
-const KIND_CODES: Record<MessageKind, number> = { share: 1, partial: 2, confirm: 3, abort: 4 }
+export type MessageKind = 'share' | 'partial' | 'confirm' | 'abort' | 'propose' | 'commit' | 'set-partial'
+const KIND_CODES: Record<MessageKind, number> = { share: 1, partial: 2, confirm: 3, abort: 4, propose: 32, commit: 33, 'set-partial': 34 }
 const KINDS_BY_CODE = new Map<number, MessageKind>(Object.entries(KIND_CODES).map(([k, v]) => [v, k as MessageKind]))
 
 interface Header {
@@ -32,7 +34,13 @@ export interface ShareMessage extends Header { readonly kind: 'share', readonly 
 export interface PartialMessage extends Header { readonly kind: 'partial', readonly shape: Shape, readonly elements: bigint[] }
 export interface ConfirmMessage extends Header { readonly kind: 'confirm', readonly hash: Uint8Array }
 export interface AbortMessage extends Header { readonly kind: 'abort', readonly code: string, readonly reason: string }
-export type WireMessage = ShareMessage | PartialMessage | ConfirmMessage | AbortMessage
+/** Threshold mode: the parties whose shares the sender holds at its sharing deadline. */
+export interface ProposeMessage extends Header { readonly kind: 'propose', readonly members: number[] }
+/** Threshold mode: the one input set the sender will ever reveal a partial sum for. */
+export interface CommitMessage extends Header { readonly kind: 'commit', readonly members: number[] }
+/** Threshold mode: the sender's partial sum over the shares of `members`. */
+export interface SetPartialMessage extends Header { readonly kind: 'set-partial', readonly members: number[], readonly shape: Shape, readonly elements: bigint[] }
+export type WireMessage = ShareMessage | PartialMessage | ConfirmMessage | AbortMessage | ProposeMessage | CommitMessage | SetPartialMessage
 
 export interface DecodeLimits {
   /** Most elements accepted in one frame. */
@@ -108,6 +116,20 @@ class Reader {
 
 function elementsSize (count: number, width: number): number { return 2 + 4 + count * width }
 
+/** A set of party indices as a bitmap (ascending, distinct indices below 2^16 * 8). */
+function membersBitmap (members: readonly number[]): Uint8Array {
+  const top = members.length === 0 ? -1 : members[members.length - 1]!
+  const bitmap = new Uint8Array((top >> 3) + 1)
+  let previous = -1
+  for (const j of members) {
+    if (!Number.isSafeInteger(j) || j <= previous || j >= 0x10000 * 8) throw new CodecError('members must be ascending distinct party indices')
+    bitmap[j >> 3]! |= 0x80 >> (j & 7)
+    previous = j
+  }
+  if (bitmap.length > 0xffff) throw new CodecError(`member bitmap of ${bitmap.length} bytes`)
+  return bitmap
+}
+
 /** Encode a message; `elementBytes` is the field's element width. */
 export function encodeMessage (m: WireMessage, elementBytes: number): Uint8Array {
   const taskId = utf8.encode(m.taskId)
@@ -117,6 +139,7 @@ export function encodeMessage (m: WireMessage, elementBytes: number): Uint8Array
   let descriptor: Uint8Array | undefined
   let code: Uint8Array | undefined
   let reason: Uint8Array | undefined
+  let bitmap: Uint8Array | undefined
   switch (m.kind) {
     case 'share':
       descriptor = utf8.encode(m.descriptor)
@@ -133,6 +156,12 @@ export function encodeMessage (m: WireMessage, elementBytes: number): Uint8Array
       code = utf8.encode(m.code.slice(0, 64))
       reason = utf8.encode(m.reason.slice(0, 4000))
       bodySize = 2 + code.length + 2 + reason.length
+      break
+    case 'propose':
+    case 'commit':
+    case 'set-partial':
+      bitmap = membersBitmap(m.members)
+      bodySize = 2 + bitmap.length + (m.kind === 'set-partial' ? 1 + elementsSize(m.elements.length, elementBytes) : 0)
       break
   }
   const w = new Writer(3 + taskId.length + DIGEST_BYTES + 4 + bodySize)
@@ -160,8 +189,24 @@ export function encodeMessage (m: WireMessage, elementBytes: number): Uint8Array
       w.u16(code!.length); w.bytes(code!)
       w.u16(reason!.length); w.bytes(reason!)
       break
+    case 'propose':
+    case 'commit':
+    case 'set-partial':
+      w.u16(bitmap!.length); w.bytes(bitmap!)
+      if (m.kind === 'set-partial') {
+        w.u8(m.shape === 'vector' ? 1 : 0)
+        w.elements(m.elements, elementBytes)
+      }
+      break
   }
   return w.done()
+}
+
+function readMembers (r: Reader): number[] {
+  const bitmap = r.bytes(r.u16('member bitmap length'), 'member bitmap')
+  const members: number[] = []
+  bitmap.forEach((byte, i) => { for (let b = 0; b < 8; b++) if ((byte & (0x80 >> b)) !== 0) members.push(i * 8 + b) })
+  return members
 }
 
 function readShape (r: Reader): Shape {
@@ -208,6 +253,16 @@ export function decodeMessage (frame: Uint8Array, limits: DecodeLimits = DEFAULT
       const code = r.text(r.u16('code length'), 'code')
       const reason = r.text(r.u16('reason length'), 'reason')
       m = { kind, taskId, digest, from, code, reason }
+      break
+    }
+    case 'propose':
+    case 'commit':
+      m = { kind, taskId, digest, from, members: readMembers(r) }
+      break
+    case 'set-partial': {
+      const members = readMembers(r)
+      const shape = readShape(r)
+      m = { kind, taskId, digest, from, members, shape, elements: r.elements(limits) }
       break
     }
   }

@@ -111,3 +111,30 @@ export class TaskCancelledError extends SimonError {
     super(`task cancelled: ${reason}`, 'CANCELLED')
   }
 }
+
+/**
+ * Threshold mode: the partial sums of the agreed input set do not lie on one polynomial of
+ * degree t-1, so at least one party revealed a wrong partial sum.
+ */
+export class InconsistentPartialError extends SimonError {
+  override name = 'InconsistentPartialError'
+  /** The index whose partial sum did not fit (see `identified` for how sure that is). */
+  readonly party: number
+  /**
+   * True when removing this party's partial sum alone makes all the others agree; false when the
+   * partial sums at hand cannot tell which one is wrong, and `party` is the lowest index that did
+   * not fit the polynomial through the `threshold` lowest indices.
+   */
+  readonly identified: boolean
+  /** The parties whose partial sums were compared. */
+  readonly compared: number[]
+  constructor (party: number, identified: boolean, compared: number[]) {
+    super(identified
+      ? `the partial sum of party ${party} does not fit the others (parties ${compared.join(', ')}); the others agree without it`
+      : `the partial sum of party ${party} does not fit the polynomial through the lowest-index partial sums (parties ${compared.join(', ')} compared; which one is wrong cannot be told from these)`,
+    'INCONSISTENT_PARTIAL')
+    this.party = party
+    this.identified = identified
+    this.compared = compared
+  }
+}

@@ -11,6 +11,8 @@ import type { SimonError } from './errors.js'
 import type { RandomBytes } from './random.js'
 import { SecureSum, type Outgoing, type SecureSumResult } from './securesum.js'
 import type { TaskDescriptor } from './task.js'
+import { ThresholdMachine } from './threshold/machine.js'
+import { thresholdOf } from './threshold/parameters.js'
 
 export interface ProtocolMachine {
   readonly descriptor: TaskDescriptor
@@ -36,6 +38,8 @@ export interface ProtocolMachine {
   nextDeadline?: () => number | undefined
   /** Time has reached a deadline the machine asked for. */
   tick?: (now: number) => Outgoing[]
+  /** After done, how long deliveries still under way may go on; until the task's deadline when absent. */
+  readonly lingerMs?: number
 }
 
 export interface MachineInit {
@@ -67,5 +71,7 @@ class FullMeshMachine implements ProtocolMachine {
 
 /** The machine for a task, chosen by its parameters. */
 export function createMachine (init: MachineInit): ProtocolMachine {
+  const threshold = thresholdOf(init.descriptor.parameters)
+  if (threshold !== undefined && threshold < init.descriptor.peers.length) return new ThresholdMachine(init)
   return new FullMeshMachine(init)
 }

@@ -203,6 +203,8 @@ export class SecureSum {
         if (this.confirms[from] !== undefined) throw new ProtocolError(`party ${from} already sent its confirmation`, from)
         this.confirms[from] = m.hash
         return this.advance()
+      default:
+        throw new ProtocolError(`a ${m.kind} message has no place in the additive full mesh`, from)
     }
   }
 

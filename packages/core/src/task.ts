@@ -7,6 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { InvalidInputError } from './errors.js'
 import { checkFixedPoint, maxScaled, DEFAULT_FIXED_POINT, type FixedPoint } from './encoding.js'
 import { createField, mersennePrimeFor, type Field } from './field.js'
+import { resolveThresholdParameters } from './threshold/parameters.js'
 
 export const MICROPROTOCOLS = ['SecureSum'] as const
 export type Microprotocol = typeof MICROPROTOCOLS[number]
@@ -55,7 +56,7 @@ function optionalDigits (params: Record<string, unknown>, key: string, fallback:
   return v
 }
 
-const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus'])
+const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus', 'threshold', 'share_timeout'])
 
 /**
  * Resolve caller parameters into the full set: defaults filled in, the modulus chosen (the
@@ -86,7 +87,8 @@ export function resolveParameters (params: unknown, parties: number): TaskParame
     fieldOf({ digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: p.modulus })
     if (modulus <= 4n * maxAbs) throw new InvalidInputError('parameters.modulus', `too small for ${parties} parties at digits_before = ${fp.digitsBefore}, digits_after = ${fp.digitsAfter}`)
   }
-  return { digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: modulus.toString() }
+  const threshold = resolveThresholdParameters(p, parties)
+  return { digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: modulus.toString(), ...threshold }
 }
 
 export function fixedPointOf (params: TaskParameters): FixedPoint {

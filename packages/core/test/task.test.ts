@@ -59,7 +59,7 @@ describe('resolveParameters', () => {
   })
 
   test('an unknown parameter is refused by name', () => {
-    refused(() => resolveParameters({ threshold: 2 }, 3), 'parameters.threshold')
+    refused(() => resolveParameters({ quorum: 2 }, 3), 'parameters.quorum')
     refused(() => resolveParameters({ digits_after: 6, digitsAfter: 6 }, 3), 'parameters.digitsAfter')
   })
 

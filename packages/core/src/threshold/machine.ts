@@ -1,0 +1,472 @@
+/**
+ * Threshold mode (parameter `threshold` t, n/2 < t < n) as a pure ProtocolMachine: Shamir
+ * shares of degree t-1, agreement on one input set, any t partial sums over it give the total.
+ * No I/O and no timers: the node calls tick(now) at nextDeadline(). ./README.md has the
+ * safety and liveness argument.
+ *
+ * Steps, at party i:
+ *   share    split [input..., samples] with Shamir, send share j to party j; wait until shares
+ *            from all n arrived or share_timeout passed since the input
+ *   propose  send the set of parties whose shares it holds; wait until proposals from all n
+ *            arrived or share_timeout passed since the proposal (the proposal window)
+ *   commit   commit, once and for good, to the intersection of the proposals of >= t members;
+ *            wait until t commits name one set W (or commit to W at once when they do first)
+ *   partial  if committed to W, reveal the partial sum over W's shares; wait for t of them
+ *   confirm  Lagrange at 0 gives the total; exchange SHA-256(digest, W, total); done with t
+ *            matching confirmations. Partial sums beyond t are checked on the way.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { encodeMessage, type WireMessage } from '../codec.js'
+import { decodeScaled, encodeInput, type InputValue, type Shape } from '../encoding.js'
+import {
+  DigestMismatchError, InconsistentPartialError, InvalidInputError, ProtocolError, ResultMismatchError, SimonError,
+  TaskAbortedError
+} from '../errors.js'
+import type { Field } from '../field.js'
+import type { MachineInit, ProtocolMachine } from '../machine.js'
+import type { RandomBytes } from '../random.js'
+import { DEFAULT_MAX_LENGTH, type Outgoing, type SecureSumResult } from '../securesum.js'
+import { sumVectors } from '../shares.js'
+import {
+  canonicalDescriptor, describeDifferences, digestsEqual, fieldOf, fixedPointOf, parseCanonicalDescriptor,
+  taskDigest, type TaskDescriptor
+} from '../task.js'
+import { agreedSet, intersect, partySet, winningSet, type PartySet } from './agreement.js'
+import { DEFAULT_SHARE_TIMEOUT_S, thresholdOf } from './parameters.js'
+import { findInconsistentPoint, reconstructShamir, splitShamir, type Misfit, type SharePoint } from './shamir.js'
+
+export type ThresholdStep = 'input' | 'share' | 'propose' | 'commit' | 'partial' | 'confirm' | 'done' | 'failed'
+
+/** Abort codes that mean "that party gave up", not "the task is wrong": threshold mode carries on without it. */
+const DROPOUT_CODES = new Set(['TIMEOUT', 'CANCELLED'])
+
+type Body =
+  | { kind: 'propose' | 'commit', members: number[] }
+  | { kind: 'set-partial', members: number[], shape: Shape, elements: bigint[] }
+  | { kind: 'confirm', hash: Uint8Array }
+  | { kind: 'abort', code: string, reason: string }
+
+export class ThresholdMachine implements ProtocolMachine {
+  readonly descriptor: TaskDescriptor
+  readonly digest: Uint8Array
+  readonly myself: number
+  readonly parties: number
+  readonly threshold: number
+  readonly field: Field
+  /** The sharing deadline after input, and the proposal window after the proposal. */
+  readonly shareTimeoutMs: number
+  private readonly canonical: string
+  private readonly randomBytes: RandomBytes
+  private readonly maxLength: number
+
+  private inputAt: number | undefined
+  private shape: { kind: Shape, length: number } | undefined
+  /** shares[j]: party j's share for this party; wiped once the partial sum is revealed. */
+  private readonly shares: Array<bigint[] | undefined>
+  /** held[j]: party j's share arrived (stays true after the share is wiped). */
+  private readonly held: boolean[]
+  private proposedAt: number | undefined
+  private readonly proposals: Array<PartySet | undefined>
+  /** May commit by the intersection rule: all proposals are in, or the window has passed. */
+  private decisionOpen = false
+  private commitment: PartySet | undefined
+  private readonly commits: Array<PartySet | undefined>
+  private winner: PartySet | undefined
+  private revealed = false
+  private readonly partials: Array<{ set: PartySet, elements: bigint[] } | undefined>
+  /** Senders of partial sums, in arrival order (this party's own included). */
+  private readonly partialOrder: number[] = []
+  private checkedPoints = 0
+  /** The partial sums at hand disagree: the one named by findInconsistentPoint. */
+  private misfit: { misfit: Misfit, compared: number[] } | undefined
+  /** The first party whose confirmation differs from ours. */
+  private mismatchFrom: number | undefined
+  /** Since when something is wrong (a misfit or a mismatch) without the culprit named: wait one window for more partial sums. */
+  private suspectSince: number | undefined
+  private total: bigint[] | undefined
+  private ownHash: Uint8Array | undefined
+  private pendingResult: SecureSumResult | undefined
+  private readonly confirms: Array<Uint8Array | undefined>
+  /** Parties that told us they gave up (their timeout or cancel). */
+  private readonly gaveUp = new Set<number>()
+  private _step: ThresholdStep = 'input'
+  private _result: SecureSumResult | undefined
+  private _error: SimonError | undefined
+
+  constructor (init: MachineInit) {
+    const n = init.descriptor.peers.length
+    if (!Number.isSafeInteger(init.myself) || init.myself < 0 || init.myself >= n) {
+      throw new InvalidInputError('network.myself', `must be an index from 0 to ${n - 1}, got ${String(init.myself)}`)
+    }
+    const t = thresholdOf(init.descriptor.parameters)
+    if (t === undefined || t <= n / 2 || t >= n) throw new InvalidInputError('parameters.threshold', `threshold mode needs n/2 < t < n, got ${String(t)} for ${n} parties`)
+    const seconds = init.descriptor.parameters.share_timeout
+    this.descriptor = init.descriptor
+    this.canonical = canonicalDescriptor(init.descriptor)
+    this.digest = taskDigest(init.descriptor)
+    this.myself = init.myself
+    this.parties = n
+    this.threshold = t
+    this.shareTimeoutMs = (typeof seconds === 'number' ? seconds : DEFAULT_SHARE_TIMEOUT_S) * 1000
+    this.field = fieldOf(init.descriptor.parameters)
+    this.randomBytes = init.randomBytes
+    this.maxLength = init.maxLength ?? DEFAULT_MAX_LENGTH
+    this.shares = new Array(n).fill(undefined)
+    this.held = new Array(n).fill(false)
+    this.proposals = new Array(n).fill(undefined)
+    this.commits = new Array(n).fill(undefined)
+    this.partials = new Array(n).fill(undefined)
+    this.confirms = new Array(n).fill(undefined)
+  }
+
+  get step (): ThresholdStep { return this._step }
+  get result (): SecureSumResult | undefined { return this._result }
+  get error (): SimonError | undefined { return this._error }
+  get finished (): boolean { return this._step === 'done' || this._step === 'failed' }
+  get hasInput (): boolean { return this.inputAt !== undefined }
+  /** After done, deliveries (a confirmation others may still need) go on this long, not until the task's deadline. */
+  get lingerMs (): number { return this.shareTimeoutMs }
+  /** The input set every party agreed on, once t commits name it. */
+  get agreedInputs (): readonly number[] | undefined { return this.winner?.members }
+
+  encode (message: WireMessage): Uint8Array { return encodeMessage(message, this.field.bytes) }
+
+  waitingFor (): { step: string, missing: number[] } {
+    const all = Array.from({ length: this.parties }, (_, j) => j)
+    const without = (has: (j: number) => boolean): number[] => all.filter(j => !has(j))
+    switch (this._step) {
+      case 'input': return { step: 'input', missing: [this.myself] }
+      case 'share': return { step: 'share', missing: without(j => this.held[j]!) }
+      case 'propose': {
+        if (!this.decisionOpen) return { step: 'propose', missing: without(j => this.proposals[j] !== undefined) }
+        // The window has passed and no set can be committed to: some inputs did not reach enough parties.
+        const agreed = agreedSet(this.proposals, this.threshold)
+        if (agreed === undefined) {
+          // the inputs that reached every proposer of >= t (or, with no such proposal, this party)
+          let reached = partySet(all.filter(j => this.held[j]))
+          for (const p of this.proposals) if (p !== undefined && p.members.length >= this.threshold) reached = intersect(reached, p)
+          return { step: 'share', missing: without(j => reached.members.includes(j)) }
+        }
+        return { step: 'share', missing: agreed.members.filter(j => !this.held[j]) }
+      }
+      case 'commit': return { step: 'commit', missing: without(j => this.commits[j] !== undefined) }
+      case 'partial': return { step: 'partial', missing: without(j => this.partials[j]?.set.key === this.winner!.key) }
+      case 'confirm':
+        if (this.suspectSince !== undefined) return { step: 'partial', missing: without(j => this.partials[j]?.set.key === this.winner!.key) }
+        return { step: 'confirm', missing: without(j => this.confirms[j] !== undefined) }
+      default: return { step: this._step, missing: [] }
+    }
+  }
+
+  /**
+   * Give this party's input: validate, split with Shamir, return the shares to send. The sharing
+   * deadline starts at `now`.
+   * @throws InvalidInputError before anything is produced
+   */
+  input (value: InputValue, now: number): Outgoing[] {
+    if (this.hasInput) throw new InvalidInputError('value', 'this party has already given its input to the task')
+    if (this.finished) throw this._error ?? new InvalidInputError('task', 'the task is already finished')
+    const encoded = encodeInput(value, fixedPointOf(this.descriptor.parameters), 'value', this.maxLength)
+    const shapeError = this.checkShape(encoded.shape, encoded.values.length, this.myself)
+    if (shapeError !== undefined) throw new InvalidInputError('value', shapeError)
+    this.inputAt = now
+    this.shape = { kind: encoded.shape, length: encoded.values.length }
+    const split = splitShamir(this.field, [...encoded.values, BigInt(encoded.samples)], this.parties, this.threshold, this.randomBytes)
+    const out: Outgoing[] = []
+    for (let j = 0; j < this.parties; j++) {
+      if (j === this.myself) continue
+      out.push({ to: j, message: { kind: 'share', taskId: this.descriptor.taskId, digest: this.digest, from: this.myself, shape: encoded.shape, descriptor: this.canonical, elements: split[j]! } })
+    }
+    this.shares[this.myself] = split[this.myself]
+    this.held[this.myself] = true
+    return [...out, ...this.advance(now)]
+  }
+
+  /**
+   * A message from the peer authenticated as `senderPeerId`.
+   * @throws ProtocolError when the message is refused; the task itself goes on
+   */
+  receive (m: WireMessage, senderPeerId: string, now: number): Outgoing[] {
+    const from = m.from
+    if (!Number.isSafeInteger(from) || from < 0 || from >= this.parties) throw new ProtocolError(`sender index ${from} is not in the task's node list`)
+    if (m.taskId !== this.descriptor.taskId) throw new ProtocolError(`message for task ${m.taskId} delivered to task ${this.descriptor.taskId}`, from)
+    const sender = this.descriptor.peers.indexOf(senderPeerId)
+    if (sender < 0) throw new ProtocolError(`peer ${senderPeerId} is not on the task's node list and may not speak for party ${from}`, from)
+    if (sender === this.myself || from === this.myself) throw new ProtocolError('a message cannot come from this party itself', from)
+    if (m.kind === 'share' && !digestsEqual(m.digest, this.digest)) {
+      let differences: string[]
+      try {
+        differences = describeDifferences(this.descriptor, parseCanonicalDescriptor(m.descriptor), sender)
+      } catch {
+        differences = [`party ${sender} sent an unreadable task description`]
+      }
+      return this.fail(new DigestMismatchError(sender, differences))
+    }
+    if (m.kind === 'abort') {
+      if (this.finished) return []
+      // A party that gave up is a party that dropped out: the others may still finish without it.
+      if (DROPOUT_CODES.has(m.code)) { this.gaveUp.add(sender); return this.advance(now) }
+      return this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
+    }
+    if (sender !== from) throw new ProtocolError(`peer ${senderPeerId} is party ${sender} and may not speak for party ${from}`, from)
+    if (!digestsEqual(m.digest, this.digest)) throw new ProtocolError(`message from party ${from} carries another task digest`, from)
+    // Late messages (surplus partial sums, confirmations) keep arriving after this party is done.
+    if (this.finished) return []
+
+    switch (m.kind) {
+      case 'share': {
+        if (m.descriptor !== this.canonical) throw new ProtocolError(`party ${from} sent a task description whose digest does not match it`, from)
+        if (this.held[from]!) throw new ProtocolError(`party ${from} already sent its share`, from)
+        const error = this.checkElements(m.shape, m.elements, from)
+        if (error !== undefined) return this.fail(error)
+        this.held[from] = true
+        // after the reveal no share is used any more
+        if (!this.revealed) this.shares[from] = m.elements
+        return this.advance(now)
+      }
+      case 'propose': {
+        if (this.proposals[from] !== undefined) throw new ProtocolError(`party ${from} already sent its proposal`, from)
+        this.proposals[from] = this.checkSet(m.members, from)
+        return this.advance(now)
+      }
+      case 'commit': {
+        if (this.commits[from] !== undefined) throw new ProtocolError(`party ${from} already committed to an input set`, from)
+        const set = this.checkSet(m.members, from)
+        if (set.members.length < this.threshold) throw new ProtocolError(`party ${from} committed to ${set.members.length} inputs, fewer than the threshold ${this.threshold}`, from)
+        this.commits[from] = set
+        return this.advance(now)
+      }
+      case 'set-partial': {
+        if (this.partials[from] !== undefined) throw new ProtocolError(`party ${from} already revealed a partial sum`, from)
+        const set = this.checkSet(m.members, from)
+        const committed = this.commits[from]
+        if (committed !== undefined && committed.key !== set.key) throw new ProtocolError(`party ${from} revealed a partial sum over another input set than it committed to`, from)
+        const error = this.checkElements(m.shape, m.elements, from)
+        if (error !== undefined) return this.fail(error)
+        this.partials[from] = { set, elements: m.elements }
+        this.partialOrder.push(from)
+        return this.advance(now)
+      }
+      case 'confirm':
+        if (this.confirms[from] !== undefined) throw new ProtocolError(`party ${from} already sent its confirmation`, from)
+        this.confirms[from] = m.hash
+        return this.advance(now)
+      default:
+        throw new ProtocolError(`a ${m.kind} message has no place in threshold mode`, from)
+    }
+  }
+
+  /** When this party next needs tick(): its sharing deadline, its proposal window, or the wait for one more partial sum. */
+  nextDeadline (): number | undefined {
+    if (this.inputAt === undefined || this.finished) return undefined
+    if (this.suspectSince !== undefined) return this.suspectSince + this.shareTimeoutMs
+    if (this.commitment !== undefined) return undefined
+    if (this.proposedAt === undefined) return this.inputAt + this.shareTimeoutMs
+    if (!this.decisionOpen) return this.proposedAt + this.shareTimeoutMs
+    return undefined
+  }
+
+  tick (now: number): Outgoing[] {
+    if (this.inputAt === undefined || this.finished) return []
+    if (this.suspectSince !== undefined && now >= this.suspectSince + this.shareTimeoutMs) return this.failSuspect()
+    const out: Outgoing[] = []
+    if (this.proposedAt === undefined && this.commitment === undefined && now >= this.inputAt + this.shareTimeoutMs) out.push(...this.propose(now))
+    return [...out, ...this.advance(now)]
+  }
+
+  /** Fail here and tell every other party why (none when `notify` is false). */
+  fail (error: SimonError, notify = true): Outgoing[] {
+    if (this.finished) return []
+    this._error = error
+    this._step = 'failed'
+    this.forget()
+    return notify ? this.broadcast({ kind: 'abort', code: error.code, reason: error.message }) : []
+  }
+
+  /** Move on as far as the messages at hand and the time allow. */
+  private advance (now: number): Outgoing[] {
+    if (this.inputAt === undefined || this.finished) return []
+    const out: Outgoing[] = []
+    if (this.proposedAt === undefined && this.commitment === undefined && this.held.every(Boolean)) out.push(...this.propose(now))
+    if (this.proposedAt !== undefined && !this.decisionOpen &&
+      (this.proposals.every(p => p !== undefined) || now >= this.proposedAt + this.shareTimeoutMs)) this.decisionOpen = true
+    this.winner ??= winningSet(this.commits, this.threshold)
+    if (this.commitment === undefined) {
+      // Once t commits name a set it is the only one that can ever be revealed: join it.
+      const choice = this.winner ?? (this.decisionOpen ? agreedSet(this.proposals, this.threshold) : undefined)
+      if (choice !== undefined && choice.members.every(j => this.held[j])) {
+        out.push(...this.commit(choice))
+        this.winner ??= winningSet(this.commits, this.threshold)
+      }
+    }
+    if (this.winner !== undefined && !this.revealed && this.commitment?.key === this.winner.key) out.push(...this.reveal(this.winner))
+    if (this.winner !== undefined && this.total === undefined) out.push(...this.reconstruct(this.winner))
+    if (this.total !== undefined) {
+      const failure = this.check(now)
+      if (failure !== undefined) return [...out, ...failure]
+    }
+    this.updateStep()
+    return out
+  }
+
+  private propose (now: number): Outgoing[] {
+    const set = partySet(this.held.flatMap((h, j) => (h ? [j] : [])))
+    this.proposals[this.myself] = set
+    this.proposedAt = now
+    return this.broadcast({ kind: 'propose', members: [...set.members] })
+  }
+
+  private commit (set: PartySet): Outgoing[] {
+    this.commitment = set
+    this.commits[this.myself] = set
+    return this.broadcast({ kind: 'commit', members: [...set.members] })
+  }
+
+  /** The partial sum over the winner's shares; the only one this party will ever reveal. */
+  private reveal (winner: PartySet): Outgoing[] {
+    const partial = sumVectors(this.field, winner.members.map(j => this.shares[j]!))
+    this.revealed = true
+    this.shares.fill(undefined)
+    this.partials[this.myself] = { set: winner, elements: partial }
+    this.partialOrder.push(this.myself)
+    return this.broadcast({ kind: 'set-partial', members: [...winner.members], shape: this.shape!.kind, elements: partial })
+  }
+
+  /** With t partial sums over the winner (the first t to arrive): the total, and our confirmation. */
+  private reconstruct (winner: PartySet): Outgoing[] {
+    const points = this.winnerPoints(winner).slice(0, this.threshold)
+    if (points.length < this.threshold) return []
+    const total = reconstructShamir(this.field, points)
+    this.total = total
+    this.pendingResult = this.decode(total, winner.members.length)
+    this.ownHash = this.resultHash(winner, total)
+    this.confirms[this.myself] = this.ownHash
+    return this.broadcast({ kind: 'confirm', hash: this.ownHash })
+  }
+
+  private winnerPoints (winner: PartySet): SharePoint[] {
+    return this.partialOrder.flatMap(j => {
+      const p = this.partials[j]
+      return p !== undefined && p.set.key === winner.key ? [{ index: j, values: p.elements }] : []
+    })
+  }
+
+  /**
+   * Check the partial sums beyond t against each other, and the confirmations against ours; finish
+   * with t matching confirmations when nothing is wrong. A misfit that names its party fails the
+   * task at once. A misfit among t + 1 partial sums (any of them could be the wrong one), or a
+   * confirmation that differs (some party used a wrong partial sum), waits one proposal window for
+   * further partial sums that name the culprit, unless none can come.
+   */
+  private check (now: number): Outgoing[] | undefined {
+    const points = this.winnerPoints(this.winner!)
+    if (points.length !== this.checkedPoints) {
+      this.checkedPoints = points.length
+      const misfit = findInconsistentPoint(this.field, points, this.threshold)
+      this.misfit = misfit === undefined ? undefined : { misfit, compared: points.map(p => p.index).sort((a, b) => a - b) }
+      if (misfit !== undefined && (misfit.identified || points.length >= this.threshold + 2)) return this.failSuspect()
+    }
+    let matching = 0
+    for (let j = 0; j < this.parties; j++) {
+      const h = this.confirms[j]
+      if (h === undefined) continue
+      if (digestsEqual(h, this.ownHash!)) matching++
+      else this.mismatchFrom ??= j
+    }
+    if (this.misfit !== undefined || this.mismatchFrom !== undefined) {
+      const more = Array.from({ length: this.parties }, (_, j) => j).some(j =>
+        this.partials[j] === undefined && !this.gaveUp.has(j) && (this.commits[j] === undefined || this.commits[j]!.key === this.winner!.key))
+      if (!more) return this.failSuspect()
+      this.suspectSince ??= now
+      return undefined
+    }
+    if (matching >= this.threshold) {
+      this._result = this.pendingResult
+      this._step = 'done'
+      this.forget()
+    }
+    return undefined
+  }
+
+  /** Fail with the best account of what is wrong: the misfit partial sum if there is one, else the confirmation that differs. */
+  private failSuspect (): Outgoing[] {
+    if (this.misfit !== undefined) {
+      const { misfit, compared } = this.misfit
+      return this.fail(new InconsistentPartialError(misfit.index, misfit.identified, compared))
+    }
+    return this.fail(new ResultMismatchError(this.mismatchFrom!))
+  }
+
+  private updateStep (): void {
+    if (this.finished) return
+    if (this.inputAt === undefined) this._step = 'input'
+    else if (this.total !== undefined) this._step = 'confirm'
+    else if (this.winner !== undefined) this._step = 'partial'
+    else if (this.commitment !== undefined) this._step = 'commit'
+    else if (this.proposedAt !== undefined) this._step = 'propose'
+    else this._step = 'share'
+  }
+
+  private broadcast (body: Body): Outgoing[] {
+    const header = { taskId: this.descriptor.taskId, digest: this.digest, from: this.myself }
+    const out: Outgoing[] = []
+    for (let j = 0; j < this.parties; j++) {
+      if (j !== this.myself) out.push({ to: j, message: { ...header, ...body } as WireMessage })
+    }
+    return out
+  }
+
+  private checkSet (members: readonly number[], from: number): PartySet {
+    for (const j of members) {
+      if (!Number.isSafeInteger(j) || j < 0 || j >= this.parties) throw new ProtocolError(`party ${from} named party ${j}, which is not on the task's node list`, from)
+    }
+    return partySet(members)
+  }
+
+  private checkShape (kind: Shape, length: number, from: number): string | undefined {
+    if (this.shape === undefined) return undefined
+    if (this.shape.kind !== kind || this.shape.length !== length) {
+      const describe = (k: Shape, l: number): string => (k === 'scalar' ? 'a scalar' : `a vector of ${l} elements`)
+      return `party ${from} has ${describe(kind, length)}, the task has ${describe(this.shape.kind, this.shape.length)}`
+    }
+    return undefined
+  }
+
+  private checkElements (shape: Shape, elements: bigint[], from: number): SimonError | undefined {
+    const length = elements.length - 1
+    if (length < 1 || length > this.maxLength || (shape === 'scalar' && length !== 1)) {
+      return new ProtocolError(`party ${from} sent ${elements.length} elements for a ${shape}`, from)
+    }
+    const shapeError = this.checkShape(shape, length, from)
+    if (shapeError !== undefined) return new ProtocolError(shapeError, from)
+    for (const x of elements) {
+      if (x >= this.field.p) return new ProtocolError(`party ${from} sent an element outside the field`, from)
+    }
+    this.shape ??= { kind: shape, length }
+    return undefined
+  }
+
+  private decode (total: bigint[], inputs: number): SecureSumResult {
+    const fp = fixedPointOf(this.descriptor.parameters)
+    const samples = Number(this.field.toSigned(total[total.length - 1]!))
+    const values = total.slice(0, -1).map(x => decodeScaled(this.field.toSigned(x), fp))
+    return { inputs, result: { samples, sum: this.shape!.kind === 'scalar' ? values[0]! : values } }
+  }
+
+  /** SHA-256 over the task digest, the agreed set and the total. */
+  private resultHash (winner: PartySet, total: bigint[]): Uint8Array {
+    const bytes = new TextEncoder().encode(`threshold/${winner.key}/${total.map(x => x.toString(16)).join(',')}`)
+    const buf = new Uint8Array(this.digest.length + bytes.length)
+    buf.set(this.digest)
+    buf.set(bytes, this.digest.length)
+    return sha256(buf)
+  }
+
+  /** Drop every share, partial sum and pending total this task still holds. */
+  private forget (): void {
+    this.shares.fill(undefined)
+    this.partials.fill(undefined)
+    this.total?.fill(0n)
+    this.pendingResult = undefined
+  }
+}
