@@ -87,7 +87,7 @@ function fuzzFrame (rng: Prng, corpus: readonly Template[]): Uint8Array {
     return concat([Uint8Array.of(1, rng.pick([1, 2, 3, 4, 32, 33, 34, rng.int(256)]), rng.int(140)), rng.bytes(rng.int(300))])
   }
   const t = rng.pick(corpus)
-  let frame = t.frame.slice()
+  let frame: Uint8Array = t.frame.slice()
   const rounds = 1 + rng.int(3)
   for (let r = 0; r < rounds; r++) {
     const op = rng.int(8)

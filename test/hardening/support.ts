@@ -95,7 +95,7 @@ export function concat (parts: readonly Uint8Array[]): Uint8Array {
  */
 export class RawStream {
   private readonly chunks: AsyncIterator<Uint8Array | { subarray: () => Uint8Array }>
-  private buffer = new Uint8Array(0)
+  private buffer: Uint8Array = new Uint8Array(0)
 
   private constructor (readonly stream: Stream) {
     this.chunks = (stream as unknown as AsyncIterable<Uint8Array | { subarray: () => Uint8Array }>)[Symbol.asyncIterator]()
