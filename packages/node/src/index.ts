@@ -3,7 +3,7 @@
  */
 import './polyfill.js'
 export { SimonNode, type SimonNodeInit, type CreateTaskInit, type Invitation, type NodeStats } from './simon-node.js'
-export { SecureSumTask, type TaskStatus, type Messenger } from './secure-sum-task.js'
+export { SecureSumTask, type TaskStatus, type TaskProgress, type Messenger } from './secure-sum-task.js'
 export { KeyValueStorage } from './kv-store.js'
 export { parseNetwork, type Network, type Party } from './network.js'
 export { generateIdentity, loadIdentity, saveIdentity, peerIdOf, type KeyFile } from './identity.js'

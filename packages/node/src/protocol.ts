@@ -74,6 +74,8 @@ class Channel {
 
   async send (frame: Uint8Array, signal: AbortSignal): Promise<Reply> {
     const reply = Promise.withResolvers<Reply>()
+    // the channel may break while the frame is still being written: not an unhandled rejection
+    reply.promise.catch(() => {})
     this.waiting.push(reply)
     const write = this.writing.then(async () => { await this.lp.write(frame, { signal }) })
     this.writing = write.catch(() => {})

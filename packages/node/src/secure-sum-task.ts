@@ -6,7 +6,7 @@ import { logger } from '@libp2p/logger'
 import {
   createMachine, InvalidInputError, SimonError, TaskCancelledError, TaskTimeoutError,
   type InputValue, type Outgoing, type ProtocolMachine, type RandomBytes, type Reply, type SecureSumResult,
-  type TaskDescriptor, type WireMessage
+  type TaskDescriptor, type WireMessage, type LeanCrypto
 } from '@simon-p2p/core'
 import type { Party } from './network.js'
 import { ABORT_DELIVERY_MS, RETRY_BACKOFF_MS } from './constants.js'
@@ -26,9 +26,19 @@ export interface SecureSumTaskInit {
   readonly timeoutMs: number
   readonly attemptTimeoutMs: number
   readonly maxLength?: number
+  /** Lean mode's key agreement and keystream (see lean-crypto.ts). */
+  readonly lean?: LeanCrypto
   /** Called once when the task is done or has failed. */
   readonly onFinish?: (task: SecureSumTask) => void
 }
+
+/**
+ * What a task is doing, for progress displays and fault tests: its step as it changes (sent
+ * before that step's messages go out), and each message another party took. Never values.
+ */
+export type TaskProgress =
+  | { readonly event: 'step', readonly step: string }
+  | { readonly event: 'delivered', readonly kind: string, readonly to: number }
 
 export interface TaskStatus {
   readonly id: string
@@ -58,6 +68,9 @@ export class SecureSumTask {
   /** Aborted at the deadline or on cancel: ends every delivery still under way. */
   private readonly lifetime = new AbortController()
   private timer: NodeJS.Timeout | undefined
+  private inputAt = 0
+  private readonly progressListeners: Array<(event: TaskProgress) => void> = []
+  private reportedStep: string | undefined
   private finishedNotified = false
   private readonly deliveries = new Set<Promise<void>>()
 
@@ -67,7 +80,7 @@ export class SecureSumTask {
     this.id = init.descriptor.taskId
     this.parties = init.parties
     this.myself = init.myself
-    this.machine = createMachine({ descriptor: init.descriptor, myself: init.myself, randomBytes: init.randomBytes, maxLength: init.maxLength })
+    this.machine = createMachine({ descriptor: init.descriptor, myself: init.myself, randomBytes: init.randomBytes, maxLength: init.maxLength, lean: init.lean })
     this.settled.promise.catch(() => {}) // a failure nobody asked about is not an unhandled rejection
   }
 
@@ -89,18 +102,41 @@ export class SecureSumTask {
    * nothing is sent. The deadline starts now.
    */
   input (value: InputValue): void {
-    const out = this.machine.input(value, Date.now())
-    const seconds = this.init.timeoutMs / 1000
+    this.inputAt = Date.now()
+    const out = this.machine.input(value, this.inputAt)
+    this.armDeadline(this.init.timeoutMs)
+    this.dispatch(out)
+  }
+
+  /** Be told of the task's progress (see TaskProgress); a listener must not throw. */
+  onProgress (listener: (event: TaskProgress) => void): void {
+    this.progressListeners.push(listener)
+  }
+
+  /**
+   * The task's deadline, `ms` from now. While the machine's own schedule still runs (threshold
+   * mode's sharing deadline and proposal window) the task can still finish: the deadline then
+   * moves to the end of that schedule plus the task's timeout.
+   */
+  private armDeadline (ms: number): void {
+    const at = Date.now() + ms
     this.timer = setTimeout(() => {
       // Past the deadline a finished task only stops its lingering deliveries (a late confirm).
       if (this.machine.finished) { this.lifetime.abort(); return }
+      const own = this.machine.nextDeadline?.()
+      if (own !== undefined && own > Date.now()) { this.armDeadline(own - Date.now() + this.init.timeoutMs); return }
       const { step, missing } = this.machine.waitingFor()
       log('task %s timed out at %s waiting for %o', this.id, step, missing)
-      this.dispatch(this.machine.fail(new TaskTimeoutError(step, missing, seconds)))
+      this.dispatch(this.machine.fail(new TaskTimeoutError(step, missing, Math.round((at - this.inputAt) / 100) / 10)))
       this.lifetime.abort()
-    }, this.init.timeoutMs)
+    }, ms)
     this.timer.unref?.()
-    this.dispatch(out)
+  }
+
+  private progress (event: TaskProgress): void {
+    for (const listener of this.progressListeners) {
+      try { listener(event) } catch (err) { log('a progress listener of task %s threw: %s', this.id, (err as Error).message) }
+    }
   }
 
   /** A message from the peer authenticated as `senderPeerId`. */
@@ -176,6 +212,8 @@ export class SecureSumTask {
   }
 
   private dispatch (out: Outgoing[]): void {
+    const step = this.machine.step
+    if (step !== this.reportedStep) { this.reportedStep = step; this.progress({ event: 'step', step }) }
     for (const o of out) {
       const delivery = this.deliver(o).finally(() => this.deliveries.delete(delivery))
       this.deliveries.add(delivery)
@@ -200,6 +238,9 @@ export class SecureSumTask {
     // A done task keeps delivering (another party may still need our confirmation) until the
     // deadline; a failed one stops at once.
     if (error !== undefined || this.timer === undefined) { clearTimeout(this.timer); this.lifetime.abort() }
+    // A machine that needs only some of the others (threshold mode) bounds how long it lingers for the rest.
+    const linger = this.machine.lingerMs
+    if (error === undefined && linger !== undefined) setTimeout(() => this.lifetime.abort(), linger).unref?.()
     if (error !== undefined) this.settled.reject(error)
     else this.settled.resolve(this.machine.result!)
     log('task %s %s', this.id, error === undefined ? 'done' : `failed: ${error.code}`)
@@ -219,6 +260,7 @@ export class SecureSumTask {
           const signal = AbortSignal.any([lifetime, AbortSignal.timeout(this.init.attemptTimeoutMs)])
           const reply = await this.init.messenger(party, frame, signal)
           if (reply.status === 'refused') log('party %d refused our %s for task %s: %s', o.to, o.message.kind, this.id, reply.code)
+          this.progress({ event: 'delivered', kind: o.message.kind, to: o.to })
           return
         } catch (err) {
           log('delivery of %s to party %d for task %s failed (%s), retrying', o.message.kind, o.to, this.id, (err as Error).name)

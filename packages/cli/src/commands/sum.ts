@@ -3,9 +3,10 @@
  * gives its value, prints the result JSON and exits 0; on failure, one line on stderr and a
  * non-zero exit.
  */
+import { writeSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { InvalidInputError, type InputValue } from '@simon-p2p/core'
-import { loadIdentity, SimonNode } from '@simon-p2p/node'
+import { loadIdentity, SimonNode, type SecureSumTask, type TaskProgress } from '@simon-p2p/node'
 import { parseValue } from '../value.js'
 
 export interface SumOptions {
@@ -19,6 +20,9 @@ export interface SumOptions {
   readonly timeout: string
   readonly digitsBefore?: string
   readonly digitsAfter?: string
+  readonly threshold?: string
+  readonly shareTimeout?: string
+  readonly events?: boolean
 }
 
 function integer (text: string | undefined, field: string, min: number, max: number): number | undefined {
@@ -64,6 +68,13 @@ export async function runSum (options: SumOptions): Promise<void> {
   const after = integer(options.digitsAfter, 'digits-after', 0, 1000)
   if (before !== undefined) parameters.digits_before = before
   if (after !== undefined) parameters.digits_after = after
+  const threshold = integer(options.threshold, 'threshold', 1, 1_000_000)
+  if (threshold !== undefined) parameters.threshold = threshold
+  if (options.shareTimeout !== undefined) {
+    const seconds = Number(options.shareTimeout)
+    if (options.shareTimeout.trim() === '' || !Number.isFinite(seconds)) throw new InvalidInputError('share-timeout', `must be a number of seconds, got ${JSON.stringify(options.shareTimeout)}`)
+    parameters.share_timeout = seconds
+  }
   const nodes = await readNetworkFile(options.network)
   const value = await readValue(options)
   const privateKey = await loadIdentity(options.key)
@@ -71,16 +82,36 @@ export async function runSum (options: SumOptions): Promise<void> {
   const node = await SimonNode.create({ privateKey, listen: options.listen, taskTimeoutMs: timeoutSeconds * 1000 })
   try {
     const task = node.createTask({ taskId: options.task, microprotocol: 'SecureSum', parameters, network: { nodes: nodes as string[], myself } })
+    watchProgress(task, options.events === true)
     task.input(value)
     let result
     try {
       result = await task.result()
-    } finally {
-      // The others may still need this party's last confirmation (or its abort): deliver before stopping.
+    } catch (err) {
       await task.flush()
+      throw err
     }
     process.stdout.write(JSON.stringify(result) + '\n')
+    // The others may still need this party's last confirmation: deliver before stopping.
+    await task.flush()
   } finally {
     await node.stop()
   }
+}
+
+/**
+ * --events: one JSON line per progress event on stderr, written synchronously so that it is out
+ * before the next message leaves. SIMON_FAILPOINT_STALL_AT=<step> (fault tests only) freezes the
+ * process when the task enters that step, before the step's messages go out, until it is killed.
+ */
+function watchProgress (task: SecureSumTask, events: boolean): void {
+  const stallAt = process.env.SIMON_FAILPOINT_STALL_AT
+  if (!events && stallAt === undefined) return
+  task.onProgress((event: TaskProgress) => {
+    if (events) writeSync(2, JSON.stringify(event) + '\n')
+    if (event.event === 'step' && event.step === stallAt) {
+      writeSync(2, JSON.stringify({ event: 'stalled', step: event.step }) + '\n')
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000)
+    }
+  })
 }
