@@ -66,6 +66,19 @@ program.command('demo')
     process.exitCode = ok ? 0 : 1
   })
 
+program.command('bench')
+  .description('plain and secure sums side by side, every party a libp2p node in a process of its own; prints a table (or JSON lines) and writes bench-results/')
+  .option('--json', 'print one JSON object per measurement')
+  .option('--quick', 'fewer and smaller runs (under two minutes)')
+  .option('--out <dir>', 'where to write the results', 'bench-results')
+  .option('--only <names>', 'only the cases whose names contain one of these (comma-separated)')
+  .addOption(new Option('--tiny', 'tiny sizes (the smoke test)').hideHelp())
+  .action(async (opts: { json?: boolean, quick?: boolean, out: string, only?: string, tiny?: boolean }) => {
+    const { runBench } = await import('./commands/bench.js')
+    const ok = await runBench(opts).catch(err => die('bench', err))
+    process.exitCode = ok ? 0 : 1
+  })
+
 try {
   await program.parseAsync(process.argv)
 } catch (err) {

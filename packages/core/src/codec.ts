@@ -8,6 +8,7 @@
  *   abort:   u16 code length | code | u16 reason length | reason (UTF-8)
  *   threshold mode (kinds 32..47): propose, commit: members | set-partial: members | u8 shape | elements
  *     members: u16 bitmap length | bitmap, bit j (j % 8 from the top of byte j >> 3) set for party j
+ *   lean mode (kinds 16..31): see lean/codec.ts
  * elements: u16 element width w | u32 count | count * w bytes, each big-endian
  * Every length is checked against the bytes present: a truncated or padded frame is refused.
  */
@@ -15,6 +16,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { CodecError } from './errors.js'
 import type { Shape } from './encoding.js'
 import { MAX_TASK_ID_BYTES } from './task.js'
+import { decodeLeanMessage, encodeLeanMessage, isLeanKindCode, isLeanMessage, type LeanMessage } from './lean/codec.js'
 
 export const WIRE_VERSION = 1
 const DIGEST_BYTES = 32
@@ -40,7 +42,7 @@ export interface ProposeMessage extends Header { readonly kind: 'propose', reado
 export interface CommitMessage extends Header { readonly kind: 'commit', readonly members: number[] }
 /** Threshold mode: the sender's partial sum over the shares of `members`. */
 export interface SetPartialMessage extends Header { readonly kind: 'set-partial', readonly members: number[], readonly shape: Shape, readonly elements: bigint[] }
-export type WireMessage = ShareMessage | PartialMessage | ConfirmMessage | AbortMessage | ProposeMessage | CommitMessage | SetPartialMessage
+export type WireMessage = ShareMessage | PartialMessage | ConfirmMessage | AbortMessage | ProposeMessage | CommitMessage | SetPartialMessage | LeanMessage
 
 export interface DecodeLimits {
   /** Most elements accepted in one frame. */
@@ -132,6 +134,7 @@ function membersBitmap (members: readonly number[]): Uint8Array {
 
 /** Encode a message; `elementBytes` is the field's element width. */
 export function encodeMessage (m: WireMessage, elementBytes: number): Uint8Array {
+  if (isLeanMessage(m)) return encodeLeanMessage(m, elementBytes)
   const taskId = utf8.encode(m.taskId)
   if (taskId.length === 0 || taskId.length > MAX_TASK_ID_BYTES) throw new CodecError(`task id of ${taskId.length} bytes`)
   if (m.digest.length !== DIGEST_BYTES) throw new CodecError(`digest of ${m.digest.length} bytes`)
@@ -224,6 +227,7 @@ export function decodeMessage (frame: Uint8Array, limits: DecodeLimits = DEFAULT
   const version = r.u8('version')
   if (version !== WIRE_VERSION) throw new CodecError(`wire version ${version}, this node speaks ${WIRE_VERSION}`)
   const kindCode = r.u8('kind')
+  if (isLeanKindCode(kindCode)) return decodeLeanMessage(frame, limits)
   const kind = KINDS_BY_CODE.get(kindCode)
   if (kind === undefined) throw new CodecError(`unknown message kind ${kindCode}`)
   const idLength = r.u8('task id length')

@@ -13,6 +13,8 @@ import { SecureSum, type Outgoing, type SecureSumResult } from './securesum.js'
 import type { TaskDescriptor } from './task.js'
 import { ThresholdMachine } from './threshold/machine.js'
 import { thresholdOf } from './threshold/parameters.js'
+import type { LeanCrypto } from './lean/crypto.js'
+import { isTypedInput, leanMachineFor, profileOf, withTypedSum } from './lean/index.js'
 
 export interface ProtocolMachine {
   readonly descriptor: TaskDescriptor
@@ -40,6 +42,8 @@ export interface ProtocolMachine {
   tick?: (now: number) => Outgoing[]
   /** After done, how long deliveries still under way may go on; until the task's deadline when absent. */
   readonly lingerMs?: number
+  /** How far a long sum has come (lean mode counts frames), for progress bars. */
+  readonly progress?: { done: number, total: number }
 }
 
 export interface MachineInit {
@@ -47,11 +51,14 @@ export interface MachineInit {
   readonly myself: number
   readonly randomBytes: RandomBytes
   readonly maxLength?: number
+  /** Key agreement and keystream for lean mode; without them `auto` runs the full mesh. */
+  readonly lean?: LeanCrypto
 }
 
 /** The additive full-mesh SecureSum as a ProtocolMachine. */
 class FullMeshMachine implements ProtocolMachine {
   private readonly m: SecureSum
+  private typed = false
   constructor (init: MachineInit) { this.m = new SecureSum(init) }
   get descriptor (): TaskDescriptor { return this.m.descriptor }
   get digest (): Uint8Array { return this.m.digest }
@@ -60,9 +67,17 @@ class FullMeshMachine implements ProtocolMachine {
   get step (): string { return this.m.step }
   get finished (): boolean { return this.m.finished }
   get hasInput (): boolean { return this.m.hasInput }
-  get result (): SecureSumResult | undefined { return this.m.result }
+  private typedResult: SecureSumResult | undefined
+  get result (): SecureSumResult | undefined {
+    if (!this.typed || this.m.result === undefined) return this.m.result
+    return (this.typedResult ??= withTypedSum(this.m.result))
+  }
   get error (): SimonError | undefined { return this.m.error }
-  input (value: InputValue): Outgoing[] { return this.m.input(value) }
+  input (value: InputValue): Outgoing[] {
+    const out = this.m.input(value)
+    this.typed = isTypedInput(value) && profileOf(this.m.descriptor.parameters) === 'fast'
+    return out
+  }
   receive (message: WireMessage, senderPeerId: string): Outgoing[] { return this.m.receive(message, senderPeerId) }
   fail (error: SimonError, notify?: boolean): Outgoing[] { return this.m.fail(error, notify) }
   waitingFor (): { step: string, missing: number[] } { return this.m.waitingFor() }
@@ -73,5 +88,5 @@ class FullMeshMachine implements ProtocolMachine {
 export function createMachine (init: MachineInit): ProtocolMachine {
   const threshold = thresholdOf(init.descriptor.parameters)
   if (threshold !== undefined && threshold < init.descriptor.peers.length) return new ThresholdMachine(init)
-  return new FullMeshMachine(init)
+  return leanMachineFor(init, () => new FullMeshMachine(init)) ?? new FullMeshMachine(init)
 }

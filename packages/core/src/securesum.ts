@@ -31,8 +31,12 @@ export interface SecureSumResult {
   readonly result: {
     /** Total sample count: 1 per scalar input, the length per vector input. */
     readonly samples: number
-    /** The exact total: a number when it reads back exactly, otherwise a decimal string; element-wise for vectors. */
-    readonly sum: Sum | Sum[]
+    /**
+     * The exact total: a number when it reads back exactly, otherwise a decimal string; element-wise
+     * for vectors. In the fast profile a typed-array input gets a Float64Array (every total of that
+     * profile reads back exactly).
+     */
+    readonly sum: Sum | Sum[] | Float64Array
   }
 }
 

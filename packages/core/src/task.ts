@@ -8,6 +8,7 @@ import { InvalidInputError } from './errors.js'
 import { checkFixedPoint, maxScaled, DEFAULT_FIXED_POINT, type FixedPoint } from './encoding.js'
 import { createField, mersennePrimeFor, type Field } from './field.js'
 import { resolveThresholdParameters } from './threshold/parameters.js'
+import { fastModulus, fixedPointDefaults, profileOf, resolveModeParameters } from './lean/parameters.js'
 
 export const MICROPROTOCOLS = ['SecureSum'] as const
 export type Microprotocol = typeof MICROPROTOCOLS[number]
@@ -56,7 +57,7 @@ function optionalDigits (params: Record<string, unknown>, key: string, fallback:
   return v
 }
 
-const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus', 'threshold', 'share_timeout'])
+const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus', 'threshold', 'share_timeout', 'profile', 'mode'])
 
 /**
  * Resolve caller parameters into the full set: defaults filled in, the modulus chosen (the
@@ -71,15 +72,19 @@ export function resolveParameters (params: unknown, parties: number): TaskParame
   for (const key of Object.keys(p)) {
     if (!KNOWN_PARAMETERS.has(key)) throw new InvalidInputError(`parameters.${key}`, `unknown parameter; known: ${[...KNOWN_PARAMETERS].join(', ')}`)
   }
+  const profile = profileOf(p)
+  const defaults = fixedPointDefaults(profile, DEFAULT_FIXED_POINT)
   const fp: FixedPoint = {
-    digitsBefore: optionalDigits(p, 'digits_before', DEFAULT_FIXED_POINT.digitsBefore),
-    digitsAfter: optionalDigits(p, 'digits_after', DEFAULT_FIXED_POINT.digitsAfter)
+    digitsBefore: optionalDigits(p, 'digits_before', defaults.digitsBefore),
+    digitsAfter: optionalDigits(p, 'digits_after', defaults.digitsAfter)
   }
   checkFixedPoint(fp)
   // Sums of all inputs, and the sample count, must fit in (-p/2, p/2) with room to spare.
   const maxAbs = BigInt(parties) * maxScaled(fp)
   let modulus: bigint
-  if (p.modulus === undefined || p.modulus === null) {
+  if (profile === 'fast') {
+    modulus = fastModulus(p.modulus, fp, parties)
+  } else if (p.modulus === undefined || p.modulus === null) {
     modulus = mersennePrimeFor(maxAbs)
   } else {
     if (typeof p.modulus !== 'string' || !/^\d{1,2000}$/.test(p.modulus)) throw new InvalidInputError('parameters.modulus', 'must be a decimal string')
@@ -88,7 +93,7 @@ export function resolveParameters (params: unknown, parties: number): TaskParame
     if (modulus <= 4n * maxAbs) throw new InvalidInputError('parameters.modulus', `too small for ${parties} parties at digits_before = ${fp.digitsBefore}, digits_after = ${fp.digitsAfter}`)
   }
   const threshold = resolveThresholdParameters(p, parties)
-  return { digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: modulus.toString(), ...threshold }
+  return { digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: modulus.toString(), ...threshold, ...resolveModeParameters(p) }
 }
 
 export function fixedPointOf (params: TaskParameters): FixedPoint {

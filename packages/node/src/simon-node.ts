@@ -8,7 +8,8 @@
 import './polyfill.js'
 import { randomBytes as nodeRandomBytes, randomUUID } from 'node:crypto'
 import { createLibp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
+import { corkedTcp } from './corked-tcp.js'
+import { nodeLeanCrypto } from './lean-crypto.js'
 import { webSockets } from '@libp2p/websockets'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@libp2p/yamux'
@@ -16,7 +17,7 @@ import { logger } from '@libp2p/logger'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import {
   checkMicroprotocol, checkTaskId, CodecError, decodeMessage, InvalidInputError, resolveParameters,
-  DEFAULT_DECODE_LIMITS, type RandomBytes, type Reply, type TaskDescriptor, type TaskParameters
+  DEFAULT_DECODE_LIMITS, type LeanCrypto, type RandomBytes, type Reply, type TaskDescriptor, type TaskParameters
 } from '@simon-p2p/core'
 import {
   DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_FINISHED_TASK_TTL_MS, DEFAULT_HOLD_LIMITS, DEFAULT_IDLE_TASK_TTL_MS,
@@ -104,6 +105,8 @@ export class SimonNode {
   /** Finished tasks in the order they finished, for the count bound on retention. */
   private readonly finished = new Set<string>()
   private readonly channels: Channels
+  /** Lean mode's key agreement and keystream (absent for a non-Ed25519 identity: then the full mesh). */
+  private lean: LeanCrypto | undefined
   private readonly counters = { framesSent: 0, bytesSent: 0, framesReceived: 0, bytesReceived: 0 }
 
   private constructor (libp2p: Libp2p, init: SimonNodeInit) {
@@ -129,7 +132,7 @@ export class SimonNode {
       privateKey,
       start: false,
       addresses: { listen: [...(init.listen ?? ['/ip4/127.0.0.1/tcp/0'])] },
-      transports: [tcp(), webSockets()],
+      transports: [corkedTcp(), webSockets()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionGater: {
@@ -144,6 +147,7 @@ export class SimonNode {
       }
     })
     node = new SimonNode(libp2p, init)
+    node.lean = nodeLeanCrypto(privateKey)
     await serveSecureSum(libp2p, (frame, peer) => node!.onFrame(frame, peer), {
       maxFrameBytes: init.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
       idleTimeoutMs: init.inboundIdleTimeoutMs ?? DEFAULT_INBOUND_IDLE_TIMEOUT_MS
@@ -182,6 +186,7 @@ export class SimonNode {
       parties,
       myself,
       randomBytes: this.init.randomBytes ?? csprng,
+      lean: this.lean,
       timeoutMs,
       attemptTimeoutMs: this.init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
       messenger: async (party, frame, signal) => {

@@ -1,0 +1,71 @@
+/**
+ * The messages between `simon bench` and its worker processes (over the IPC channel of
+ * child_process.fork). A worker hosts one or more parties, each a SimonNode of its own.
+ */
+
+export interface BenchCase {
+  /** Inputs: vectors of `length` elements, or a scalar when length is 0. */
+  readonly length: number
+  readonly parties: number
+  readonly seed: number
+}
+
+export type ToWorker =
+  | { readonly type: 'keys', readonly parties: number[] }
+  | { readonly type: 'start', readonly allow: string[], readonly frameElements: number }
+  | { readonly type: 'prepare', readonly case: BenchCase }
+  /** One sum: secure (with these task parameters) or plain. */
+  | { readonly type: 'run', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[] }
+  /** `count` sums one after the other, for latency. */
+  | { readonly type: 'loop', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[], readonly count: number }
+  | { readonly type: 'stop' }
+
+/** One party's view of one sum: wall-clock ms (performance.timeOrigin + performance.now()). */
+export interface PartyRun {
+  readonly party: number
+  readonly inputAt: number
+  readonly resultAt: number
+  readonly bytesSent: number
+  /** Sum of the result's elements, to check against the inputs. */
+  readonly check: number
+  readonly mode?: string
+}
+
+export type FromWorker =
+  | { readonly type: 'keys', readonly peerIds: string[] }
+  | { readonly type: 'started', readonly multiaddrs: string[] }
+  | { readonly type: 'prepared', readonly checks: number[] }
+  | { readonly type: 'ran', readonly id: string, readonly runs: PartyRun[] }
+  | { readonly type: 'looped', readonly id: string, readonly runs: PartyRun[][] }
+  | { readonly type: 'stopped', readonly maxRssMB: number }
+  | { readonly type: 'error', readonly message: string }
+
+/** A deterministic PRNG (mulberry32): the same inputs in every run. */
+export function prng (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Party `party`'s input: values in (-1000, 1000) with three decimals. */
+export function benchInput (c: BenchCase, party: number): Float64Array | number {
+  const next = prng(c.seed * 7919 + party)
+  const value = (): number => Math.round((next() * 2 - 1) * 1e6) / 1e3
+  if (c.length === 0) return value()
+  const v = new Float64Array(c.length)
+  for (let k = 0; k < c.length; k++) v[k] = value()
+  return v
+}
+
+/** The sum of a value's elements (a scalar is its own sum). */
+export function elementSum (v: ArrayLike<number> | number): number {
+  if (typeof v === 'number') return v
+  let s = 0
+  for (let k = 0; k < v.length; k++) s += v[k]!
+  return s
+}

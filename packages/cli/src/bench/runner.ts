@@ -1,0 +1,178 @@
+/**
+ * Runs one benchmark case: starts the worker processes that host its parties, sets their
+ * nodes up, runs plain and secure sums, and measures them. Workers are ended by PID.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { BenchCase, FromWorker, PartyRun, ToWorker } from './protocol.js'
+
+const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url))
+
+export interface CaseSpec {
+  readonly name: string
+  readonly parties: number
+  /** Elements per input; 0 for a scalar. */
+  readonly length: number
+  readonly processes: number
+  /** 'vector': repeated sums, median; 'latency': back-to-back sums, median and p99; 'single': one sum on fresh nodes. */
+  readonly kind: 'vector' | 'latency' | 'single'
+  /** Measured sums (after one warm-up sum, except for 'single'). */
+  readonly runs: number
+  readonly parameters: Record<string, unknown>
+  readonly frameElements: number
+}
+
+export interface Measured {
+  readonly kind: 'plain' | 'secure'
+  readonly mode: string
+  /** Median over measured sums (the one sum for 'single'). */
+  readonly ms: number
+  readonly p99Ms?: number
+  readonly coldMs?: number
+  readonly runs: number
+  /** Per sum, the most any party sent, over the plaintext bytes of one input (8 per element). */
+  readonly bytesPerPartyOverPlain: number
+  readonly rssMB: number
+  readonly ok: boolean
+  readonly problem?: string
+}
+
+class Worker {
+  readonly child: ChildProcess
+  private readonly waiting: Array<{ type: string, resolve: (m: FromWorker) => void, reject: (e: Error) => void }> = []
+  stderr = ''
+
+  constructor () {
+    this.child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] })
+    this.child.stderr!.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000) })
+    this.child.on('message', (m: FromWorker) => {
+      if (m.type === 'error') {
+        for (const w of this.waiting.splice(0)) w.reject(new Error(`worker ${this.child.pid}: ${m.message}`))
+        return
+      }
+      const i = this.waiting.findIndex(w => w.type === m.type)
+      if (i >= 0) this.waiting.splice(i, 1)[0]!.resolve(m)
+    })
+    this.child.on('exit', code => {
+      for (const w of this.waiting.splice(0)) w.reject(new Error(`worker ${this.child.pid} exited (${String(code)}): ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`))
+    })
+  }
+
+  async request<T extends FromWorker['type']> (message: ToWorker, type: T, timeoutMs = 300_000): Promise<Extract<FromWorker, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker ${this.child.pid}: no '${type}' within ${timeoutMs} ms`)), timeoutMs)
+      this.waiting.push({
+        type,
+        resolve: m => { clearTimeout(timer); resolve(m as Extract<FromWorker, { type: T }>) },
+        reject: e => { clearTimeout(timer); reject(e) }
+      })
+      this.child.send(message)
+    })
+  }
+
+  kill (): void {
+    const pid = this.child.pid
+    if (pid !== undefined && this.child.exitCode === null && this.child.signalCode === null) {
+      try { process.kill(pid, 'SIGKILL') } catch {}
+    }
+  }
+}
+
+function median (xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? NaN : s[(s.length - 1) >> 1]!
+}
+
+function percentile (xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!
+}
+
+/** One sum's time: from the first party's input to the last party's result. */
+function sumMs (runs: PartyRun[]): number {
+  return Math.max(...runs.map(r => r.resultAt)) - Math.min(...runs.map(r => r.inputAt))
+}
+
+/** Start workers and nodes for a case; `parties` are spread over `processes` workers in contiguous blocks. */
+async function setUp (spec: CaseSpec): Promise<{ workers: Worker[], nodes: string[], expected: number }> {
+  const workers = Array.from({ length: spec.processes }, () => new Worker())
+  try {
+    const blocks = workers.map((_, w) => Array.from({ length: spec.parties }, (_, i) => i).filter(i => Math.floor(i * spec.processes / spec.parties) === w))
+    const keys = await Promise.all(workers.map(async (w, i) => w.request({ type: 'keys', parties: blocks[i]! }, 'keys', 60_000)))
+    const allow = keys.flatMap(k => k.peerIds)
+    const started = await Promise.all(workers.map(async w => w.request({ type: 'start', allow, frameElements: spec.frameElements }, 'started', 120_000)))
+    const nodes = started.flatMap(s => s.multiaddrs)
+    const c: BenchCase = { length: spec.length, parties: spec.parties, seed: spec.parties * 1000 + spec.length % 997 }
+    const prepared = await Promise.all(workers.map(async w => w.request({ type: 'prepare', case: c }, 'prepared', 120_000)))
+    const expected = prepared.flatMap(p => p.checks).reduce((a, b) => a + b, 0)
+    return { workers, nodes, expected }
+  } catch (err) {
+    for (const w of workers) w.kill()
+    throw err
+  }
+}
+
+async function stop (workers: Worker[]): Promise<number> {
+  const rss = await Promise.all(workers.map(async w => {
+    try {
+      return (await w.request({ type: 'stop' }, 'stopped', 20_000)).maxRssMB
+    } catch {
+      return NaN
+    } finally {
+      setTimeout(() => w.kill(), 500).unref()
+    }
+  }))
+  return Math.max(...rss.filter(x => Number.isFinite(x)))
+}
+
+/** Measure one kind of sum (plain or secure) of a case, on workers of its own. */
+export async function measure (spec: CaseSpec, kind: 'plain' | 'secure'): Promise<Measured> {
+  const { workers, nodes, expected } = await setUp(spec)
+  const tolerance = 1e-6 * Math.max(1, spec.length) * spec.parties
+  const problems: string[] = []
+  const check = (runs: PartyRun[]): void => {
+    for (const r of runs) if (!(Math.abs(r.check - expected) <= tolerance)) problems.push(`party ${r.party}: sum check ${r.check} != ${expected}`)
+  }
+  const plainBytes = Math.max(1, spec.length) * 8
+  try {
+    const parameters = kind === 'secure' ? spec.parameters : {}
+    const id = `${spec.name}-${kind}-${process.pid}`
+    if (spec.kind === 'latency') {
+      const loop = async (suffix: string, count: number): Promise<PartyRun[][]> => {
+        const per = await Promise.all(workers.map(async w => w.request({ type: 'loop', id: `${id}-${suffix}`, kind, parameters, nodes, count }, 'looped')))
+        return Array.from({ length: count }, (_, k) => per.flatMap(p => p.runs[k]!))
+      }
+      const warm = await loop('warm', Math.min(20, spec.runs))
+      const sums = await loop('run', spec.runs)
+      for (const s of [...warm, ...sums]) check(s)
+      const times = sums.map(sumMs)
+      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, rssMB: await stop(workers), ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
+    }
+    const runOne = async (k: number): Promise<PartyRun[]> => {
+      const per = await Promise.all(workers.map(async w => w.request({ type: 'run', id: `${id}-${k}`, kind, parameters, nodes }, 'ran')))
+      const runs = per.flatMap(p => p.runs)
+      check(runs)
+      return runs
+    }
+    const cold = await runOne(0)
+    const measured: PartyRun[][] = []
+    for (let k = 1; k <= spec.runs; k++) measured.push(await runOne(k))
+    const all = spec.kind === 'single' ? [cold, ...measured] : measured
+    const times = spec.kind === 'single' ? [sumMs(cold)] : measured.map(sumMs)
+    const bytes = Math.max(...all.map(runs => Math.max(...runs.map(r => r.bytesSent)))) / plainBytes
+    return {
+      kind,
+      mode: cold[0]!.mode ?? kind,
+      ms: median(times),
+      coldMs: sumMs(cold),
+      runs: times.length,
+      bytesPerPartyOverPlain: bytes,
+      rssMB: await stop(workers),
+      ok: problems.length === 0,
+      ...(problems.length > 0 ? { problem: problems[0] } : {})
+    }
+  } catch (err) {
+    for (const w of workers) w.kill()
+    throw err
+  }
+}

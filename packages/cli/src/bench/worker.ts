@@ -1,0 +1,118 @@
+/**
+ * A benchmark worker process: hosts some parties (one SimonNode each, TCP on 127.0.0.1), makes
+ * their inputs, and runs the sums `simon bench` asks for, reporting wall-clock times, bytes
+ * sent and, when stopped, its peak RSS. Started by `simon bench` with child_process.fork.
+ */
+import '@simon-p2p/node'
+import type { PrivateKey } from '@libp2p/interface'
+import { chooseMode, type InputValue } from '@simon-p2p/core'
+import { generateIdentity, peerIdOf, SimonNode } from '@simon-p2p/node'
+import { PlainSum } from './plain.js'
+import { benchInput, elementSum, type BenchCase, type FromWorker, type PartyRun, type ToWorker } from './protocol.js'
+
+const now = (): number => performance.timeOrigin + performance.now()
+
+interface Party {
+  readonly index: number
+  readonly key: PrivateKey
+  node?: SimonNode
+  plain?: PlainSum
+  input?: InputValue
+}
+
+let parties: Party[] = []
+let benchCase: BenchCase | undefined
+
+function send (message: FromWorker): void {
+  process.send!(message)
+}
+
+function resultCheck (sum: unknown): number {
+  if (typeof sum === 'number') return sum
+  if (typeof sum === 'string') return Number(sum)
+  if (sum instanceof Float64Array) return elementSum(sum)
+  if (Array.isArray(sum)) return elementSum(sum.map(Number))
+  return NaN
+}
+
+async function secureSum (p: Party, id: string, parameters: Record<string, unknown>, nodes: string[], account: boolean): Promise<PartyRun> {
+  const node = p.node!
+  const before = node.stats().bytesSent
+  const inputAt = now()
+  const task = node.createTask({ taskId: id, microprotocol: 'SecureSum', parameters, network: { nodes, myself: p.index } })
+  task.input(p.input!)
+  const result = await task.result()
+  const resultAt = now()
+  const length = typeof p.input === 'number' ? 1 : (p.input as Float64Array).length
+  const mode = parameters.mode === undefined ? chooseMode(nodes.length, length) : String(parameters.mode)
+  // the stats count frames handed to the network; the last confirmation may still be on its way
+  if (account) {
+    await task.flush()
+    node.deleteTask(id)
+  }
+  return { party: p.index, inputAt, resultAt, bytesSent: node.stats().bytesSent - before, check: resultCheck(result.result.sum), mode }
+}
+
+async function plainSum (p: Party, id: string, nodes: string[]): Promise<PartyRun> {
+  const input = typeof p.input === 'number' ? Float64Array.of(p.input) : p.input as Float64Array
+  const inputAt = now()
+  const { result, bytesSent } = await p.plain!.run(id, input, nodes, p.index)
+  const resultAt = now()
+  return { party: p.index, inputAt, resultAt, bytesSent, check: elementSum(result), mode: 'plain' }
+}
+
+async function one (p: Party, kind: 'secure' | 'plain', id: string, parameters: Record<string, unknown>, nodes: string[], account = true): Promise<PartyRun> {
+  return kind === 'secure' ? secureSum(p, id, parameters, nodes, account) : plainSum(p, id, nodes)
+}
+
+async function handle (m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'keys': {
+      parties = await Promise.all(m.parties.map(async index => ({ index, key: await generateIdentity() })))
+      send({ type: 'keys', peerIds: parties.map(p => peerIdOf(p.key)) })
+      return
+    }
+    case 'start': {
+      await Promise.all(parties.map(async p => {
+        p.node = await SimonNode.create({ privateKey: p.key, listen: ['/ip4/127.0.0.1/tcp/0'], allowPeers: m.allow, taskTimeoutMs: 300_000, attemptTimeoutMs: 60_000 })
+        // served from the start: another party may send before this one is asked to run
+        p.plain = new PlainSum(p.node.libp2p, m.frameElements)
+        await p.plain.serve()
+      }))
+      send({ type: 'started', multiaddrs: parties.map(p => p.node!.multiaddrs().find(a => a.includes('/tcp/') && !a.includes('/ws'))!) })
+      return
+    }
+    case 'prepare': {
+      benchCase = m.case
+      for (const p of parties) p.input = benchInput(m.case, p.index)
+      send({ type: 'prepared', checks: parties.map(p => elementSum(p.input as Float64Array | number)) })
+      return
+    }
+    case 'run': {
+      const runs = await Promise.all(parties.map(async p => one(p, m.kind, m.id, m.parameters, m.nodes)))
+      send({ type: 'ran', id: m.id, runs })
+      return
+    }
+    case 'loop': {
+      const perParty = await Promise.all(parties.map(async p => {
+        const runs: PartyRun[] = []
+        for (let k = 0; k < m.count; k++) runs.push(await one(p, m.kind, `${m.id}-${k}`, m.parameters, m.nodes, false))
+        return runs
+      }))
+      // per sum, the runs of this worker's parties
+      send({ type: 'looped', id: m.id, runs: Array.from({ length: m.count }, (_, k) => perParty.map(r => r[k]!)) })
+      return
+    }
+    case 'stop': {
+      await Promise.all(parties.map(async p => p.node?.stop()))
+      send({ type: 'stopped', maxRssMB: process.resourceUsage().maxRSS / 1024 })
+      setTimeout(() => process.exit(0), 50)
+    }
+  }
+}
+
+process.on('message', (m: ToWorker) => {
+  handle(m).catch(err => send({ type: 'error', message: (err as Error).stack ?? String(err) }))
+})
+process.on('disconnect', () => process.exit(0))
+void benchCase

@@ -1,0 +1,123 @@
+/**
+ * `simon bench`: plain (insecure) and secure sums of the same inputs, every party a real libp2p
+ * node over TCP on 127.0.0.1, the parties in worker processes of their own. Prints a table (or,
+ * with --json, one JSON object per line) and writes bench-results/: latest.jsonl, latest.md and
+ * chart.svg.
+ */
+import { cpus, totalmem } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { FAST_FRAME_ELEMENTS, InvalidInputError } from '@simon-p2p/core'
+import { chart, table, type BenchLine } from '../bench/report.js'
+import { measure, type CaseSpec } from '../bench/runner.js'
+
+export interface BenchOptions {
+  readonly json?: boolean
+  readonly quick?: boolean
+  /** Tiny sizes, for the smoke test (also SIMON_BENCH_TINY=1). */
+  readonly tiny?: boolean
+  readonly out?: string
+  /** Only the cases whose names contain one of these (comma-separated). */
+  readonly only?: string
+}
+
+const VECTOR = { profile: 'fast' }
+const SCALAR = {}
+
+function spec (name: string, parties: number, length: number, processes: number, kind: CaseSpec['kind'], runs: number): CaseSpec {
+  return { name, parties, length, processes, kind, runs, parameters: length === 0 ? SCALAR : VECTOR, frameElements: FAST_FRAME_ELEMENTS }
+}
+
+/** The cases: full, --quick (under two minutes here), and tiny (the smoke test). */
+export function benchCases (options: BenchOptions): CaseSpec[] {
+  if (options.tiny === true || process.env.SIMON_BENCH_TINY === '1') {
+    return [
+      spec('scalar-3', 3, 0, 3, 'latency', 5),
+      spec('vector-3x1e3', 3, 1000, 3, 'vector', 1),
+      spec('vector-4x1e3', 4, 1000, 2, 'vector', 1),
+      spec('scalar-10', 10, 0, 2, 'single', 1)
+    ]
+  }
+  if (options.quick === true) {
+    return [
+      spec('scalar-3', 3, 0, 3, 'latency', 100),
+      spec('vector-3x1e6', 3, 1e6, 3, 'vector', 3),
+      spec('vector-3x1e7', 3, 1e7, 3, 'vector', 1),
+      spec('vector-10x1e5', 10, 1e5, 10, 'vector', 3),
+      spec('vector-20x1e5', 20, 1e5, 10, 'vector', 1),
+      spec('scalar-100', 100, 0, 4, 'single', 1)
+    ]
+  }
+  return [
+    spec('scalar-3', 3, 0, 3, 'latency', 300),
+    spec('vector-3x1e6', 3, 1e6, 3, 'vector', 7),
+    spec('vector-3x1e7', 3, 1e7, 3, 'vector', 3),
+    spec('vector-10x1e5', 10, 1e5, 10, 'vector', 7),
+    spec('vector-20x1e5', 20, 1e5, 10, 'vector', 5),
+    spec('scalar-100', 100, 0, 4, 'single', 2)
+  ]
+}
+
+export function machineDescription (): string {
+  const c = cpus()
+  return `${c.length} x ${c[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+}
+
+export async function runBench (options: BenchOptions): Promise<boolean> {
+  let cases = benchCases(options)
+  if (options.only !== undefined) {
+    const wanted = options.only.split(',').map(s => s.trim()).filter(s => s !== '')
+    cases = cases.filter(c => wanted.some(w => c.name.includes(w)))
+    if (cases.length === 0) throw new InvalidInputError('only', `no case matches ${JSON.stringify(options.only)}`)
+  }
+  const started = new Date()
+  const lines: BenchLine[] = []
+  const say = (text: string): void => { if (options.json !== true) process.stderr.write(text) }
+  say(`simon bench: ${cases.length} cases on ${machineDescription()}\n`)
+  for (const c of cases) {
+    const byKind: Partial<Record<'plain' | 'secure', BenchLine>> = {}
+    for (const kind of ['plain', 'secure'] as const) {
+      say(`  ${c.name} ${kind} ...`)
+      const t0 = performance.now()
+      const m = await measure(c, kind)
+      const line: BenchLine = {
+        name: c.name,
+        parties: c.parties,
+        length: Math.max(1, c.length),
+        mode: kind === 'plain' ? 'plain' : m.mode,
+        ms: round(m.ms),
+        ...(m.p99Ms === undefined ? {} : { p99Ms: round(m.p99Ms) }),
+        ...(m.coldMs === undefined ? {} : { coldMs: round(m.coldMs) }),
+        runs: m.runs,
+        ...(kind === 'secure' && byKind.plain !== undefined ? { ratio: round(m.ms / byKind.plain.ms, 3) } : {}),
+        ...(c.length > 0 ? { bytesPerPartyOverPlain: round(m.bytesPerPartyOverPlain, 3) } : {}),
+        rssMB: round(m.rssMB, 0),
+        processes: c.processes,
+        ok: m.ok,
+        ...(m.problem === undefined ? {} : { problem: m.problem })
+      }
+      byKind[kind] = line
+      lines.push(line)
+      say(` ${line.ms} ms (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`)
+      if (options.json === true) process.stdout.write(JSON.stringify(line) + '\n')
+    }
+  }
+  const out = resolve(options.out ?? 'bench-results')
+  await mkdir(out, { recursive: true })
+  const header = `simon-p2p benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machineDescription()}${options.quick === true ? ', --quick' : ''}`
+  const md = `${header}\n\n${table(lines)}`
+  await writeFile(join(out, 'latest.jsonl'), lines.map(l => JSON.stringify(l)).join('\n') + '\n')
+  await writeFile(join(out, 'latest.md'), md)
+  await writeFile(join(out, 'chart.svg'), chart(lines, header))
+  await writeFile(join(out, `bench-${started.toISOString().replace(/[:.]/g, '-')}.jsonl`), lines.map(l => JSON.stringify(l)).join('\n') + '\n')
+  if (options.json !== true) {
+    process.stdout.write(md)
+    process.stdout.write(`\nwritten: ${join(out, 'latest.md')}, ${join(out, 'chart.svg')}, ${join(out, 'latest.jsonl')}\n`)
+  }
+  return lines.every(l => l.ok)
+}
+
+function round (x: number, digits = 2): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}

@@ -1,0 +1,122 @@
+/**
+ * The default mode: the additive full mesh or lean mode, whichever is faster for the task's size.
+ * The size is known only with the input, so the choice is made then (or, when another party's
+ * message comes first, by the mode that message belongs to). All parties hold inputs of one
+ * shape, so all of them choose alike; a party whose input has another shape is named.
+ */
+import type { WireMessage } from '../codec.js'
+import { isVectorInput, type InputValue } from '../encoding.js'
+import { ProtocolError, type SimonError } from '../errors.js'
+import type { ProtocolMachine } from '../machine.js'
+import type { Outgoing, SecureSumResult } from '../securesum.js'
+import { taskDigest, type TaskDescriptor } from '../task.js'
+import { isLeanMessage } from './codec.js'
+
+/**
+ * From this many parties on, lean mode is the default whatever the size: the full mesh opens a
+ * connection to every other party (a Noise handshake costs ~15 ms of CPU for both ends here)
+ * and sends 3 (n - 1) messages per party, lean mode opens two and sends a few per ring step.
+ */
+export const LEAN_MIN_PARTIES = 8
+/**
+ * From this many elements (input and sample count) times the other parties on, lean mode is the
+ * default: the full mesh uploads 2 (n - 1) copies of the input, lean mode about 2, and the extra
+ * ring steps no longer matter. Measured on 2 cores; see README-lean.md.
+ */
+export const LEAN_MIN_UPLOAD_ELEMENTS = 1 << 14
+
+/** The mode `auto` picks for this many parties and elements per input (1 for a scalar). */
+export function chooseMode (parties: number, length: number): 'mesh' | 'lean' {
+  if (parties >= LEAN_MIN_PARTIES) return 'lean'
+  return (length + 1) * (parties - 1) >= LEAN_MIN_UPLOAD_ELEMENTS ? 'lean' : 'mesh'
+}
+
+type Family = 'mesh' | 'lean'
+
+function familyOf (m: WireMessage): Family | undefined {
+  if (m.kind === 'abort') return undefined
+  return isLeanMessage(m) ? 'lean' : 'mesh'
+}
+
+/** What another party's first message says about its input, for the error that names it. */
+function describeMessage (m: WireMessage): string {
+  if (m.kind === 'lean-nonces') {
+    const e = m.entries[m.from]
+    if (e !== undefined) return e.shape === 'scalar' ? 'a scalar' : `a vector of ${e.length} elements`
+  }
+  if (m.kind === 'share' || m.kind === 'partial') return m.shape === 'scalar' ? 'a scalar' : `a vector of ${m.elements.length - 1} elements`
+  return 'an input of another size'
+}
+
+export class AutoMachine implements ProtocolMachine {
+  readonly descriptor: TaskDescriptor
+  readonly digest: Uint8Array
+  readonly myself: number
+  readonly parties: number
+  private inner: ProtocolMachine | undefined
+  private family: Family | undefined
+  private committed = false
+
+  constructor (descriptor: TaskDescriptor, myself: number,
+    private readonly make: { mesh: () => ProtocolMachine, lean: () => ProtocolMachine, leanUsable: () => boolean }) {
+    this.descriptor = descriptor
+    this.digest = taskDigest(descriptor)
+    this.myself = myself
+    this.parties = descriptor.peers.length
+  }
+
+  get step (): string { return this.inner?.step ?? 'input' }
+  get finished (): boolean { return this.inner?.finished ?? false }
+  get hasInput (): boolean { return this.inner?.hasInput ?? false }
+  get result (): SecureSumResult | undefined { return this.inner?.result }
+  get error (): SimonError | undefined { return this.inner?.error }
+  get progress (): { done: number, total: number } | undefined { return this.inner?.progress }
+  /** The mode chosen, once it is. */
+  get mode (): Family | undefined { return this.family }
+
+  input (value: InputValue, now: number): Outgoing[] {
+    if (this.inner === undefined) {
+      const length = isVectorInput(value) ? value.length : 1
+      this.choose(chooseMode(this.parties, length) === 'lean' && this.make.leanUsable() ? 'lean' : 'mesh')
+    }
+    try {
+      const out = this.inner!.input(value, now)
+      this.committed = true
+      return out
+    } catch (err) {
+      // nothing was sent: a corrected input may still choose the other mode
+      if (!this.committed) { this.inner = undefined; this.family = undefined }
+      throw err
+    }
+  }
+
+  receive (message: WireMessage, senderPeerId: string, now: number): Outgoing[] {
+    const family = familyOf(message)
+    if (this.inner === undefined) this.choose(family ?? 'mesh')
+    this.committed = true
+    if (family !== undefined && family !== this.family && this.descriptor.peers.indexOf(senderPeerId) === message.from) {
+      const own = this.family === 'lean' ? 'lean mode (for a large input)' : 'the full mesh (for a small input)'
+      return this.inner!.fail(new ProtocolError(`party ${message.from} has ${describeMessage(message)} and runs ${family === 'lean' ? 'lean mode' : 'the full mesh'}; this party runs ${own}: the inputs differ in shape`, message.from))
+    }
+    return this.inner!.receive(message, senderPeerId, now)
+  }
+
+  fail (error: SimonError, notify?: boolean): Outgoing[] {
+    if (this.inner === undefined) this.choose('mesh')
+    return this.inner!.fail(error, notify)
+  }
+
+  waitingFor (): { step: string, missing: number[] } {
+    return this.inner?.waitingFor() ?? { step: 'input', missing: [this.myself] }
+  }
+
+  encode (message: WireMessage): Uint8Array {
+    if (this.inner === undefined) this.choose(familyOf(message) ?? 'mesh')
+    return this.inner!.encode(message)
+  }
+
+  private choose (family: Family): void {
+    this.family = family
+    this.inner = family === 'lean' ? this.make.lean() : this.make.mesh()
+  }
+}

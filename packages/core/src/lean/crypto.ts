@@ -1,0 +1,101 @@
+/**
+ * What lean mode needs from cryptography, injected like RandomBytes so core stays free of I/O
+ * and platform imports: a keystream (AES-128-CTR in the node layer), the static pairwise secret
+ * of two parties (X25519 of their identity keys), and optionally a native SHA-256. Key
+ * derivation and the confirmation tags are here, in portable code (@noble/hashes).
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { hmac } from '@noble/hashes/hmac.js'
+import type { KeystreamReader } from './fast-field.js'
+
+export interface LeanCrypto {
+  /**
+   * The keystream of AES-128-CTR under `key` (16 bytes) from the initial counter block `iv`
+   * (16 bytes, incremented as one 128-bit big-endian number), read in order.
+   */
+  readonly keystream: (key: Uint8Array, iv: Uint8Array) => KeystreamReader
+  /**
+   * The secret this party shares with the party whose PeerId is given, the same at both ends
+   * and known to nobody else (X25519 of the two identity keys). May be cached across tasks.
+   * @throws when the peer's identity allows no key agreement
+   */
+  readonly pairSecret: (peerId: string) => Uint8Array
+  /** Whether pairSecret can serve this peer (its PeerId carries an Ed25519 key). */
+  readonly canPair?: (peerId: string) => boolean
+  /** SHA-256; a native one hashes large results several times faster than the portable one. */
+  readonly sha256?: (data: Uint8Array) => Uint8Array
+}
+
+/** Bytes of a lean-mode nonce, of a mask key and of a confirmation tag. */
+export const NONCE_BYTES = 16
+export const MASK_KEY_BYTES = 16
+export const TAG_BYTES = 16
+
+const utf8 = new TextEncoder()
+const MASK_LABEL = utf8.encode('simon-p2p/lean/v1/mask')
+const TAG_LABEL = utf8.encode('simon-p2p/lean/v1/confirm')
+
+function concat (parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0
+  for (const p of parts) size += p.length
+  const out = new Uint8Array(size)
+  let off = 0
+  for (const p of parts) { out.set(p, off); off += p.length }
+  return out
+}
+
+function u32 (x: number): Uint8Array {
+  const b = new Uint8Array(4)
+  new DataView(b.buffer).setUint32(0, x)
+  return b
+}
+
+/** SHA-256 over the nonces of all parties, in party order: binds every key of a task to all of them. */
+export function nonceHash (nonces: readonly Uint8Array[]): Uint8Array {
+  return sha256(concat(nonces))
+}
+
+export interface PairKeys {
+  /** AES-128 key of the pair's masks. */
+  readonly mask: Uint8Array
+  /** HMAC-SHA256 key of the pair's confirmation tags. */
+  readonly tag: Uint8Array
+}
+
+/**
+ * The per-task keys of parties a < b from their static secret: HKDF-SHA256 with the task digest
+ * as salt and the nonces' hash and both indices in the info, so keys never repeat across tasks
+ * (a task id used twice still gets fresh nonces).
+ */
+export function pairKeys (secret: Uint8Array, digest: Uint8Array, nonces: Uint8Array, a: number, b: number): PairKeys {
+  const lo = Math.min(a, b)
+  const hi = Math.max(a, b)
+  const ids = concat([u32(lo), u32(hi), nonces])
+  return {
+    mask: hkdf(sha256, secret, digest, concat([MASK_LABEL, ids]), MASK_KEY_BYTES),
+    tag: hkdf(sha256, secret, digest, concat([TAG_LABEL, ids]), 32)
+  }
+}
+
+/** The initial counter block of the mask stream of one frame: frame index, then a zero counter. */
+export function frameIv (frame: number): Uint8Array {
+  const iv = new Uint8Array(16)
+  new DataView(iv.buffer).setBigUint64(0, BigInt(frame))
+  return iv
+}
+
+/** A truncated HMAC of the result hash under a pair's tag key. */
+export function confirmTag (key: Uint8Array, resultHash: Uint8Array): Uint8Array {
+  return hmac(sha256, key, resultHash).subarray(0, TAG_BYTES)
+}
+
+/** Constant-time comparison of two byte strings of equal length. */
+export function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}
+
+export { concat as concatBytes }

@@ -1,0 +1,137 @@
+/**
+ * The fast profile's field: Z_p for p = 2^52 - 47, the largest prime below 2^52. Every element
+ * is an integer below 2^52, so it is exact in a double, a Float64Array holds a vector with no
+ * bigint per element, and a + b < 2^53 is exact before the one conditional subtraction.
+ */
+
+/** 2^52 - 47 (prime; checked by the tests with isProbablePrime). */
+export const FAST_PRIME = 4503599627370449
+export const FAST_PRIME_BIGINT = 4503599627370449n
+/** Elements above this are negative in the signed view: (p - 1) / 2. */
+export const FAST_HALF = (FAST_PRIME - 1) / 2
+/** Bytes per element on the wire: a little-endian double holding the integer. */
+export const FAST_ELEMENT_BYTES = 8
+
+const TWO_32 = 4294967296
+const LOW_20_BITS = 0xfffff
+
+/** Whether this platform stores doubles little-endian (then wire bytes are the array's own bytes). */
+export const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f
+
+/** target[offset + k] = target[offset + k] + source[k] mod p, for every k of source. */
+export function fastAddInto (target: Float64Array, source: Float64Array, offset = 0): void {
+  const p = FAST_PRIME
+  const n = source.length
+  for (let k = 0; k < n; k++) {
+    const s = target[offset + k]! + source[k]!
+    target[offset + k] = s >= p ? s - p : s
+  }
+}
+
+/** target[offset + k] = target[offset + k] - source[k] mod p, for every k of source. */
+export function fastSubInto (target: Float64Array, source: Float64Array, offset = 0): void {
+  const p = FAST_PRIME
+  const n = source.length
+  for (let k = 0; k < n; k++) {
+    const d = target[offset + k]! - source[k]!
+    target[offset + k] = d < 0 ? d + p : d
+  }
+}
+
+/** The index of the first element that is not an integer in [0, p), or -1 when all are. */
+export function fastFindInvalid (v: Float64Array): number {
+  const p = FAST_PRIME
+  for (let k = 0; k < v.length; k++) {
+    const x = v[k]!
+    // NaN fails both comparisons; Math.floor catches fractions
+    if (!(x >= 0 && x < p) || Math.floor(x) !== x) return k
+  }
+  return -1
+}
+
+/** A field element in the signed view (-p/2, p/2]. */
+export function fastToSigned (x: number): number {
+  return x > FAST_HALF ? x - FAST_PRIME : x
+}
+
+/** A signed integer |s| < p/2 as a field element. */
+export function fastFromSigned (s: number): number {
+  return s < 0 ? s + FAST_PRIME : s
+}
+
+/** Elements drawn per keystream read (64 KiB of keystream). */
+export const KEYSTREAM_CHUNK_ELEMENTS = 8192
+
+/** Reads the next `length` bytes of a keystream. */
+export type KeystreamReader = (length: number) => Uint8Array
+
+function words (bytes: Uint8Array): Uint32Array {
+  if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2)
+  // a copy (new Uint8Array copies; Buffer#slice would not)
+  return new Uint32Array(new Uint8Array(bytes).buffer)
+}
+
+/**
+ * Add (or subtract) `count` uniform field elements drawn from a keystream into
+ * target[offset..offset+count). Each element is the low 52 bits of the next 8 keystream bytes
+ * (little-endian), kept when below p and skipped otherwise (rejection sampling: no bias; a draw
+ * is skipped with probability 47 / 2^52). Both ends of a pair draw the same elements.
+ */
+export function fastAddKeystream (target: Float64Array, offset: number, count: number, read: KeystreamReader, subtract: boolean): void {
+  const p = FAST_PRIME
+  let k = 0
+  while (k < count) {
+    // at most 64 KiB at a time: small buffers are reused by the allocator, fresh large ones cost page faults
+    const need = Math.min(count - k, KEYSTREAM_CHUNK_ELEMENTS)
+    const bytes = read(need * 8)
+    if (LITTLE_ENDIAN) {
+      const w = words(bytes)
+      for (let i = 0; i < need; i++) {
+        const v = (w[2 * i + 1]! & LOW_20_BITS) * TWO_32 + w[2 * i]!
+        if (v >= p) continue
+        const at = offset + k
+        if (subtract) {
+          const d = target[at]! - v
+          target[at] = d < 0 ? d + p : d
+        } else {
+          const s = target[at]! + v
+          target[at] = s >= p ? s - p : s
+        }
+        k++
+      }
+    } else {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      for (let i = 0; i < need; i++) {
+        const v = (view.getUint32(8 * i + 4, true) & LOW_20_BITS) * TWO_32 + view.getUint32(8 * i, true)
+        if (v >= p) continue
+        const at = offset + k
+        const r = subtract ? target[at]! - v : target[at]! + v
+        target[at] = subtract ? (r < 0 ? r + p : r) : (r >= p ? r - p : r)
+        k++
+      }
+    }
+  }
+}
+
+/** The wire bytes of elements: little-endian doubles. */
+export function fastToBytes (v: Float64Array, out: Uint8Array, offset: number): void {
+  if (LITTLE_ENDIAN) {
+    out.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), offset)
+    return
+  }
+  const view = new DataView(out.buffer, out.byteOffset + offset, v.length * 8)
+  for (let k = 0; k < v.length; k++) view.setFloat64(8 * k, v[k]!, true)
+}
+
+/** Elements from their wire bytes (copied: the frame's buffer is not kept). */
+export function fastFromBytes (bytes: Uint8Array): Float64Array {
+  const count = bytes.length >>> 3
+  const out = new Float64Array(count)
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer).set(bytes.subarray(0, count * 8))
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, count * 8)
+    for (let k = 0; k < count; k++) out[k] = view.getFloat64(8 * k, true)
+  }
+  return out
+}

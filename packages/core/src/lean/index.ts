@@ -1,0 +1,38 @@
+/**
+ * Lean mode: pairwise masks from key agreement and a ring, for large vectors and many parties;
+ * the fast profile (p = 2^52 - 47 in Float64Array) it mostly runs on; and `auto`, which picks
+ * the full mesh or lean mode by size.
+ */
+import { InvalidInputError } from '../errors.js'
+import type { MachineInit, ProtocolMachine } from '../machine.js'
+import { AutoMachine } from './auto.js'
+import { LeanMachine } from './machine.js'
+import { modeOf } from './parameters.js'
+
+export * from './fast-field.js'
+export * from './fast-encoding.js'
+export * from './parameters.js'
+export * from './crypto.js'
+export * from './plan.js'
+export * from './codec.js'
+export * from './vectors.js'
+export { LeanMachine, type LeanStep, type LeanMachineInit } from './machine.js'
+export { AutoMachine, chooseMode, LEAN_MIN_PARTIES, LEAN_MIN_UPLOAD_ELEMENTS } from './auto.js'
+
+/**
+ * The machine of a task in lean or auto mode; undefined when the full mesh runs it (mode 'mesh',
+ * or 'auto' where this node offers no key agreement).
+ * @throws InvalidInputError for mode 'lean' without key agreement
+ */
+export function leanMachineFor (init: MachineInit, mesh: () => ProtocolMachine): ProtocolMachine | undefined {
+  const mode = modeOf(init.descriptor.parameters)
+  if (mode === 'mesh') return undefined
+  const lean = init.lean
+  if (mode === 'lean') {
+    if (lean === undefined) throw new InvalidInputError('parameters.mode', 'lean mode needs key agreement and a keystream, which this node does not provide')
+    return new LeanMachine({ ...init, lean })
+  }
+  if (lean === undefined) return undefined
+  const leanUsable = (): boolean => init.descriptor.peers.every((peer, k) => k === init.myself || (lean.canPair?.(peer) ?? true))
+  return new AutoMachine(init.descriptor, init.myself, { mesh, lean: () => new LeanMachine({ ...init, lean }), leanUsable })
+}

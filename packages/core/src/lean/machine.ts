@@ -1,0 +1,515 @@
+/**
+ * Lean mode as a pure state machine: pairwise masks from key agreement, partial sums moved
+ * around a ring. Each party talks only to its ring neighbours (j - 1 and j + 1), and uploads
+ * about twice its input whatever the number of parties.
+ *
+ *   nonces   a ring gather of one fresh 16-byte nonce (and the input's shape) per party:
+ *            collected 0 -> 1 -> ... -> n-1, then handed on n-1 -> 0 -> ... -> n-2
+ *   keys     per pair {i, j}: HKDF(X25519 secret of the two identities, digest, all nonces)
+ *   sum      y_j = x_j + sum_{k > j} PRG(k_jk) - sum_{k < j} PRG(k_kj), computed frame by frame
+ *            as the ring needs it; ring reduce-scatter then all-gather of the y_j (plan.ts)
+ *   confirm  a ring gather of HMAC tags over the result hash, one per ordered pair: a party is
+ *            done once every other party's tag over its own result hash has checked out
+ *
+ * The y_j are distributed exactly as the full mesh's partial sums (the masks are an additive
+ * sharing of zero, uniform given the total), so the ring reveals no more than the full mesh;
+ * see README-lean.md for the argument.
+ */
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
+import { encodeMessage, type AbortMessage, type WireMessage } from '../codec.js'
+import type { FixedPoint, InputValue, Shape } from '../encoding.js'
+import {
+  DigestMismatchError, InvalidInputError, ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError
+} from '../errors.js'
+import type { RandomBytes } from '../random.js'
+import type { Outgoing, SecureSumResult } from '../securesum.js'
+import { DEFAULT_MAX_LENGTH } from '../securesum.js'
+import {
+  canonicalDescriptor, describeDifferences, digestsEqual, fieldOf, fixedPointOf, parseCanonicalDescriptor,
+  taskDigest, type TaskDescriptor
+} from '../task.js'
+import {
+  encodeLeanMessage, type LeanConfirmMessage, type LeanDataMessage, type LeanEntry, type LeanMessage,
+  type LeanNoncesMessage, type RingPass
+} from './codec.js'
+import {
+  bytesEqual, concatBytes, confirmTag, frameIv, nonceHash, NONCE_BYTES, pairKeys, TAG_BYTES,
+  type LeanCrypto, type PairKeys
+} from './crypto.js'
+import { isTypedInput } from './fast-encoding.js'
+import { RingPlan } from './plan.js'
+import { fastVectors, isFastModulus, wideVectors, type VectorOps } from './vectors.js'
+
+export type LeanStep = 'input' | 'nonces' | 'sum' | 'confirm' | 'done' | 'failed'
+
+export interface LeanMachineInit {
+  readonly descriptor: TaskDescriptor
+  readonly myself: number
+  readonly randomBytes: RandomBytes
+  readonly lean: LeanCrypto
+  readonly maxLength?: number
+}
+
+const RESULT_LABEL = new TextEncoder().encode('simon-p2p/lean/v1/result')
+
+function u32 (x: number): Uint8Array {
+  const b = new Uint8Array(4)
+  new DataView(b.buffer).setUint32(0, x)
+  return b
+}
+
+function describeShape (shape: Shape, length: number): string {
+  return shape === 'scalar' ? 'a scalar' : `a vector of ${length} elements`
+}
+
+export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> {
+  readonly descriptor: TaskDescriptor
+  readonly digest: Uint8Array
+  readonly myself: number
+  readonly parties: number
+  private readonly canonical: string
+  private readonly ops: VectorOps<V>
+  private readonly elementBytes: number
+  private readonly fp: FixedPoint
+  private readonly crypto: LeanCrypto
+  private readonly hash: (data: Uint8Array) => Uint8Array
+  private readonly randomBytes: RandomBytes
+  private readonly maxLength: number
+  private readonly pred: number
+  private readonly succ: number
+
+  private _step: LeanStep = 'input'
+  private _result: SecureSumResult | undefined
+  private _error: SimonError | undefined
+  private shape: { kind: Shape, length: number } | undefined
+  private typedInput = false
+  /** The encoded input; frame by frame it becomes the total, in place. */
+  private x: V | undefined
+  private plan: RingPlan | undefined
+  private secrets: Array<Uint8Array | undefined> = []
+  private ownNonce: Uint8Array | undefined
+  private entries: LeanEntry[] | undefined
+  private collectSeen = false
+  private collectHeld: LeanNoncesMessage | undefined
+  private nonceDigest: Uint8Array | undefined
+  private keys: Array<PairKeys | undefined> = []
+  /** Per frame: this party's part was added (1), reduce / gather frame received (1), total stored (1). */
+  private consumed = new Uint8Array(0)
+  private reduceSeen = new Uint8Array(0)
+  private gatherSeen = new Uint8Array(0)
+  private stored = new Uint8Array(0)
+  private consumedCount = 0
+  private storedCount = 0
+  private frameHashes: Array<Uint8Array | undefined> = []
+  private pendingData: LeanDataMessage[] = []
+  private resultHash: Uint8Array | undefined
+  private ownTags: Uint8Array | undefined
+  private confirmCollectSeen = false
+  private confirmDistributeSeen = false
+  private confirmHeld: LeanConfirmMessage | undefined
+  private verified: Uint8Array
+
+  constructor (init: LeanMachineInit, ops?: VectorOps<V>) {
+    const n = init.descriptor.peers.length
+    if (!Number.isSafeInteger(init.myself) || init.myself < 0 || init.myself >= n) {
+      throw new InvalidInputError('network.myself', `must be an index from 0 to ${n - 1}, got ${String(init.myself)}`)
+    }
+    this.descriptor = init.descriptor
+    this.canonical = canonicalDescriptor(init.descriptor)
+    this.digest = taskDigest(init.descriptor)
+    this.myself = init.myself
+    this.parties = n
+    const field = fieldOf(init.descriptor.parameters)
+    this.ops = ops ?? (isFastModulus(init.descriptor.parameters.modulus) ? fastVectors : wideVectors(field)) as unknown as VectorOps<V>
+    this.elementBytes = field.bytes
+    this.fp = fixedPointOf(init.descriptor.parameters)
+    this.crypto = init.lean
+    this.hash = init.lean.sha256 ?? (data => nobleSha256(data))
+    this.randomBytes = init.randomBytes
+    this.maxLength = init.maxLength ?? DEFAULT_MAX_LENGTH
+    this.pred = (init.myself + n - 1) % n
+    this.succ = (init.myself + 1) % n
+    this.verified = new Uint8Array(n)
+  }
+
+  get step (): LeanStep { return this._step }
+  get result (): SecureSumResult | undefined { return this._result }
+  get error (): SimonError | undefined { return this._error }
+  get finished (): boolean { return this._step === 'done' || this._step === 'failed' }
+  get hasInput (): boolean { return this.x !== undefined || this._step !== 'input' }
+
+  /** Frames handled so far out of all this party will handle (its part added, and each total stored). */
+  get progress (): { done: number, total: number } {
+    const frames = this.plan?.frames ?? 0
+    if (this._step === 'done') return { done: 2 * frames + 1, total: 2 * frames + 1 }
+    return { done: this.consumedCount + this.storedCount, total: 2 * frames + 1 }
+  }
+
+  waitingFor (): { step: LeanStep, missing: number[] } {
+    const n = this.parties
+    const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k)
+    switch (this._step) {
+      case 'input': return { step: 'input', missing: [this.myself] }
+      case 'nonces':
+        // before the collect pass reaches this party, all parties before it; after, all after it
+        if (!this.collectSeen && this.myself > 0) return { step: 'nonces', missing: range(0, this.myself) }
+        return { step: 'nonces', missing: range(this.myself + 1, n) }
+      case 'sum': return { step: 'sum', missing: [this.pred] }
+      case 'confirm': {
+        const missing: number[] = []
+        this.verified.forEach((v, k) => { if (v === 0 && k !== this.myself) missing.push(k) })
+        return { step: 'confirm', missing }
+      }
+      default: return { step: this._step, missing: [] }
+    }
+  }
+
+  /**
+   * Take this party's input and start the nonce gather.
+   * @throws InvalidInputError before anything is produced
+   */
+  input (value: InputValue): Outgoing[] {
+    if (this.hasInput) throw new InvalidInputError('value', 'this party has already given its input to the task')
+    if (this.finished) throw this._error ?? new InvalidInputError('task', 'the task is already finished')
+    const encoded = this.ops.encode(value, this.fp, this.maxLength)
+    // key agreement with every other party, now: a peer without a usable identity fails here, before sending
+    const secrets: Array<Uint8Array | undefined> = []
+    for (let k = 0; k < this.parties; k++) {
+      if (k === this.myself) { secrets.push(undefined); continue }
+      const peer = this.descriptor.peers[k]!
+      if (this.crypto.canPair !== undefined && !this.crypto.canPair(peer)) {
+        throw new InvalidInputError(`network.nodes[${k}]`, `lean mode needs every party's PeerId to carry an Ed25519 key; ${peer} does not`)
+      }
+      try {
+        secrets.push(this.crypto.pairSecret(peer))
+      } catch (err) {
+        throw new InvalidInputError(`network.nodes[${k}]`, `no key agreement with ${peer}: ${(err as Error).message}`)
+      }
+    }
+    this.secrets = secrets
+    this.x = encoded.elements
+    this.typedInput = isTypedInput(value)
+    this.shape = { kind: encoded.shape, length: encoded.length }
+    this.plan = new RingPlan(this.parties, encoded.length + 1, this.ops.frameElements)
+    const frames = this.plan.frames
+    this.consumed = new Uint8Array(frames)
+    this.reduceSeen = new Uint8Array(frames)
+    this.gatherSeen = new Uint8Array(frames)
+    this.stored = new Uint8Array(frames)
+    this.frameHashes = new Array(frames).fill(undefined)
+    this.ownNonce = this.randomBytes(NONCE_BYTES).slice()
+    this._step = 'nonces'
+    const out: Outgoing[] = []
+    if (this.myself === 0) out.push(this.noncesTo(this.succ, 'collect', [this.ownEntry()]))
+    const held = this.collectHeld
+    this.collectHeld = undefined
+    if (held !== undefined) out.push(...this.onNonces(held))
+    return out
+  }
+
+  /**
+   * A message from the peer authenticated as `senderPeerId`.
+   * @throws ProtocolError when refused (wrong sender, a duplicate); the task itself goes on
+   */
+  receive (m: WireMessage, senderPeerId: string): Outgoing[] {
+    const from = m.from
+    if (!Number.isSafeInteger(from) || from < 0 || from >= this.parties) throw new ProtocolError(`sender index ${from} is not in the task's node list`)
+    if (m.taskId !== this.descriptor.taskId) throw new ProtocolError(`message for task ${m.taskId} delivered to task ${this.descriptor.taskId}`, from)
+    const sender = this.descriptor.peers.indexOf(senderPeerId)
+    if (sender < 0) throw new ProtocolError(`peer ${senderPeerId} is not on the task's node list and may not speak for party ${from}`, from)
+    if (sender === this.myself || from === this.myself) throw new ProtocolError('a message cannot come from this party itself', from)
+    if (m.kind === 'lean-nonces' && !digestsEqual(m.digest, this.digest)) {
+      let differences: string[]
+      try {
+        differences = describeDifferences(this.descriptor, parseCanonicalDescriptor(m.descriptor), sender)
+      } catch {
+        differences = [`party ${sender} sent an unreadable task description`]
+      }
+      return this.fail(new DigestMismatchError(sender, differences))
+    }
+    if (m.kind === 'abort') return this.onAbort(m, sender)
+    if (sender !== from) throw new ProtocolError(`peer ${senderPeerId} is party ${sender} and may not speak for party ${from}`, from)
+    if (!digestsEqual(m.digest, this.digest)) throw new ProtocolError(`message from party ${from} carries another task digest`, from)
+    if (this._step === 'failed') return []
+    if (m.kind !== 'lean-nonces' && m.kind !== 'lean-data' && m.kind !== 'lean-confirm') {
+      throw new ProtocolError(`party ${from} sent a ${m.kind} message, which has no place in lean mode (does it run another mode?)`, from)
+    }
+    if (from !== this.pred) throw new ProtocolError(`party ${from} is not this party's ring predecessor (party ${this.pred})`, from)
+    switch (m.kind) {
+      case 'lean-nonces': return this.onNonces(m)
+      case 'lean-data': return this.onData(m)
+      case 'lean-confirm': return this.onConfirm(m)
+    }
+  }
+
+  /** Fail here; tell both ring neighbours, who pass it on around the ring. */
+  fail (error: SimonError, notify = true): Outgoing[] {
+    if (this.finished) return []
+    this._error = error
+    this._step = 'failed'
+    this.forget()
+    if (!notify) return []
+    return this.aborts(error.code, `(at party ${this.myself}) ${error.message}`, -1)
+  }
+
+  encode (message: WireMessage): Uint8Array {
+    if (message.kind === 'lean-nonces' || message.kind === 'lean-data' || message.kind === 'lean-confirm') {
+      return encodeLeanMessage(message, this.elementBytes)
+    }
+    return encodeMessage(message, this.elementBytes)
+  }
+
+  private header (): { taskId: string, digest: Uint8Array, from: number } {
+    return { taskId: this.descriptor.taskId, digest: this.digest, from: this.myself }
+  }
+
+  private aborts (code: string, reason: string, except: number): Outgoing[] {
+    const message: AbortMessage = { kind: 'abort', ...this.header(), code, reason }
+    const to = new Set([this.pred, this.succ])
+    to.delete(except)
+    return [...to].map(j => ({ to: j, message }))
+  }
+
+  private onAbort (m: AbortMessage, sender: number): Outgoing[] {
+    if (this.finished) return []
+    this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
+    return this.aborts(m.code, m.reason, sender)
+  }
+
+  private ownEntry (): LeanEntry {
+    return { nonce: this.ownNonce!, shape: this.shape!.kind, length: this.shape!.length }
+  }
+
+  private noncesTo (to: number, pass: RingPass, entries: LeanEntry[]): Outgoing {
+    const message: LeanNoncesMessage = { kind: 'lean-nonces', ...this.header(), pass, descriptor: this.canonical, entries }
+    return { to, message }
+  }
+
+  /** The first party whose entry has another shape than this party's input, as an error. */
+  private shapeError (entries: readonly LeanEntry[], from: number): SimonError | undefined {
+    const own = this.shape!
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k]!
+      if (k === this.myself) continue
+      if (e.shape !== own.kind || e.length !== own.length) {
+        return new ProtocolError(`party ${k} has ${describeShape(e.shape, e.length)}, this party has ${describeShape(own.kind, own.length)}`, from)
+      }
+    }
+    return undefined
+  }
+
+  private onNonces (m: LeanNoncesMessage): Outgoing[] {
+    const n = this.parties
+    if (m.descriptor !== this.canonical) throw new ProtocolError(`party ${m.from} sent a task description whose digest does not match it`, m.from)
+    if (m.pass === 'collect') {
+      if (this.myself === 0) throw new ProtocolError('party 0 starts the nonce collection and receives none', m.from)
+      if (this.collectSeen || this.collectHeld !== undefined) throw new ProtocolError(`party ${m.from} already sent its nonces`, m.from)
+      if (m.entries.length !== this.myself) throw new ProtocolError(`party ${m.from} sent ${m.entries.length} nonces at the collect pass, expected ${this.myself}`, m.from)
+      if (this.x === undefined) { this.collectHeld = m; return [] }
+      this.collectSeen = true
+      const error = this.shapeError(m.entries, m.from)
+      if (error !== undefined) return this.fail(error)
+      const list = [...m.entries, this.ownEntry()]
+      if (this.myself < n - 1) return [this.noncesTo(this.succ, 'collect', list)]
+      this.entries = list
+      return [this.noncesTo(this.succ, 'distribute', list), ...this.startSum()]
+    }
+    if (this.myself === n - 1) throw new ProtocolError(`party ${n - 1} ends the nonce collection and receives no distribution`, m.from)
+    if (this.entries !== undefined) throw new ProtocolError(`party ${m.from} already sent the nonces of all parties`, m.from)
+    if (this.x === undefined || (this.myself > 0 && !this.collectSeen)) {
+      throw new ProtocolError(`party ${m.from} sent the nonces of all parties before this party gave its own`, m.from)
+    }
+    if (m.entries.length !== n) throw new ProtocolError(`party ${m.from} sent ${m.entries.length} nonces at the distribute pass, expected ${n}`, m.from)
+    if (!bytesEqual(m.entries[this.myself]!.nonce, this.ownNonce!)) {
+      return this.fail(new ProtocolError(`the nonces handed on by party ${m.from} do not hold this party's own nonce`, m.from))
+    }
+    const error = this.shapeError(m.entries, m.from)
+    if (error !== undefined) return this.fail(error)
+    this.entries = m.entries
+    const out: Outgoing[] = this.succ !== n - 1 ? [this.noncesTo(this.succ, 'distribute', m.entries)] : []
+    return [...out, ...this.startSum()]
+  }
+
+  /** All nonces known: derive the pair keys, send this party's own segment, take what waited. */
+  private startSum (): Outgoing[] {
+    this.nonceDigest = nonceHash(this.entries!.map(e => e.nonce))
+    this.keys = this.secrets.map((secret, k) => secret === undefined ? undefined : pairKeys(secret, this.digest, this.nonceDigest!, this.myself, k))
+    for (const s of this.secrets) s?.fill(0)
+    this.secrets = []
+    this._step = 'sum'
+    const plan = this.plan!
+    const out: Outgoing[] = []
+    for (const g of plan.framesOf(this.myself)) out.push(this.dataTo('reduce', 0, g, this.contribution(g)))
+    const pending = this.pendingData
+    this.pendingData = []
+    for (const m of pending) out.push(...this.onData(m))
+    return out
+  }
+
+  /** This party's masked input over one frame: x + its masks with every other party. */
+  private contribution (g: number): V {
+    const plan = this.plan!
+    const start = plan.frameStart[g]!
+    const count = plan.frameCount[g]!
+    const y = this.ops.slice(this.x!, start, count)
+    const iv = frameIv(g)
+    for (let k = 0; k < this.parties; k++) {
+      const keys = this.keys[k]
+      if (keys === undefined) continue
+      this.ops.addKeystream(y, 0, count, this.crypto.keystream(keys.mask, iv), this.myself > k)
+    }
+    this.consumed[g] = 1
+    this.consumedCount++
+    return y
+  }
+
+  private dataTo (phase: 'reduce' | 'gather', step: number, frame: number, elements: V): Outgoing {
+    const message: LeanDataMessage = { kind: 'lean-data', ...this.header(), phase, step, frame, elements }
+    return { to: this.succ, message }
+  }
+
+  private onData (m: LeanDataMessage): Outgoing[] {
+    const plan = this.plan
+    if (plan === undefined) throw new ProtocolError(`party ${m.from} sent data before this party gave its input`, m.from)
+    const n = this.parties
+    const g = m.frame
+    if (!Number.isSafeInteger(g) || g >= plan.frames) throw new ProtocolError(`party ${m.from} sent frame ${g}; the task has ${plan.frames}`, m.from)
+    if (m.step > n - 2) throw new ProtocolError(`party ${m.from} sent ${m.phase} step ${m.step}; the ring has ${n - 1} steps`, m.from)
+    const segment = plan.segmentAt(m.from, m.step, m.phase)
+    if (plan.frameSegment[g] !== segment) {
+      throw new ProtocolError(`party ${m.from} sent frame ${g} at ${m.phase} step ${m.step}, where segment ${segment} belongs`, m.from)
+    }
+    const seen = m.phase === 'reduce' ? this.reduceSeen : this.gatherSeen
+    if (seen[g] === 1 || this.pendingData.some(p => p.phase === m.phase && p.frame === g)) {
+      throw new ProtocolError(`party ${m.from} already sent frame ${g} of the ${m.phase} phase`, m.from)
+    }
+    const fastFrame = m.elements instanceof Float64Array
+    if (fastFrame !== (this.x instanceof Float64Array) || m.elements.length !== plan.frameCount[g]) {
+      return this.fail(new ProtocolError(`party ${m.from} sent frame ${g} with ${m.elements.length} elements of another profile or count (expected ${plan.frameCount[g]})`, m.from))
+    }
+    const elements = m.elements as V
+    if (this.ops.findInvalid(elements) >= 0) return this.fail(new ProtocolError(`party ${m.from} sent an element outside the field`, m.from))
+    if (this._step === 'nonces') { this.pendingData.push(m); return [] }
+    if (this._step !== 'sum') throw new ProtocolError(`party ${m.from} sent frame ${g} after the sum was complete`, m.from)
+    seen[g] = 1
+    const out: Outgoing[] = []
+    if (m.phase === 'reduce') {
+      const y = this.contribution(g)
+      this.ops.addInto(y, elements, 0)
+      if (m.step + 1 < n - 1) {
+        out.push(this.dataTo('reduce', m.step + 1, g, y))
+      } else {
+        // the last step: y is the total of the segment this party holds; hand it round
+        this.storeTotal(g, y)
+        out.push(this.dataTo('gather', 0, g, y))
+      }
+    } else {
+      if (this.consumed[g] !== 1) return this.fail(new ProtocolError(`party ${m.from} sent the total of frame ${g} before this party added its part`, m.from))
+      this.storeTotal(g, elements)
+      if (m.step + 1 < n - 1) out.push(this.dataTo('gather', m.step + 1, g, elements))
+    }
+    if (this.storedCount === plan.frames) out.push(...this.finishSum())
+    return out
+  }
+
+  private storeTotal (g: number, total: V): void {
+    this.ops.copyInto(this.x!, total, this.plan!.frameStart[g]!)
+    this.frameHashes[g] = this.hash(this.ops.toBytes(total))
+    this.stored[g] = 1
+    this.storedCount++
+  }
+
+  /** The total is complete here: hash it, tag the hash for every other party, start the confirm gather. */
+  private finishSum (): Outgoing[] {
+    const plan = this.plan!
+    this.resultHash = this.hash(concatBytes([RESULT_LABEL, this.digest, this.nonceDigest!, u32(plan.frames), ...this.frameHashes as Uint8Array[]]))
+    const tags = new Uint8Array((this.parties - 1) * TAG_BYTES)
+    let at = 0
+    for (let k = 0; k < this.parties; k++) {
+      const keys = this.keys[k]
+      if (keys === undefined) continue
+      tags.set(confirmTag(keys.tag, this.resultHash), at)
+      at += TAG_BYTES
+    }
+    this.ownTags = tags
+    this.verified[this.myself] = 1
+    this._step = 'confirm'
+    const out: Outgoing[] = []
+    if (this.myself === 0) out.push(this.confirmTo('collect', [tags]))
+    const held = this.confirmHeld
+    this.confirmHeld = undefined
+    if (held !== undefined) out.push(...this.onConfirm(held))
+    return out
+  }
+
+  private confirmTo (pass: RingPass, tags: Uint8Array[]): Outgoing {
+    const message: LeanConfirmMessage = { kind: 'lean-confirm', ...this.header(), pass, tags }
+    return { to: this.succ, message }
+  }
+
+  /** Check party k's tag for this party against this party's own result hash. */
+  private check (k: number, entry: Uint8Array): SimonError | undefined {
+    const at = (this.myself < k ? this.myself : this.myself - 1) * TAG_BYTES
+    const expected = confirmTag(this.keys[k]!.tag, this.resultHash!)
+    if (!bytesEqual(entry.subarray(at, at + TAG_BYTES), expected)) return new ResultMismatchError(k)
+    this.verified[k] = 1
+    return undefined
+  }
+
+  private onConfirm (m: LeanConfirmMessage): Outgoing[] {
+    const n = this.parties
+    if (m.tags.some(t => t.length !== (n - 1) * TAG_BYTES)) throw new ProtocolError(`party ${m.from} sent confirmation entries of the wrong size`, m.from)
+    if (m.pass === 'collect') {
+      if (this.myself === 0) throw new ProtocolError('party 0 starts the confirmation and receives no collect pass', m.from)
+      if (this.confirmCollectSeen || this.confirmHeld !== undefined) throw new ProtocolError(`party ${m.from} already sent its confirmation`, m.from)
+      if (m.tags.length !== this.myself) throw new ProtocolError(`party ${m.from} sent ${m.tags.length} confirmations at the collect pass, expected ${this.myself}`, m.from)
+      if (this._step !== 'confirm') { this.confirmHeld = m; return [] }
+      this.confirmCollectSeen = true
+      for (let k = 0; k < m.tags.length; k++) {
+        const error = this.check(k, m.tags[k]!)
+        if (error !== undefined) return this.fail(error)
+      }
+      const list = [...m.tags, this.ownTags!]
+      if (this.myself < n - 1) return [this.confirmTo('collect', list)]
+      return [this.confirmTo('distribute', list), ...this.finish()]
+    }
+    if (this.myself === n - 1) throw new ProtocolError(`party ${n - 1} ends the confirmation and receives no distribution`, m.from)
+    if (this.confirmDistributeSeen) throw new ProtocolError(`party ${m.from} already handed on all confirmations`, m.from)
+    if (this._step !== 'confirm' || (this.myself > 0 && !this.confirmCollectSeen)) {
+      throw new ProtocolError(`party ${m.from} handed on all confirmations before this party gave its own`, m.from)
+    }
+    if (m.tags.length !== n) throw new ProtocolError(`party ${m.from} sent ${m.tags.length} confirmations at the distribute pass, expected ${n}`, m.from)
+    this.confirmDistributeSeen = true
+    for (let k = this.myself + 1; k < n; k++) {
+      const error = this.check(k, m.tags[k]!)
+      if (error !== undefined) return this.fail(error)
+    }
+    const out: Outgoing[] = this.succ !== n - 1 ? [this.confirmTo('distribute', m.tags)] : []
+    return [...out, ...this.finish()]
+  }
+
+  /** Every other party's tag checked out: decode the total and be done. */
+  private finish (): Outgoing[] {
+    if (this.verified.some(v => v === 0)) return []
+    const { samples, sum } = this.ops.decode(this.x!, this.fp, this.shape!.kind, this.typedInput)
+    this._result = { inputs: this.parties, result: { samples, sum } }
+    this._step = 'done'
+    // a Float64Array sum is the total's own buffer, decoded in place: hand it over, do not wipe it
+    if (sum === this.x || (sum instanceof Float64Array && sum.buffer === (this.x as Float64Array).buffer)) this.x = undefined
+    this.forget()
+    return []
+  }
+
+  /** Drop the input, the total and every key this task still holds. */
+  private forget (): void {
+    if (this.x instanceof Float64Array) this.x.fill(0)
+    this.x = undefined
+    for (const s of this.secrets) s?.fill(0)
+    this.secrets = []
+    for (const k of this.keys) { k?.mask.fill(0); k?.tag.fill(0) }
+    this.keys = []
+    this.pendingData = []
+    this.collectHeld = undefined
+    this.confirmHeld = undefined
+  }
+}
