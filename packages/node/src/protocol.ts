@@ -9,7 +9,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { logger } from '@libp2p/logger'
 import { decodeReply, encodeReply, type Reply } from '@simon-p2p/core'
-import { SECURESUM_PROTOCOL, MAX_INBOUND_STREAMS } from './constants.js'
+import { SECURESUM_PROTOCOL, MAX_INBOUND_STREAMS, DEFAULT_ATTEMPT_TIMEOUT_MS } from './constants.js'
 
 const log = logger('simon:protocol')
 const REPLY_MAX_BYTES = 8 * 1024
@@ -30,15 +30,20 @@ export async function serveSecureSum (libp2p: Libp2p, sink: FrameSink, options: 
   await libp2p.handle(SECURESUM_PROTOCOL, async (stream: Stream, connection: Connection) => {
     const peer = connection.remotePeer.toString()
     const lp = lpStream(stream, { maxDataLength: options.maxFrameBytes, maxBufferSize: options.maxFrameBytes + 16 })
+    // one idle timer per stream, pushed back by each frame (not a timer per read)
+    let idle = false
+    const idleTimer = setTimeout(() => { idle = true; stream.abort(new Error(`no frame for ${options.idleTimeoutMs} ms`)) }, options.idleTimeoutMs)
+    idleTimer.unref?.()
     try {
       while (true) {
         let data: Awaited<ReturnType<typeof lp.read>>
         try {
-          data = await lp.read({ signal: AbortSignal.timeout(options.idleTimeoutMs) })
+          data = await lp.read()
         } catch (err) {
-          if ((err as Error).name === 'UnexpectedEOFError' || stream.readStatus !== 'readable') break
+          if (idle || (err as Error).name === 'UnexpectedEOFError' || stream.readStatus !== 'readable') break
           throw err
         }
+        idleTimer.refresh()
         const frame = data.subarray()
         let reply: Reply
         try {
@@ -51,33 +56,59 @@ export async function serveSecureSum (libp2p: Libp2p, sink: FrameSink, options: 
         }
         await lp.write(encodeReply(reply))
       }
-      await stream.close()
+      if (!idle) await stream.close()
     } catch (err) {
       log('inbound stream from %s reset: %s', peer, (err as Error).name)
       stream.abort(err as Error)
+    } finally {
+      clearTimeout(idleTimer)
     }
   }, { maxInboundStreams: MAX_INBOUND_STREAMS, maxOutboundStreams: MAX_INBOUND_STREAMS })
 }
 
+/** Bytes a channel may have written without their replies: end-to-end backpressure for large vectors. */
+export const CHANNEL_WINDOW_BYTES = 8 * 1024 * 1024
+
+interface Waiting extends PromiseWithResolvers<Reply> {
+  /** When the reply is due (Date.now() clock); past it the channel is given up. */
+  readonly due: number
+  readonly bytes: number
+}
+
 /**
  * One outbound stream to one peer that carries many frames; replies come back in order.
- * A broken channel rejects what it still waits for and is replaced on the next send.
+ * A broken channel rejects what it still waits for and is replaced on the next send. No timer
+ * or abort listener per frame: one watchdog per channel checks the oldest reply's due time, and
+ * at most CHANNEL_WINDOW_BYTES of frames wait for replies at a time.
  */
 class Channel {
-  private readonly waiting: Array<PromiseWithResolvers<Reply>> = []
+  private readonly waiting: Waiting[] = []
   private writing: Promise<void> = Promise.resolve()
+  private watchdog: NodeJS.Timeout | undefined
+  private inFlight = 0
+  private room: PromiseWithResolvers<void> | undefined
   broken = false
 
   constructor (private readonly stream: Stream, private readonly lp: LengthPrefixedStream<Stream>) {
     void this.readReplies()
   }
 
-  async send (frame: Uint8Array, signal: AbortSignal): Promise<Reply> {
-    const reply = Promise.withResolvers<Reply>()
+  /** Write one frame and wait for its reply; `attemptTimeoutMs` bounds the write and the reply. */
+  async send (frame: Uint8Array, signal: AbortSignal, attemptTimeoutMs: number): Promise<Reply> {
+    const reply = Object.assign(Promise.withResolvers<Reply>(), { due: Date.now() + attemptTimeoutMs, bytes: frame.length })
     // the channel may break while the frame is still being written: not an unhandled rejection
     reply.promise.catch(() => {})
     this.waiting.push(reply)
-    const write = this.writing.then(async () => { await this.lp.write(frame, { signal }) })
+    this.armWatchdog()
+    const write = this.writing.then(async () => {
+      while (this.inFlight > 0 && this.inFlight + frame.length > CHANNEL_WINDOW_BYTES && !this.broken) {
+        this.room ??= Promise.withResolvers<void>()
+        await this.room.promise
+      }
+      if (this.broken) throw new Error('channel closed')
+      this.inFlight += frame.length
+      await this.lp.write(frame, { signal })
+    })
     this.writing = write.catch(() => {})
     try {
       await write
@@ -85,25 +116,30 @@ class Channel {
       this.close(err as Error)
       throw err
     }
-    const aborted = Promise.withResolvers<never>()
-    const onAbort = (): void => {
-      // the reply slot stays taken; a channel whose peer does not answer in time is not reused
-      this.close(new Error('reply timed out'))
-      aborted.reject(signal.reason)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    try {
-      return await Promise.race([reply.promise, aborted.promise])
-    } finally {
-      signal.removeEventListener('abort', onAbort)
-    }
+    return reply.promise
   }
 
   close (err: Error): void {
     if (this.broken) return
     this.broken = true
+    clearTimeout(this.watchdog)
     this.stream.abort(err)
     for (const w of this.waiting.splice(0)) w.reject(err)
+    this.room?.resolve()
+  }
+
+  /** Fire when the oldest reply is due; a channel whose peer does not answer in time is not reused. */
+  private armWatchdog (): void {
+    if (this.watchdog !== undefined || this.broken) return
+    const head = this.waiting[0]
+    if (head === undefined) return
+    this.watchdog = setTimeout(() => {
+      this.watchdog = undefined
+      const oldest = this.waiting[0]
+      if (oldest !== undefined && oldest.due <= Date.now()) this.close(new Error('reply timed out'))
+      else this.armWatchdog()
+    }, Math.max(0, head.due - Date.now()))
+    this.watchdog.unref?.()
   }
 
   private async readReplies (): Promise<void> {
@@ -112,6 +148,8 @@ class Channel {
         const bytes = await this.lp.read()
         const next = this.waiting.shift()
         if (next === undefined) throw new Error('reply without a request')
+        this.inFlight -= next.bytes
+        if (this.room !== undefined) { const room = this.room; this.room = undefined; room.resolve() }
         next.resolve(decodeReply(bytes.subarray()))
       }
     } catch (err) {
@@ -126,21 +164,25 @@ export class Channels {
 
   constructor (private readonly libp2p: Libp2p) {}
 
-  /** Deliver one frame to `peerId` at `target` and return its reply. */
-  async send (peerId: string, target: Multiaddr, frame: Uint8Array, signal: AbortSignal): Promise<Reply> {
+  /**
+   * Deliver one frame to `peerId` at `target` and return its reply.
+   * @param signal ends waiting for the stream to drain (the task's lifetime)
+   * @param attemptTimeoutMs bounds the dial, the write and the reply
+   */
+  async send (peerId: string, target: Multiaddr, frame: Uint8Array, signal: AbortSignal, attemptTimeoutMs = DEFAULT_ATTEMPT_TIMEOUT_MS): Promise<Reply> {
     let pending = this.open.get(peerId)
     if (pending === undefined) {
-      pending = this.connect(target, signal)
+      pending = this.connect(target, AbortSignal.any([signal, AbortSignal.timeout(attemptTimeoutMs)]))
       this.open.set(peerId, pending)
       pending.catch(() => this.open.delete(peerId))
     }
     const channel = await pending
     if (channel.broken) {
       if (this.open.get(peerId) === pending) this.open.delete(peerId)
-      return this.send(peerId, target, frame, signal)
+      return this.send(peerId, target, frame, signal, attemptTimeoutMs)
     }
     try {
-      return await channel.send(frame, signal)
+      return await channel.send(frame, signal, attemptTimeoutMs)
     } finally {
       if (channel.broken && this.open.get(peerId) === pending) this.open.delete(peerId)
     }

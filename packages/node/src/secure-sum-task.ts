@@ -13,8 +13,11 @@ import { ABORT_DELIVERY_MS, RETRY_BACKOFF_MS } from './constants.js'
 
 const log = logger('simon:task')
 
-/** Carries one frame to a party and returns its reply; throws when it could not be delivered. */
-export type Messenger = (party: Party, frame: Uint8Array, signal: AbortSignal) => Promise<Reply>
+/**
+ * Carries one frame to a party and returns its reply; throws when it could not be delivered.
+ * `signal` is the task's lifetime; one attempt (dial, write, reply) should end within `attemptTimeoutMs`.
+ */
+export type Messenger = (party: Party, frame: Uint8Array, signal: AbortSignal, attemptTimeoutMs: number) => Promise<Reply>
 
 export interface SecureSumTaskInit {
   readonly descriptor: TaskDescriptor
@@ -257,9 +260,25 @@ export class SecureSumTask {
     try {
       while (!lifetime.aborted) {
         try {
-          const signal = AbortSignal.any([lifetime, AbortSignal.timeout(this.init.attemptTimeoutMs)])
-          const reply = await this.init.messenger(party, frame, signal)
+          // the messenger bounds each attempt; the task's end stops the wait at once (one listener per task, not per frame)
+          const reply = await Promise.race([this.init.messenger(party, frame, lifetime, this.init.attemptTimeoutMs), this.ended(lifetime)])
           if (reply.status === 'refused') log('party %d refused our %s for task %s: %s', o.to, o.message.kind, this.id, reply.code)
+  private lifetimeEnded: Promise<never> | undefined
+
+  /** Rejects when `signal` aborts: one promise per signal, raced by every delivery. */
+  private ended (signal: AbortSignal): Promise<never> {
+    const make = (): Promise<never> => {
+      const p = new Promise<never>((_resolve, reject) => {
+        if (signal.aborted) reject(signal.reason)
+        else signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+      })
+      p.catch(() => {})
+      return p
+    }
+    if (signal !== this.lifetime.signal) return make()
+    return (this.lifetimeEnded ??= make())
+  }
+
           this.progress({ event: 'delivered', kind: o.message.kind, to: o.to })
           return
         } catch (err) {

@@ -189,10 +189,10 @@ export class SimonNode {
       lean: this.lean,
       timeoutMs,
       attemptTimeoutMs: this.init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
-      messenger: async (party, frame, signal) => {
+      messenger: async (party, frame, signal, attemptTimeoutMs) => {
         this.counters.framesSent++
         this.counters.bytesSent += frame.length
-        return this.channels.send(party.peerId, party.multiaddr, frame, signal)
+        return this.channels.send(party.peerId, party.multiaddr, frame, signal, attemptTimeoutMs)
       },
       onFinish: t => this.retire(t)
     })

@@ -81,11 +81,10 @@ export class PlainSum {
     if (!g.own || g.received < g.expected) return
     this.gatherings.delete(id)
     let bytesSent = 0
-    await Promise.all(g.streams.map(async lp => {
-      bytesSent += await writeAll(lp, g.total, this.frameElements)
-      await lp.unwrap().close()
-    }))
+    await Promise.all(g.streams.map(async lp => { bytesSent += await writeAll(lp, g.total, this.frameElements) }))
     g.done.resolve({ result: g.total, bytesSent })
+    // closing is not part of the sum
+    for (const lp of g.streams) lp.unwrap().close().catch(() => {})
   }
 
   /** This party's side of sum `id`: party 0 gathers, every other party sends and waits. */
@@ -104,7 +103,7 @@ export class PlainSum {
     const bytesSent = header.length + await writeAll(lp, input, this.frameElements)
     const result = new Float64Array(input.length)
     await readInto(lp, result, this.frameElements, false)
-    await stream.close()
+    stream.close().catch(() => {})
     return { result, bytesSent }
   }
 }

@@ -32,7 +32,7 @@ function scaleOne (x: unknown, fp: FixedPoint, scale: number, max: number, field
       if (Math.abs(frac - 0.5) > a * ULP_RATIO + 1e-9) {
         const magnitude = frac > 0.5 ? floor + 1 : floor
         if (magnitude > max) throw new InvalidInputError(field, `${String(x)} is out of range: |x| must be below 10^${fp.digitsBefore}`)
-        return t < 0 ? -magnitude : magnitude
+        return t < 0 && magnitude !== 0 ? -magnitude : magnitude
       }
     }
   }
@@ -72,7 +72,7 @@ export function encodeFastInput (value: unknown, fp: FixedPoint, field = 'value'
       if (a <= max && Math.abs(frac - 0.5) > a * ULP_RATIO + 1e-9) {
         const magnitude = frac > 0.5 ? floor + 1 : floor
         if (magnitude > max) throw new InvalidInputError(`${field}[${i}]`, `${String(x)} is out of range: |x| must be below 10^${fp.digitsBefore}`)
-        s = t < 0 ? -magnitude : magnitude
+        s = t < 0 && magnitude !== 0 ? -magnitude : magnitude
       } else {
         s = scaleOne(x, fp, scale, max, `${field}[${i}]`)
       }
