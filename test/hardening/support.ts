@@ -205,6 +205,9 @@ export interface Memory { readonly rssMB: number, readonly heapMB: number }
 export async function memoryAfterGc (): Promise<Memory> {
   await sleep(50) // let timers and sockets release what they hold
   fullGc()
+  // what a FinalizationRegistry held (AbortSignal.timeout's timers) goes in its callbacks, after a GC
+  await sleep(100)
+  fullGc()
   const m = process.memoryUsage()
   return { rssMB: m.rss / 2 ** 20, heapMB: m.heapUsed / 2 ** 20 }
 }

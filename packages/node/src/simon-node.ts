@@ -99,6 +99,8 @@ export class SimonNode {
   /** PeerId -> how many held tasks list it (plus the static allow list). */
   private readonly allowed = new Map<string, number>()
   private readonly held: HeldMessages
+  /** Ages held messages out even when no new message comes to trigger it. */
+  private readonly pruneTimer: NodeJS.Timeout
   private readonly init: SimonNodeInit
   /** Task id -> its idle timer (before it finishes) or its retention timer (after). */
   private readonly expiry = new Map<string, NodeJS.Timeout>()
@@ -113,7 +115,10 @@ export class SimonNode {
     this.libp2p = libp2p
     this.init = init
     this.channels = new Channels(libp2p)
-    this.held = new HeldMessages({ ...DEFAULT_HOLD_LIMITS, ...init.hold })
+    const hold = { ...DEFAULT_HOLD_LIMITS, ...init.hold }
+    this.held = new HeldMessages(hold)
+    this.pruneTimer = setInterval(() => this.held.prune(), Math.max(100, hold.ms / 4))
+    this.pruneTimer.unref?.()
     const { idleTaskTtlMs, finishedTaskTtlMs, maxFinishedTasks } = init
     for (const [key, v] of Object.entries({ idleTaskTtlMs, finishedTaskTtlMs })) {
       if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new InvalidInputError(key, `must be a positive number of milliseconds, got ${String(v)}`)
@@ -230,6 +235,7 @@ export class SimonNode {
   /** Cancel every task and stop the host. */
   async stop (): Promise<void> {
     for (const id of [...this.tasks.keys()]) this.deleteTask(id)
+    clearInterval(this.pruneTimer)
     this.channels.closeAll()
     await this.libp2p.stop()
   }
