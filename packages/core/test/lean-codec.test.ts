@@ -1,0 +1,106 @@
+/** Lean mode's frames (kinds 16..18): round trips through decodeMessage, and every truncation refused. */
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { CodecError } from '../src/errors.js'
+import { decodeMessage, encodeMessage, type WireMessage } from '../src/codec.js'
+import { FAST_PRIME } from '../src/lean/fast-field.js'
+import { RingPlan } from '../src/lean/plan.js'
+
+const digest = new Uint8Array(32).fill(7)
+const header = { taskId: 'task-λ', digest, from: 3 }
+const nonce = (b: number): Uint8Array => new Uint8Array(16).fill(b)
+
+const fastElements = fc.array(fc.integer({ min: 0, max: FAST_PRIME - 1 }), { maxLength: 40 }).map(xs => Float64Array.from(xs))
+const wideElements = fc.array(fc.bigInt({ min: 0n, max: (1n << 89n) - 2n }), { maxLength: 20 })
+
+const messages: fc.Arbitrary<WireMessage> = fc.oneof(
+  fc.record({
+    pass: fc.constantFrom('collect' as const, 'distribute' as const),
+    descriptor: fc.string({ maxLength: 80 }),
+    entries: fc.array(fc.record({ nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }), shape: fc.constantFrom('scalar' as const, 'vector' as const), length: fc.nat() }).map(e => ({ ...e })), { maxLength: 6 })
+  }).map(b => ({ kind: 'lean-nonces' as const, ...header, ...b })),
+  fc.record({
+    phase: fc.constantFrom('reduce' as const, 'gather' as const),
+    step: fc.nat({ max: 1000 }),
+    frame: fc.nat({ max: 1 << 20 }),
+    elements: fc.oneof(fastElements, wideElements)
+  }).map(b => ({ kind: 'lean-data' as const, ...header, ...b })),
+  fc.record({
+    pass: fc.constantFrom('collect' as const, 'distribute' as const),
+    tags: fc.integer({ min: 0, max: 5 }).chain(n => fc.array(fc.uint8Array({ minLength: 16 * 3, maxLength: 16 * 3 }), { minLength: n, maxLength: n }))
+  }).map(b => ({ kind: 'lean-confirm' as const, ...header, ...b }))
+)
+
+describe('lean frames', () => {
+  test('round trip through encodeMessage and decodeMessage', () => {
+    fc.assert(fc.property(messages, m => {
+      const decoded = decodeMessage(encodeMessage(m, 12))
+      if (m.kind === 'lean-data' && m.elements instanceof Float64Array) {
+        assert.ok(decoded.kind === 'lean-data' && decoded.elements instanceof Float64Array)
+        assert.deepEqual([...decoded.elements], [...m.elements])
+        assert.deepEqual({ ...decoded, elements: [] }, { ...m, elements: [] })
+      } else {
+        assert.deepEqual(decoded, m)
+      }
+    }), { numRuns: 300 })
+  })
+
+  test('every truncation and every extra byte is refused', () => {
+    const samples: WireMessage[] = [
+      { kind: 'lean-nonces', ...header, pass: 'collect', descriptor: '{"v":1}', entries: [{ nonce: nonce(1), shape: 'vector', length: 9 }] },
+      { kind: 'lean-data', ...header, phase: 'gather', step: 2, frame: 5, elements: Float64Array.of(1, 2, FAST_PRIME - 1) },
+      { kind: 'lean-data', ...header, phase: 'reduce', step: 0, frame: 0, elements: [1n, 2n] },
+      { kind: 'lean-confirm', ...header, pass: 'distribute', tags: [new Uint8Array(32), new Uint8Array(32)] }
+    ]
+    for (const m of samples) {
+      const frame = encodeMessage(m, 12)
+      for (let cut = 0; cut < frame.length; cut++) assert.throws(() => decodeMessage(frame.subarray(0, cut)), CodecError)
+      const padded = new Uint8Array(frame.length + 1)
+      padded.set(frame)
+      assert.throws(() => decodeMessage(padded), CodecError)
+    }
+  })
+
+  test('limits and unknown codes are refused', () => {
+    const data = encodeMessage({ kind: 'lean-data', ...header, phase: 'reduce', step: 0, frame: 0, elements: Float64Array.of(1, 2, 3) }, 12)
+    assert.throws(() => decodeMessage(data, { maxElements: 2, maxElementBytes: 640 }), /exceed the limit/)
+    const at = data.length - 3 * 8 - 4 - 1
+    const bad = data.slice(); bad[at] = 9
+    assert.throws(() => decodeMessage(bad), /unknown element format/)
+    const kind = data.slice(); kind[1] = 31
+    assert.throws(() => decodeMessage(kind), /unknown message kind 31/)
+  })
+})
+
+describe('the ring plan', () => {
+  test('segments and frames cover every element once, in order', () => {
+    fc.assert(fc.property(fc.integer({ min: 2, max: 40 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 300 }), (n, m, f) => {
+      const plan = new RingPlan(n, m, f)
+      let next = 0
+      for (let s = 0; s < n; s++) {
+        for (const g of plan.framesOf(s)) {
+          assert.equal(plan.frameSegment[g], s)
+          assert.equal(plan.frameStart[g], next)
+          assert.ok(plan.frameCount[g]! >= 1 && plan.frameCount[g]! <= f)
+          next += plan.frameCount[g]!
+        }
+        assert.equal(next, plan.segmentStart(s + 1))
+      }
+      assert.equal(next, m)
+    }), { numRuns: 300 })
+  })
+
+  test('a segment passes every party once in each phase and ends at its owner', () => {
+    for (const n of [2, 3, 5, 8]) {
+      const plan = new RingPlan(n, 100, 7)
+      for (let s = 0; s < n; s++) {
+        // reduce: sent by s at step 0, by s + t at step t; the receiver of the last step owns it
+        for (let t = 0; t <= n - 2; t++) assert.equal(plan.segmentAt((s + t) % n, t, 'reduce'), s)
+        const owner = (s + n - 1) % n
+        assert.equal(plan.ownedBy(owner), s)
+        for (let t = 0; t <= n - 2; t++) assert.equal(plan.segmentAt((owner + t) % n, t, 'gather'), s)
+      }
+    }
+  })
+})

@@ -1,0 +1,294 @@
+/**
+ * Lean mode's machine in memory: every party's machine, messages through the wire codec, in
+ * many delivery orders (all of them for the smallest rings); the same results as the full mesh;
+ * tampering caught by the confirmation; refusals; aborts around the ring; auto mode.
+ */
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import {
+  AutoMachine, chooseMode, createMachine, InvalidInputError, LEAN_MIN_PARTIES, ProtocolError, ResultMismatchError,
+  TaskAbortedError, TaskCancelledError, DigestMismatchError, type InputValue, type SecureSumResult, type WireMessage,
+  type LeanDataMessage
+} from '../src/index.js'
+import { descriptorFor, network, prng, runNetwork, peerNames, testLeanCrypto, type Network } from './lean-helpers.js'
+import { seededRandomBytes } from './helpers.js'
+
+function results (net: Network): SecureSumResult[] {
+  return net.machines.map((m, i) => {
+    assert.equal(m.error, undefined, `party ${i} failed: ${m.error?.message ?? ''}`)
+    assert.equal(m.step, 'done', `party ${i} is done`)
+    return m.result!
+  })
+}
+
+/** The full mesh's result for the same inputs and parameters. */
+function meshResult (n: number, parameters: object, inputs: InputValue[]): SecureSumResult {
+  const net = network(descriptorFor(n, { ...parameters, mode: 'mesh' }), inputs)
+  runNetwork(net, () => 0)
+  return results(net)[0]!
+}
+
+function plainSum (r: SecureSumResult): unknown {
+  const s = r.result.sum
+  return s instanceof Float64Array ? [...s] : s
+}
+
+function inputsFor (n: number, length: number, seed: number): number[][] | number[] {
+  const next = prng(seed)
+  const value = (): number => Math.round((next() * 2 - 1) * 1e6) / 1e3
+  if (length === 0) return Array.from({ length: n }, value)
+  return Array.from({ length: n }, () => Array.from({ length }, value))
+}
+
+describe('lean mode gives the full mesh\'s result', () => {
+  for (const profile of ['fast', 'wide'] as const) {
+    for (let n = 2; n <= 7; n++) {
+      test(`${n} parties, ${profile} profile, vectors and scalars, 25 random delivery orders each`, () => {
+        for (const length of [0, 1, n - 1, 3 * n + 1]) {
+          const params = profile === 'fast' ? { profile } : {}
+          const inputs = inputsFor(n, length, n * 100 + length)
+          const expected = meshResult(n, params, inputs)
+          for (let seed = 0; seed < 25; seed++) {
+            const net = network(descriptorFor(n, { ...params, mode: 'lean' }, `t-${n}-${length}-${seed}`), inputs, { seed: `s${seed}` })
+            const pick = prng(seed * 7 + n)
+            runNetwork(net, c => Math.floor(pick() * c))
+            for (const r of results(net)) assert.deepEqual(r, expected)
+            assert.deepEqual(net.refusals, [])
+          }
+        }
+      })
+    }
+  }
+
+  test('every delivery order of 2 parties, and the first 3000 orders of 3 (inputs interleaved with messages)', () => {
+    for (const [n, cap] of [[2, Infinity], [3, 3000]] as const) {
+      const inputs = inputsFor(n, 2, n)
+      const expected = meshResult(n, { profile: 'fast' }, inputs)
+      let orders = 0
+      // depth-first over every choice of the next event: replay a prefix, then take the first
+      // choice; every later position with other choices becomes a new prefix to explore
+      const stack: number[][] = [[]]
+      while (stack.length > 0 && orders < cap) {
+        const prefix = stack.pop()!
+        const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputs)
+        const counts: number[] = []
+        runNetwork(net, c => { const k = counts.length; counts.push(c); return k < prefix.length ? prefix[k]! : 0 })
+        orders++
+        for (const r of results(net)) assert.deepEqual(r, expected)
+        for (let i = counts.length - 1; i >= prefix.length; i--) {
+          for (let alt = counts[i]! - 1; alt >= 1; alt--) stack.push([...prefix, ...Array(i - prefix.length).fill(0), alt])
+        }
+      }
+      if (cap === Infinity) assert.equal(stack.length, 0)
+      assert.ok(orders >= (cap === Infinity ? 10 : cap), `${orders} orders explored for ${n} parties`)
+    }
+  })
+
+  test('typed arrays give a Float64Array sum, arrays a number[], in the fast profile', () => {
+    const inputs: InputValue[] = [Float64Array.of(1.5, -2), Int32Array.of(3, 4), [0.25, '1.75']]
+    const net = network(descriptorFor(3, { profile: 'fast', mode: 'lean' }), inputs)
+    runNetwork(net, () => 0)
+    const [a, b, c] = results(net)
+    assert.ok(a!.result.sum instanceof Float64Array)
+    assert.deepEqual([...a!.result.sum as Float64Array], [4.75, 3.75])
+    assert.ok(b!.result.sum instanceof Float64Array)
+    assert.deepEqual(c!.result.sum, [4.75, 3.75])
+    assert.equal(c!.result.samples, 6)
+  })
+})
+
+describe('what lean mode sends', () => {
+  test('each party uploads at most about twice its input, whatever n', () => {
+    for (const n of [3, 10, 20]) {
+      const length = 4096
+      const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputsFor(n, length, n))
+      runNetwork(net, () => 0)
+      results(net)
+      for (const [i, bytes] of net.sentBytes.entries()) {
+        const ratio = bytes / (8 * length)
+        assert.ok(ratio <= 3, `party ${i} of ${n} sent ${ratio.toFixed(2)} x its input`)
+        assert.ok(ratio >= 2 * (n - 1) / n, `party ${i} of ${n} sent ${ratio.toFixed(2)} x its input`)
+      }
+    }
+  })
+
+  test('messages go only to ring neighbours', () => {
+    const n = 6
+    const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputsFor(n, 50, 1))
+    const pairs = new Set<string>()
+    const pick = prng(3)
+    while (net.queue.length + net.waitingInput.length > 0) {
+      for (const e of net.queue) pairs.add(`${e.from}->${e.to}`)
+      const c = Math.floor(pick() * (net.queue.length + net.waitingInput.length))
+      if (c < net.waitingInput.length) net.input(net.waitingInput[c]!)
+      else net.deliver(c - net.waitingInput.length)
+    }
+    results(net)
+    assert.deepEqual([...pairs].sort(), Array.from({ length: n }, (_, i) => `${i}->${(i + 1) % n}`).sort())
+  })
+})
+
+describe('tampering and refusals', () => {
+  test('an altered total on its way round is caught by the confirmation', () => {
+    for (let victim = 0; victim < 4; victim++) {
+      let done = false
+      const tamper = (e: { from: number, to: number, message: WireMessage }): WireMessage => {
+        const m = e.message
+        if (!done && m.kind === 'lean-data' && m.phase === 'gather' && e.to === victim) {
+          done = true
+          const elements = Float64Array.from(m.elements as Float64Array)
+          elements[0] = (elements[0]! + 1) % 4503599627370449
+          return { ...m, elements } satisfies LeanDataMessage
+        }
+        return m
+      }
+      const inputs = inputsFor(4, 10, victim)
+      const expected = meshResult(4, { profile: 'fast' }, inputs)
+      const net = network(descriptorFor(4, { profile: 'fast', mode: 'lean' }), inputs, { tamper })
+      runNetwork(net, () => 0)
+      assert.ok(done)
+      assert.ok(net.machines.some(m => m.error instanceof ResultMismatchError), 'some party saw the mismatch')
+      for (const m of net.machines) {
+        if (m.step === 'done') assert.deepEqual(m.result, expected, 'no party finishes with an altered total')
+        else assert.equal(m.step, 'failed')
+      }
+    }
+  })
+
+  test('an altered nonce list fails the task', () => {
+    let done = false
+    const net = network(descriptorFor(3, { profile: 'fast', mode: 'lean' }), inputsFor(3, 3, 1), {
+      tamper: e => {
+        const m = e.message
+        if (!done && m.kind === 'lean-nonces' && m.pass === 'distribute' && e.to === 0) {
+          done = true
+          return { ...m, entries: m.entries.map((x, k) => k === 0 ? { ...x, nonce: new Uint8Array(16) } : x) }
+        }
+        return m
+      }
+    })
+    runNetwork(net, () => 0)
+    assert.ok(net.machines[0]!.error instanceof ProtocolError)
+    assert.ok(net.machines.every(m => m.step === 'failed'), 'the abort went round the ring')
+  })
+
+  test('a second copy of a frame, or a frame from a non-neighbour, is refused and the sum goes on', () => {
+    const n = 4
+    const inputs = inputsFor(n, 9, 2)
+    const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputs)
+    for (let i = 0; i < n; i++) net.input(i)
+    let duplicated = false
+    let foreign = false
+    while (net.queue.length > 0) {
+      const e = net.queue[0]!
+      if (!duplicated && e.message.kind === 'lean-data') {
+        duplicated = true
+        net.queue.push({ ...e })
+      }
+      if (!foreign && e.message.kind === 'lean-data') {
+        foreign = true
+        // party (to + 2) % n sends the same frame: not the predecessor
+        const from = (e.to + 2) % n
+        net.queue.push({ from, to: e.to, message: { ...e.message, from } })
+      }
+      net.deliver(0)
+    }
+    results(net)
+    assert.deepEqual(net.refusals.map(r => r.code).sort(), ['PROTOCOL_VIOLATION', 'PROTOCOL_VIOLATION'])
+  })
+
+  test('inputs of different lengths fail with an error that names the party', () => {
+    const net = network(descriptorFor(3, { profile: 'fast', mode: 'lean' }), [[1, 2], [1, 2], [1, 2, 3]])
+    runNetwork(net, () => 0)
+    for (const m of net.machines) assert.equal(m.step, 'failed')
+    const named = net.machines.map(m => m.error).find(e => e instanceof ProtocolError)
+    assert.match(named!.message, /party \d has a vector of [23] elements, this party has a vector of [23] elements/)
+  })
+
+  test('a party with other parameters is named by the difference', () => {
+    const peers = peerNames(3)
+    const a = descriptorFor(3, { profile: 'fast', mode: 'lean' })
+    const b = descriptorFor(3, { profile: 'fast', mode: 'lean', digits_after: 3 })
+    const m0 = createMachine({ descriptor: a, myself: 0, randomBytes: seededRandomBytes(0), lean: testLeanCrypto(peers[0]!) })
+    const m1 = createMachine({ descriptor: b, myself: 1, randomBytes: seededRandomBytes(1), lean: testLeanCrypto(peers[1]!) })
+    m1.input([1], 0)
+    const [first] = m0.input([1], 0)
+    assert.equal(first!.to, 1)
+    m1.receive(first!.message, peers[0]!, 0)
+    assert.ok(m1.error instanceof DigestMismatchError)
+    assert.match(m1.error.message, /parameters.digits_after/)
+  })
+
+  test('a failure travels round the ring both ways', () => {
+    const n = 6
+    const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputsFor(n, 4, 5))
+    for (let i = 0; i < n; i++) net.input(i)
+    const out = net.machines[3]!.fail(new TaskCancelledError('test'))
+    assert.deepEqual(out.map(o => o.to).sort(), [2, 4])
+    net.queue.length = 0
+    for (const o of out) net.queue.push({ from: 3, to: o.to, message: o.message })
+    runNetwork(net, () => 0)
+    for (const [i, m] of net.machines.entries()) {
+      assert.equal(m.step, 'failed', `party ${i}`)
+      if (i !== 3) assert.ok(m.error instanceof TaskAbortedError)
+    }
+    assert.match(net.machines[0]!.error!.message, /at party 3/)
+  })
+
+  test('lean mode without key agreement is refused when the task is created', () => {
+    assert.throws(() => createMachine({ descriptor: descriptorFor(3, { mode: 'lean' }), myself: 0, randomBytes: seededRandomBytes(0) }),
+      (err: unknown) => err instanceof InvalidInputError && err.field === 'parameters.mode')
+  })
+
+  test('a peer without key agreement is refused at input, before anything is sent', () => {
+    const d = descriptorFor(3, { profile: 'fast', mode: 'lean' })
+    const m = createMachine({ descriptor: d, myself: 0, randomBytes: seededRandomBytes(0), lean: { ...testLeanCrypto(d.peers[0]!), canPair: p => p !== d.peers[2] } })
+    assert.throws(() => m.input([1], 0), (err: unknown) => err instanceof InvalidInputError && err.field === 'network.nodes[2]')
+    assert.equal(m.hasInput, false)
+  })
+})
+
+describe('progress and waiting', () => {
+  test('progress counts frames up to its total; waitingFor names the predecessor', () => {
+    const n = 3
+    const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputsFor(n, 20, 9))
+    assert.deepEqual(net.machines[1]!.waitingFor(), { step: 'input', missing: [1] })
+    for (let i = 0; i < n; i++) net.input(i)
+    assert.deepEqual(net.machines[1]!.waitingFor(), { step: 'nonces', missing: [0] })
+    runNetwork(net, () => 0)
+    for (const m of net.machines) {
+      const p = m.progress!
+      assert.equal(p.done, p.total)
+      assert.ok(p.total > 1)
+    }
+  })
+})
+
+describe('auto mode', () => {
+  test('small sums run the full mesh, large ones and many parties lean mode', () => {
+    assert.equal(chooseMode(3, 1), 'mesh')
+    assert.equal(chooseMode(3, 1e6), 'lean')
+    assert.equal(chooseMode(LEAN_MIN_PARTIES, 1), 'lean')
+    for (const [n, length, mode] of [[3, 0, 'mesh'], [3, 20_000, 'lean'], [LEAN_MIN_PARTIES, 0, 'lean']] as const) {
+      const inputs = inputsFor(n, length, 4)
+      const net = network(descriptorFor(n, { profile: 'fast' }), inputs)
+      runNetwork(net, () => 0)
+      for (const m of net.machines) assert.equal((m as AutoMachine).mode, mode)
+      assert.deepEqual(results(net).map(plainSum), Array(n).fill(plainSum(meshResult(n, { profile: 'fast' }, inputs))))
+    }
+  })
+
+  test('a party whose input chose the other mode is named', () => {
+    const long = inputsFor(3, 20_000, 1) as number[][]
+    const net = network(descriptorFor(3, { profile: 'fast' }), [long[0]!, long[1]!, [1, 2]])
+    runNetwork(net, () => 0)
+    for (const m of net.machines) assert.equal(m.step, 'failed')
+    assert.ok(net.machines.some(m => /inputs differ in shape|has a vector of/.test(m.error?.message ?? '')))
+  })
+
+  test('without key agreement auto runs the full mesh', () => {
+    const net = network(descriptorFor(LEAN_MIN_PARTIES, {}), inputsFor(LEAN_MIN_PARTIES, 0, 2), { withLean: false })
+    runNetwork(net, () => 0)
+    results(net)
+  })
+})
