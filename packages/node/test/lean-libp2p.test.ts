@@ -1,0 +1,118 @@
+/**
+ * Lean mode over real libp2p nodes on 127.0.0.1: vectors of 10^5 with 3 and 10 parties, upload
+ * accounting for 3, 10 and 20 parties, typed arrays in and out, bad fast-profile inputs refused
+ * before any frame leaves, and the X25519 pair secrets agreeing at both ends.
+ */
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { InvalidInputError, type SecureSumResult } from '@simon-p2p/core'
+import { generateIdentity, peerIdOf } from '@simon-p2p/node'
+import { nodeLeanCrypto } from '../src/lean-crypto.js'
+import { createTasks, startNodes } from './helpers.js'
+
+const SLOW = { taskTimeoutMs: 60_000, attemptTimeoutMs: 20_000 }
+
+function vector (party: number, length: number): Float64Array {
+  const v = new Float64Array(length)
+  for (let k = 0; k < length; k++) v[k] = ((k * 7919 + party * 104729) % 2_000_001 - 1_000_000) / 1000
+  return v
+}
+
+function expectedSum (parties: number, length: number): Float64Array {
+  const total = new Float64Array(length)
+  for (let p = 0; p < parties; p++) {
+    const v = vector(p, length)
+    // the exact total of three-decimal inputs, rounded once
+    for (let k = 0; k < length; k++) total[k] = Math.round((total[k]! + v[k]!) * 1000) / 1000
+  }
+  return total
+}
+
+async function sumAll (tasks: ReturnType<typeof createTasks>, inputs: unknown[]): Promise<SecureSumResult[]> {
+  tasks.forEach((t, i) => t.input(inputs[i] as Float64Array))
+  return Promise.all(tasks.map(async t => t.result()))
+}
+
+describe('lean mode over libp2p', () => {
+  for (const n of [3, 10]) {
+    test(`${n} parties sum vectors of 10^5 (fast profile)`, async t => {
+      const length = 100_000
+      const nodes = await startNodes(t, n, SLOW)
+      const tasks = createTasks(nodes, { parameters: { profile: 'fast', mode: 'lean' } })
+      const results = await sumAll(tasks, Array.from({ length: n }, (_, p) => vector(p, length)))
+      const expected = expectedSum(n, length)
+      for (const r of results) {
+        assert.equal(r.inputs, n)
+        assert.equal(r.result.samples, n * length)
+        assert.ok(r.result.sum instanceof Float64Array, 'a Float64Array in, a Float64Array out')
+        assert.deepEqual(r.result.sum, expected)
+      }
+      await Promise.all(tasks.map(async task => task.flush()))
+    })
+  }
+
+  test('upload per party stays within 3x the input for 3, 10 and 20 parties', async t => {
+    const length = 20_000
+    const nodes = await startNodes(t, 20, SLOW)
+    for (const n of [3, 10, 20]) {
+      const group = nodes.slice(0, n)
+      const before = group.map(node => node.stats().bytesSent)
+      const tasks = createTasks(group, { parameters: { profile: 'fast' } })
+      const results = await sumAll(tasks, Array.from({ length: n }, (_, p) => vector(p, length)))
+      assert.deepEqual(results[0]!.result.sum, expectedSum(n, length))
+      await Promise.all(tasks.map(async task => task.flush()))
+      group.forEach((node, i) => {
+        const ratio = (node.stats().bytesSent - before[i]!) / (8 * length)
+        assert.ok(ratio <= 3, `party ${i} of ${n} sent ${ratio.toFixed(3)} x its input`)
+      })
+    }
+  })
+
+  test('arrays, typed arrays and decimal strings in one sum; each result in its input\'s shape', async t => {
+    const nodes = await startNodes(t, 3, SLOW)
+    const tasks = createTasks(nodes, { parameters: { profile: 'fast', mode: 'lean' } })
+    const results = await sumAll(tasks, [Int32Array.of(1, -2, 3), [0.5, '0.25', 1e-6], BigInt64Array.of(10n, 20n, 30n)])
+    assert.deepEqual(results[0]!.result.sum, Float64Array.of(11.5, 18.25, 33.000001))
+    assert.deepEqual(results[1]!.result.sum, [11.5, 18.25, 33.000001])
+    assert.deepEqual(results[2]!.result.sum, Float64Array.of(11.5, 18.25, 33.000001))
+  })
+
+  test('bad fast-profile inputs are refused before any frame leaves', async t => {
+    const nodes = await startNodes(t, 3, SLOW)
+    const tasks = createTasks(nodes, { parameters: { profile: 'fast', mode: 'lean' } })
+    const sent = (): number => nodes.reduce((s, node) => s + node.stats().framesSent, 0)
+    for (const [value, field] of [[Float64Array.of(1, 1e6), 'value[1]'], [[1, Number.NaN], 'value[1]'], [['1.0000001'], 'value[0]'], [new Float64Array(0), 'value']] as const) {
+      assert.throws(() => tasks[0]!.input(value as never), (err: unknown) => err instanceof InvalidInputError && err.field === field, `${String(value)} refused`)
+    }
+    assert.throws(() => nodes[0]!.createTask({ microprotocol: 'SecureSum', parameters: { profile: 'fast', digits_before: 10 }, network: { nodes: [], myself: 0 } }), InvalidInputError)
+    assert.equal(sent(), 0)
+    assert.equal(tasks[0]!.hasInput, false)
+  })
+})
+
+describe('lean crypto of a node', () => {
+  test('pair secrets agree at both ends and differ between pairs', async () => {
+    const keys = await Promise.all([0, 1, 2].map(async () => generateIdentity()))
+    const ids = keys.map(k => peerIdOf(k))
+    const c = keys.map(k => nodeLeanCrypto(k)!)
+    assert.deepEqual(c[0]!.pairSecret(ids[1]!), c[1]!.pairSecret(ids[0]!))
+    assert.deepEqual(c[2]!.pairSecret(ids[1]!), c[1]!.pairSecret(ids[2]!))
+    assert.notDeepEqual(c[0]!.pairSecret(ids[1]!), c[0]!.pairSecret(ids[2]!))
+    assert.equal(c[0]!.pairSecret(ids[1]!).length, 32)
+    assert.equal(c[0]!.canPair!(ids[1]!), true)
+    assert.equal(c[0]!.canPair!('not-a-peer-id'), false)
+    assert.throws(() => c[0]!.pairSecret('QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N'))
+  })
+
+  test('the keystream is AES-128-CTR: reads in pieces equal one read', () => {
+    const c = nodeLeanCrypto({ type: 'Ed25519', raw: new Uint8Array(64) } as never)!
+    const key = new Uint8Array(16).fill(3)
+    const iv = new Uint8Array(16).fill(0)
+    const whole = new Uint8Array(c.keystream(key, iv)(1000))
+    const pieces = c.keystream(key, iv)
+    const joined = new Uint8Array(1000)
+    joined.set(pieces(10), 0)
+    joined.set(pieces(990), 10)
+    assert.deepEqual(joined, whole)
+  })
+})
