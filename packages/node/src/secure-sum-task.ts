@@ -2,6 +2,7 @@
  * One SecureSum task at this node: drives core's state machine, delivers its messages with
  * retries, and keeps the deadline. Everything it waits for ends by the deadline or an AbortSignal.
  */
+import { setMaxListeners } from 'node:events'
 import { logger } from '@libp2p/logger'
 import {
   createMachine, InvalidInputError, SimonError, TaskCancelledError, TaskTimeoutError,
@@ -37,11 +38,13 @@ export interface SecureSumTaskInit {
 
 /**
  * What a task is doing, for progress displays and fault tests: its step as it changes (sent
- * before that step's messages go out), and each message another party took. Never values.
+ * before that step's messages go out), each message another party took, and each message taken
+ * here. Never values.
  */
 export type TaskProgress =
   | { readonly event: 'step', readonly step: string }
   | { readonly event: 'delivered', readonly kind: string, readonly to: number }
+  | { readonly event: 'received', readonly kind: string, readonly from: number }
 
 export interface TaskStatus {
   readonly id: string
@@ -74,6 +77,7 @@ export class SecureSumTask {
   private inputAt = 0
   private readonly progressListeners: Array<(event: TaskProgress) => void> = []
   private reportedStep: string | undefined
+  private readonly withheld = new Set<string>()
   private finishedNotified = false
   private readonly deliveries = new Set<Promise<void>>()
 
@@ -85,6 +89,8 @@ export class SecureSumTask {
     this.myself = init.myself
     this.machine = createMachine({ descriptor: init.descriptor, myself: init.myself, randomBytes: init.randomBytes, maxLength: init.maxLength, lean: init.lean })
     this.settled.promise.catch(() => {}) // a failure nobody asked about is not an unhandled rejection
+    // every delivery under way (n - 1 per step) listens to the task's lifetime
+    setMaxListeners(Infinity, this.lifetime.signal)
   }
 
   get step (): string { return this.machine.step }
@@ -109,6 +115,14 @@ export class SecureSumTask {
     const out = this.machine.input(value, this.inputAt)
     this.armDeadline(this.init.timeoutMs)
     this.dispatch(out)
+  }
+
+  /**
+   * Fault tests only: never send messages of these kinds (e.g. 'confirm'), as if this party died
+   * just before sending them. The task runs on otherwise.
+   */
+  withhold (kinds: Iterable<string>): void {
+    for (const kind of kinds) this.withheld.add(kind)
   }
 
   /** Be told of the task's progress (see TaskProgress); a listener must not throw. */
@@ -146,13 +160,14 @@ export class SecureSumTask {
   receive (message: WireMessage, senderPeerId: string): Reply {
     try {
       const before = this.machine.error
-      this.dispatch(this.machine.receive(message, senderPeerId, Date.now()))
+      const out = this.machine.receive(message, senderPeerId, Date.now())
       // A message that made the task fail (a share with another task description, a bad length)
       // was not taken: say so, with the error that names the difference. An abort was taken.
       const error = this.machine.error
-      if (error !== undefined && error !== before && message.kind !== 'abort') {
-        return { status: 'refused', code: error.code, message: error.message }
-      }
+      const refused = error !== undefined && error !== before && message.kind !== 'abort'
+      if (!refused) this.progress({ event: 'received', kind: message.kind, from: message.from })
+      this.dispatch(out)
+      if (refused) return { status: 'refused', code: error.code, message: error.message }
       return { status: 'accepted', code: 'OK', message: '' }
     } catch (err) {
       if (err instanceof SimonError) {
@@ -218,6 +233,7 @@ export class SecureSumTask {
     const step = this.machine.step
     if (step !== this.reportedStep) { this.reportedStep = step; this.progress({ event: 'step', step }) }
     for (const o of out) {
+      if (this.withheld.has(o.message.kind)) continue
       const delivery = this.deliver(o).finally(() => this.deliveries.delete(delivery))
       this.deliveries.add(delivery)
     }
@@ -250,19 +266,6 @@ export class SecureSumTask {
     this.init.onFinish?.(this)
   }
 
-  /** Deliver one message, retrying with back-off until it is taken or the task's lifetime ends. */
-  private async deliver (o: Outgoing): Promise<void> {
-    const party = this.parties[o.to]!
-    const frame = this.machine.encode(o.message)
-    // An abort is sent after the task ended; give it one attempt window of its own.
-    const lifetime = o.message.kind === 'abort' ? AbortSignal.timeout(Math.min(this.init.attemptTimeoutMs, ABORT_DELIVERY_MS)) : this.lifetime.signal
-    let backoff = RETRY_BACKOFF_MS.first
-    try {
-      while (!lifetime.aborted) {
-        try {
-          // the messenger bounds each attempt; the task's end stops the wait at once (one listener per task, not per frame)
-          const reply = await Promise.race([this.init.messenger(party, frame, lifetime, this.init.attemptTimeoutMs), this.ended(lifetime)])
-          if (reply.status === 'refused') log('party %d refused our %s for task %s: %s', o.to, o.message.kind, this.id, reply.code)
   private lifetimeEnded: Promise<never> | undefined
 
   /** Rejects when `signal` aborts: one promise per signal, raced by every delivery. */
@@ -279,6 +282,19 @@ export class SecureSumTask {
     return (this.lifetimeEnded ??= make())
   }
 
+  /** Deliver one message, retrying with back-off until it is taken or the task's lifetime ends. */
+  private async deliver (o: Outgoing): Promise<void> {
+    const party = this.parties[o.to]!
+    const frame = this.machine.encode(o.message)
+    // An abort is sent after the task ended; give it one attempt window of its own.
+    const lifetime = o.message.kind === 'abort' ? AbortSignal.timeout(Math.min(this.init.attemptTimeoutMs, ABORT_DELIVERY_MS)) : this.lifetime.signal
+    let backoff = RETRY_BACKOFF_MS.first
+    try {
+      while (!lifetime.aborted) {
+        try {
+          // the messenger bounds each attempt; the task's end stops the wait at once (one listener per task, not per frame)
+          const reply = await Promise.race([this.init.messenger(party, frame, lifetime, this.init.attemptTimeoutMs), this.ended(lifetime)])
+          if (reply.status === 'refused') log('party %d refused our %s for task %s: %s', o.to, o.message.kind, this.id, reply.code)
           this.progress({ event: 'delivered', kind: o.message.kind, to: o.to })
           return
         } catch (err) {

@@ -76,14 +76,17 @@ export async function runSum (options: SumOptions): Promise<void> {
     parameters.share_timeout = seconds
   }
   const nodes = await readNetworkFile(options.network)
-  const value = await readValue(options)
+  if (options.value !== undefined && options.valueFile !== undefined) throw new InvalidInputError('value', 'give --value or --value-file, not both')
+  // An inline value is checked before anything starts; a value file is read once this party has
+  // joined the task, so a party can be up and wait for its value (from a pipe, say).
+  const inline = options.valueFile === undefined ? await readValue(options) : undefined
   const privateKey = await loadIdentity(options.key)
 
   const node = await SimonNode.create({ privateKey, listen: options.listen, taskTimeoutMs: timeoutSeconds * 1000 })
   try {
     const task = node.createTask({ taskId: options.task, microprotocol: 'SecureSum', parameters, network: { nodes: nodes as string[], myself } })
     watchProgress(task, options.events === true)
-    task.input(value)
+    task.input(inline ?? await readValue(options))
     let result
     try {
       result = await task.result()
@@ -100,18 +103,15 @@ export async function runSum (options: SumOptions): Promise<void> {
 }
 
 /**
- * --events: one JSON line per progress event on stderr, written synchronously so that it is out
- * before the next message leaves. SIMON_FAILPOINT_STALL_AT=<step> (fault tests only) freezes the
- * process when the task enters that step, before the step's messages go out, until it is killed.
+ * --events: one JSON line per progress event on stderr, written synchronously, starting with the
+ * step the task is at once this party has joined it ('input'). Fault tests only:
+ * SIMON_FAILPOINT_WITHHOLD=<kind>[,<kind>...] makes this party never send messages of those
+ * kinds (as if it died just before sending them), so a test can kill it at an exact point.
  */
 function watchProgress (task: SecureSumTask, events: boolean): void {
-  const stallAt = process.env.SIMON_FAILPOINT_STALL_AT
-  if (!events && stallAt === undefined) return
-  task.onProgress((event: TaskProgress) => {
-    if (events) writeSync(2, JSON.stringify(event) + '\n')
-    if (event.event === 'step' && event.step === stallAt) {
-      writeSync(2, JSON.stringify({ event: 'stalled', step: event.step }) + '\n')
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000)
-    }
-  })
+  const withhold = process.env.SIMON_FAILPOINT_WITHHOLD
+  if (withhold !== undefined && withhold !== '') task.withhold(withhold.split(','))
+  if (!events) return
+  task.onProgress((event: TaskProgress) => { writeSync(2, JSON.stringify(event) + '\n') })
+  writeSync(2, JSON.stringify({ event: 'step', step: task.step }) + '\n')
 }

@@ -1,9 +1,10 @@
 /**
  * How the parties of a threshold task agree on one input set without a coordinator (the argument
  * is in ./README.md). Pure functions over what one party has heard:
- *   proposal  the parties whose shares a party holds at its sharing deadline
+ *   proposal  the parties whose shares a party holds at its sharing deadline (at least t of them)
  *   commit    the one set a party will ever reveal a partial sum for: the intersection of every
- *             proposal of at least t members it holds when its proposal window closes
+ *             proposal it holds when its proposal window closes, or, when that intersection has
+ *             fewer than t members, the largest proposal (the lowest index among equals)
  *   winner    a set named by t commits; since t > n/2 and each party commits once, at most one
  *             set can ever be named by t commits, and partial sums are revealed only for it
  */
@@ -26,18 +27,22 @@ export function intersect (a: PartySet, b: PartySet): PartySet {
 }
 
 /**
- * The set a party commits to once its proposal window has closed: the intersection of every
- * proposal it holds with at least `threshold` members (smaller ones can never be committed to,
- * so they must not shrink anyone's choice). Undefined when there is no such proposal or the
- * intersection has fewer than `threshold` members.
+ * The set a party commits to once its proposal window has closed, from the proposals it holds
+ * (ignoring any of fewer than `threshold` members: no one could commit to those):
+ * the intersection of them all, which every proposer holds the shares of; or, when the
+ * intersection has fewer than `threshold` members (inputs reached the parties unevenly), the
+ * largest proposal, the lowest index among equals. Undefined when there is no proposal to go by.
+ * Parties that hold the same proposals choose the same set.
  */
 export function agreedSet (proposals: ReadonlyArray<PartySet | undefined>, threshold: number): PartySet | undefined {
+  let largest: PartySet | undefined
   let agreed: PartySet | undefined
   for (const p of proposals) {
     if (p === undefined || p.members.length < threshold) continue
+    if (largest === undefined || p.members.length > largest.members.length) largest = p
     agreed = agreed === undefined ? p : intersect(agreed, p)
   }
-  return agreed !== undefined && agreed.members.length >= threshold ? agreed : undefined
+  return agreed !== undefined && agreed.members.length >= threshold ? agreed : largest
 }
 
 /** The set that at least `threshold` commits name, if one does (at most one can, for t > n/2). */

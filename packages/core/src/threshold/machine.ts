@@ -6,11 +6,12 @@
  *
  * Steps, at party i:
  *   share    split [input..., samples] with Shamir, send share j to party j; wait until shares
- *            from all n arrived or share_timeout passed since the input
+ *            from all n arrived, or share_timeout passed since the input and t shares are here
  *   propose  send the set of parties whose shares it holds; wait until proposals from all n
  *            arrived or share_timeout passed since the proposal (the proposal window)
- *   commit   commit, once and for good, to the intersection of the proposals of >= t members;
- *            wait until t commits name one set W (or commit to W at once when they do first)
+ *   commit   commit, once and for good, to the set agreedSet() picks from the proposals, once it
+ *            holds the shares of all its members; wait until t commits name one set W (or commit
+ *            to W at once when t commits name it first)
  *   partial  if committed to W, reveal the partial sum over W's shares; wait for t of them
  *   confirm  Lagrange at 0 gives the total; exchange SHA-256(digest, W, total); done with t
  *            matching confirmations. Partial sums beyond t are checked on the way.
@@ -31,7 +32,7 @@ import {
   canonicalDescriptor, describeDifferences, digestsEqual, fieldOf, fixedPointOf, parseCanonicalDescriptor,
   taskDigest, type TaskDescriptor
 } from '../task.js'
-import { agreedSet, intersect, partySet, winningSet, type PartySet } from './agreement.js'
+import { agreedSet, partySet, winningSet, type PartySet } from './agreement.js'
 import { DEFAULT_SHARE_TIMEOUT_S, thresholdOf } from './parameters.js'
 import { findInconsistentPoint, reconstructShamir, splitShamir, type Misfit, type SharePoint } from './shamir.js'
 
@@ -65,6 +66,8 @@ export class ThresholdMachine implements ProtocolMachine {
   private readonly shares: Array<bigint[] | undefined>
   /** held[j]: party j's share arrived (stays true after the share is wiped). */
   private readonly held: boolean[]
+  /** The sharing deadline has passed: propose as soon as t shares are here. */
+  private sharingClosed = false
   private proposedAt: number | undefined
   private readonly proposals: Array<PartySet | undefined>
   /** May commit by the intersection rule: all proposals are in, or the window has passed. */
@@ -139,15 +142,9 @@ export class ThresholdMachine implements ProtocolMachine {
       case 'share': return { step: 'share', missing: without(j => this.held[j]!) }
       case 'propose': {
         if (!this.decisionOpen) return { step: 'propose', missing: without(j => this.proposals[j] !== undefined) }
-        // The window has passed and no set can be committed to: some inputs did not reach enough parties.
+        // The window has passed and the set chosen has members whose shares have not come.
         const agreed = agreedSet(this.proposals, this.threshold)
-        if (agreed === undefined) {
-          // the inputs that reached every proposer of >= t (or, with no such proposal, this party)
-          let reached = partySet(all.filter(j => this.held[j]))
-          for (const p of this.proposals) if (p !== undefined && p.members.length >= this.threshold) reached = intersect(reached, p)
-          return { step: 'share', missing: without(j => reached.members.includes(j)) }
-        }
-        return { step: 'share', missing: agreed.members.filter(j => !this.held[j]) }
+        return { step: 'share', missing: agreed === undefined ? [] : agreed.members.filter(j => !this.held[j]) }
       }
       case 'commit': return { step: 'commit', missing: without(j => this.commits[j] !== undefined) }
       case 'partial': return { step: 'partial', missing: without(j => this.partials[j]?.set.key === this.winner!.key) }
@@ -261,7 +258,7 @@ export class ThresholdMachine implements ProtocolMachine {
     if (this.inputAt === undefined || this.finished) return undefined
     if (this.suspectSince !== undefined) return this.suspectSince + this.shareTimeoutMs
     if (this.commitment !== undefined) return undefined
-    if (this.proposedAt === undefined) return this.inputAt + this.shareTimeoutMs
+    if (this.proposedAt === undefined) return this.sharingClosed ? undefined : this.inputAt + this.shareTimeoutMs
     if (!this.decisionOpen) return this.proposedAt + this.shareTimeoutMs
     return undefined
   }
@@ -269,9 +266,7 @@ export class ThresholdMachine implements ProtocolMachine {
   tick (now: number): Outgoing[] {
     if (this.inputAt === undefined || this.finished) return []
     if (this.suspectSince !== undefined && now >= this.suspectSince + this.shareTimeoutMs) return this.failSuspect()
-    const out: Outgoing[] = []
-    if (this.proposedAt === undefined && this.commitment === undefined && now >= this.inputAt + this.shareTimeoutMs) out.push(...this.propose(now))
-    return [...out, ...this.advance(now)]
+    return this.advance(now)
   }
 
   /** Fail here and tell every other party why (none when `notify` is false). */
@@ -287,7 +282,10 @@ export class ThresholdMachine implements ProtocolMachine {
   private advance (now: number): Outgoing[] {
     if (this.inputAt === undefined || this.finished) return []
     const out: Outgoing[] = []
-    if (this.proposedAt === undefined && this.commitment === undefined && this.held.every(Boolean)) out.push(...this.propose(now))
+    if (now >= this.inputAt + this.shareTimeoutMs) this.sharingClosed = true
+    // A proposal of fewer than t members could never be committed to: wait for t shares.
+    if (this.proposedAt === undefined && this.commitment === undefined &&
+      (this.held.every(Boolean) || (this.sharingClosed && this.held.filter(Boolean).length >= this.threshold))) out.push(...this.propose(now))
     if (this.proposedAt !== undefined && !this.decisionOpen &&
       (this.proposals.every(p => p !== undefined) || now >= this.proposedAt + this.shareTimeoutMs)) this.decisionOpen = true
     this.winner ??= winningSet(this.commits, this.threshold)

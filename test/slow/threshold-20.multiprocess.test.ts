@@ -1,0 +1,38 @@
+/**
+ * Slow suite: 20 `simon sum` processes in threshold mode (t = 11) on 127.0.0.1; 6 of them are
+ * killed with SIGKILL right after their shares and their proposals went out (they commit to
+ * nothing and reveal nothing: see SIMON_FAILPOINT_WITHHOLD in ../faults.multiprocess.test.ts).
+ * The 14 survivors must all get the exact sum of all 20 inputs.
+ *
+ * share_timeout is 30 s: twenty fresh processes set up 380 Noise connections, which takes seconds
+ * of CPU on two busy cores, and a share that missed the sharing deadline would (rightly) leave its
+ * input out. It costs no time: with all 20 shares a party proposes at once, and with all 20
+ * proposals it decides at once.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { network, Party, withholding } from '../fault-parties.js'
+
+test('20 parties, t = 11, 6 killed after sharing: the exact sum of all 20 inputs at the 14 survivors', async (t) => {
+  const n = 20
+  const victims = [0, 3, 7, 8, 15, 19]
+  const values = Array.from({ length: n }, (_, i) => `${i * 1000 + 1}.5`)
+  const net = await network(t, n)
+  const task = randomUUID()
+  const parties = values.map((v, i) => new Party(i, net, task, v, ['--threshold', '11', '--share-timeout', '30', '--timeout', '90'],
+    victims.includes(i) ? withholding('commit', 'set-partial', 'confirm') : {}))
+  t.after(() => parties.forEach(p => p.kill()))
+  await Promise.all(parties.map(async p => p.joined()))
+  await Promise.all(parties.map(async p => p.give()))
+  await Promise.all(victims.map(async i => {
+    const victim = parties[i]!
+    await victim.until(() => victim.count('delivered', 'share') === n - 1 && victim.count('delivered', 'propose') === n - 1, 'its shares and its proposal taken by all others', 90_000)
+    await victim.killNow()
+  }))
+  // the sum of i * 1000 + 1.5 for i < 20 is 190000 + 30
+  const expected = { inputs: 20, result: { samples: 20, sum: 190030 } }
+  const survivors = parties.filter(p => !victims.includes(p.index))
+  await Promise.all(survivors.map(async p => p.until(() => p.stdout.includes('\n'), 'its result', 90_000)))
+  for (const p of survivors) assert.deepEqual(JSON.parse(p.stdout), expected)
+})
