@@ -35,7 +35,7 @@ export async function network (t: After, count: number): Promise<Net> {
 }
 
 export type ProgressEvent = { event: 'step', step: string } | { event: 'delivered', kind: string, to: number } |
-{ event: 'received', kind: string, from: number }
+{ event: 'received', kind: string, from: number } | { event: 'frozen' }
 
 /**
  * A `simon sum` party with --events that reads its value from a named pipe: it starts its node,
@@ -103,7 +103,7 @@ export class Party extends Proc {
   async until (condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (!condition()) {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) assert.fail(`party ${this.index} ended before ${what}: ${this.stderr}`)
+      if (this.child.exitCode !== null || this.child.signalCode !== null) assert.fail(`party ${this.index} ended (${String(this.child.exitCode ?? this.child.signalCode)}) before ${what}: ${this.stderr}`)
       if (Date.now() > deadline) assert.fail(`party ${this.index}: no ${what} within ${timeoutMs} ms: ${this.stderr}`)
       await new Promise(resolve => setTimeout(resolve, 50))
     }
@@ -116,6 +116,9 @@ export class Party extends Proc {
     assert.equal(r.signal, 'SIGKILL', `party ${this.index} had already ended (${String(r.code)}): ${r.stderr}`)
   }
 }
+
+/** A party (fault tests only) that freezes once every other party took its message of this kind. */
+export const freezingAfter = (kind: string): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_FREEZE_AFTER: kind })
 
 /** A party (fault tests only) that never sends messages of these kinds, as if it died just before sending them. */
 export const withholding = (...kinds: string[]): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_WITHHOLD: kinds.join(',') })

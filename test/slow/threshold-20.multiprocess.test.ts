@@ -1,8 +1,8 @@
 /**
  * Slow suite: 20 `simon sum` processes in threshold mode (t = 11) on 127.0.0.1; 6 of them are
- * killed with SIGKILL right after their shares and their proposals went out (they commit to
- * nothing and reveal nothing: see SIMON_FAILPOINT_WITHHOLD in ../faults.multiprocess.test.ts).
- * The 14 survivors must all get the exact sum of all 20 inputs.
+ * killed with SIGKILL after their shares and their proposal went out (each freezes once all
+ * others took its proposal: SIMON_FAILPOINT_FREEZE_AFTER, so it cannot commit, reveal or finish
+ * before the kill). The 14 survivors must all get the exact sum of all 20 inputs.
  *
  * share_timeout is 30 s: twenty fresh processes set up 380 Noise connections, which takes seconds
  * of CPU on two busy cores, and a share that missed the sharing deadline would (rightly) leave its
@@ -12,7 +12,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { network, Party, withholding } from '../fault-parties.js'
+import { freezingAfter, network, Party } from '../fault-parties.js'
 
 test('20 parties, t = 11, 6 killed after sharing: the exact sum of all 20 inputs at the 14 survivors', async (t) => {
   const n = 20
@@ -21,13 +21,14 @@ test('20 parties, t = 11, 6 killed after sharing: the exact sum of all 20 inputs
   const net = await network(t, n)
   const task = randomUUID()
   const parties = values.map((v, i) => new Party(i, net, task, v, ['--threshold', '11', '--share-timeout', '30', '--timeout', '90'],
-    victims.includes(i) ? withholding('commit', 'set-partial', 'confirm') : {}))
+    victims.includes(i) ? freezingAfter('propose') : {}))
   t.after(() => parties.forEach(p => p.kill()))
   await Promise.all(parties.map(async p => p.joined()))
   await Promise.all(parties.map(async p => p.give()))
   await Promise.all(victims.map(async i => {
     const victim = parties[i]!
-    await victim.until(() => victim.count('delivered', 'share') === n - 1 && victim.count('delivered', 'propose') === n - 1, 'its shares and its proposal taken by all others', 90_000)
+    await victim.until(() => victim.has(e => e.event === 'frozen'), 'its shares and its proposal taken by all others', 90_000)
+    assert.equal(victim.count('delivered', 'share'), n - 1)
     await victim.killNow()
   }))
   // the sum of i * 1000 + 1.5 for i < 20 is 190000 + 30

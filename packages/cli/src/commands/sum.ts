@@ -3,7 +3,6 @@
  * gives its value, prints the result JSON and exits 0; on failure, one line on stderr and a
  * non-zero exit.
  */
-import { writeSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { InvalidInputError, type InputValue } from '@simon-p2p/core'
 import { loadIdentity, SimonNode, type SecureSumTask, type TaskProgress } from '@simon-p2p/node'
@@ -103,15 +102,25 @@ export async function runSum (options: SumOptions): Promise<void> {
 }
 
 /**
- * --events: one JSON line per progress event on stderr, written synchronously, starting with the
- * step the task is at once this party has joined it ('input'). Fault tests only:
- * SIMON_FAILPOINT_WITHHOLD=<kind>[,<kind>...] makes this party never send messages of those
- * kinds (as if it died just before sending them), so a test can kill it at an exact point.
+ * --events: one JSON line per progress event on stderr (process.stderr: blocking on pipes, so no
+ * line is lost however slowly the reader reads), starting with the step the task is at once this
+ * party has joined it ('input').
+ * Fault tests only: SIMON_FAILPOINT_WITHHOLD=<kind>[,<kind>...] makes this party never send
+ * messages of those kinds (as if it died just before sending them); SIMON_FAILPOINT_FREEZE_AFTER=
+ * <kind> freezes the process once every other party took its message of that kind. Either way a
+ * test can then kill it at an exact point.
  */
 function watchProgress (task: SecureSumTask, events: boolean): void {
   const withhold = process.env.SIMON_FAILPOINT_WITHHOLD
   if (withhold !== undefined && withhold !== '') task.withhold(withhold.split(','))
-  if (!events) return
-  task.onProgress((event: TaskProgress) => { writeSync(2, JSON.stringify(event) + '\n') })
-  writeSync(2, JSON.stringify({ event: 'step', step: task.step }) + '\n')
+  const freezeAfter = process.env.SIMON_FAILPOINT_FREEZE_AFTER
+  let taken = 0
+  task.onProgress((event: TaskProgress) => {
+    if (events) process.stderr.write(JSON.stringify(event) + '\n')
+    if (event.event === 'delivered' && event.kind === freezeAfter && ++taken === task.parties.length - 1) {
+      if (events) process.stderr.write(JSON.stringify({ event: 'frozen' }) + '\n')
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000)
+    }
+  })
+  if (events) process.stderr.write(JSON.stringify({ event: 'step', step: task.step }) + '\n')
 }
