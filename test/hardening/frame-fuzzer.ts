@@ -60,6 +60,25 @@ export function templates (rng: Prng, headers: readonly FrameHeader[] = randomHe
       frame: encodeMessage({ kind: 'set-partial', ...header, members, shape: 'vector', elements: [1n, 2n ** 64n, 3n] }, 12),
       lengths: [{ at: 2, width: 1 }, { at: headerEnd, width: 2 }, { at: headerEnd + 3 + bitmap, width: 2 }, { at: headerEnd + 5 + bitmap, width: 4 }]
     })
+    // lean mode's kinds: the nonce gather, ring data in both element formats, the tag gather
+    const leanDescriptor = ownDescriptor ?? '{"v":1}'
+    const ld = utf8.encode(leanDescriptor).length
+    out.push({
+      frame: encodeMessage({ kind: 'lean-nonces', ...header, pass: 'collect', descriptor: leanDescriptor, entries: [{ nonce: rng.bytes(16), shape: 'vector', length: 3 }, { nonce: rng.bytes(16), shape: 'scalar', length: 1 }] }, 1),
+      lengths: [{ at: 2, width: 1 }, { at: headerEnd + 1, width: 4 }, { at: headerEnd + 5 + ld, width: 2 }]
+    })
+    out.push({
+      frame: encodeMessage({ kind: 'lean-data', ...header, phase: 'reduce', step: 1, frame: 0, elements: Float64Array.of(1.5, -2, 3e9) }, 8),
+      lengths: [{ at: 2, width: 1 }, { at: headerEnd + 1, width: 4 }, { at: headerEnd + 5, width: 4 }, { at: headerEnd + 10, width: 4 }]
+    })
+    out.push({
+      frame: encodeMessage({ kind: 'lean-data', ...header, phase: 'gather', step: 2, frame: 7, elements: [1n, 2n ** 64n] }, 12),
+      lengths: [{ at: 2, width: 1 }, { at: headerEnd + 1, width: 4 }, { at: headerEnd + 10, width: 2 }, { at: headerEnd + 12, width: 4 }]
+    })
+    out.push({
+      frame: encodeMessage({ kind: 'lean-confirm', ...header, pass: 'distribute', tags: [rng.bytes(32), rng.bytes(32)] }, 1),
+      lengths: [{ at: 2, width: 1 }, { at: headerEnd + 1, width: 2 }, { at: headerEnd + 3, width: 4 }]
+    })
     const code = 'TIMEOUT'
     out.push({
       frame: encodeMessage({ kind: 'abort', ...header, code, reason: 'party 2 timed out ✗' }, 1),
@@ -145,6 +164,7 @@ export function elementWidth (m: WireMessage, frame: Uint8Array): number {
     case 'share': return view.getUint16(headerEnd + 5 + utf8.encode(m.descriptor).length)
     case 'partial': return view.getUint16(headerEnd + 1)
     case 'set-partial': return view.getUint16(headerEnd + 3 + view.getUint16(headerEnd))
+    case 'lean-data': return view.getUint8(headerEnd + 9) === 1 ? view.getUint16(headerEnd + 10) : 8
     default: return 1
   }
 }
