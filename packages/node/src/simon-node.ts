@@ -148,7 +148,12 @@ export class SimonNode {
         // many parties on one machine all connect from 127.0.0.1
         inboundConnectionThreshold: 10_000,
         maxConnections: 2_000,
-        maxIncomingPendingConnections: 1_000
+        maxIncomingPendingConnections: 1_000,
+        // A delivery attempt bounds its dial (attemptTimeoutMs); libp2p's own 6 s per address would
+        // cut a handshake that is slow but progressing (many parties connecting at once on a busy
+        // machine), and every retry would start the same work again.
+        dialTimeout: init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
+        addressDialTimeout: init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS
       }
     })
     node = new SimonNode(libp2p, init)
