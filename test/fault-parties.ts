@@ -117,8 +117,8 @@ export class Party extends Proc {
   }
 }
 
-/** A party (fault tests only) that freezes once every other party took its message of this kind. */
-export const freezingAfter = (kind: string): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_FREEZE_AFTER: kind })
+/** A party (fault tests only) that freezes once every other party took its messages of all these kinds. */
+export const freezingAfter = (...kinds: string[]): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_FREEZE_AFTER: kinds.join(',') })
 
 /** A party (fault tests only) that never sends messages of these kinds, as if it died just before sending them. */
 export const withholding = (...kinds: string[]): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_WITHHOLD: kinds.join(',') })

@@ -1,8 +1,8 @@
 /**
  * Slow suite: 20 `simon sum` processes in threshold mode (t = 11) on 127.0.0.1; 6 of them are
  * killed with SIGKILL after their shares and their proposal went out (each freezes once all
- * others took its proposal: SIMON_FAILPOINT_FREEZE_AFTER, so it cannot commit, reveal or finish
- * before the kill). The 14 survivors must all get the exact sum of all 20 inputs.
+ * others took its shares and its proposal: SIMON_FAILPOINT_FREEZE_AFTER, so it cannot reveal or
+ * finish before the kill). The 14 survivors must all get the exact sum of all 20 inputs.
  *
  * share_timeout is 30 s: twenty fresh processes set up 380 Noise connections, which takes seconds
  * of CPU on two busy cores, and a share that missed the sharing deadline would (rightly) leave its
@@ -21,7 +21,7 @@ test('20 parties, t = 11, 6 killed after sharing: the exact sum of all 20 inputs
   const net = await network(t, n)
   const task = randomUUID()
   const parties = values.map((v, i) => new Party(i, net, task, v, ['--threshold', '11', '--share-timeout', '30', '--timeout', '90'],
-    victims.includes(i) ? freezingAfter('propose') : {}))
+    victims.includes(i) ? freezingAfter('share', 'propose') : {}))
   t.after(() => parties.forEach(p => p.kill()))
   await Promise.all(parties.map(async p => p.joined()))
   await Promise.all(parties.map(async p => p.give()))
