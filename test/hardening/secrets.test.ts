@@ -65,7 +65,7 @@ test('three `simon sum` processes with DEBUG=simon:*,libp2p:*: no input, no form
   const procs = INPUTS.map((value, i) => new Proc(['sum', '--key', keys[i]!.path, '--listen', `/ip4/127.0.0.1/tcp/${ports[i]}`,
     '--network', network, '--myself', String(i), '--task', task, '--value', `"${value}"`,
     // a party whose last confirmation lost its reply to a peer that stopped retries it until this deadline
-    '--timeout', '15'], { DEBUG }))
+    '--timeout', '10'], { DEBUG }))
   t.after(() => procs.forEach(p => p.kill()))
   const exits = await Promise.all(procs.map(async p => p.exited))
   for (const r of exits) {
