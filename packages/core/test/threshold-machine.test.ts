@@ -322,6 +322,21 @@ describe('threshold machine: partial sums beyond t are checked', () => {
     }
   })
 
+  test('a dealer that sends one party a share off its polynomial: the partial sums disagree, and the check names the receiver (not the dealer)', () => {
+    const s = sim(5, 3, 'bad-dealer')
+    s.tamper.set(2, o => (o.message.kind === 'share' && o.to === 4
+      ? { ...o, message: { ...o.message, elements: [s.parties[2]!.field.add(o.message.elements[0]!, 1n), ...o.message.elements.slice(1)] } }
+      : o))
+    values(5).forEach((v, i) => s.input(i, v))
+    s.runSynchronous()
+    for (const p of s.parties) {
+      if (p.myself === 4) continue
+      assert.ok(p.error instanceof InconsistentPartialError, `party ${p.myself}: ${String(p.error)}`)
+      assert.equal(p.error.party, 4)
+      assert.equal(p.error.identified, true)
+    }
+  })
+
   test('a party that tells different parties different partial sums: caught by the check or by the confirmations', () => {
     const s = sim(5, 3, 'equivocate')
     let count = 0
