@@ -112,7 +112,7 @@ test('simon node: ready line, then a clean exit 0 on SIGTERM and on SIGINT', asy
     assert.ok(ready.multiaddrs.every(a => a.endsWith(`/p2p/${k!.peerId}`)))
     p.kill(signal)
     const r = await p.exited
-    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.code, 0, `${signal}: exit code ${r.code}, signal ${r.signal}, stderr ${r.stderr}`)
     assert.equal(isAlive(p.pid), false)
   }
 })

@@ -28,6 +28,13 @@ export function parseHostPort (text: string, field = 'http'): { host: string, po
 }
 
 export async function runNode (options: NodeOptions): Promise<void> {
+  // Handlers first: a signal that comes while the node starts, or right after the ready line
+  // (a reader may act on it before this process runs another line), still stops it cleanly.
+  const stopRequested = new Promise<void>(resolve => {
+    const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
   const http = options.http === undefined ? undefined : parseHostPort(options.http)
   const token = options.token ?? process.env[TOKEN_ENV]
   const privateKey = await loadIdentity(options.key)
@@ -43,11 +50,7 @@ export async function runNode (options: NodeOptions): Promise<void> {
   if (gateway !== undefined) ready.http = gateway.url
   process.stdout.write(JSON.stringify(ready) + '\n')
 
-  await new Promise<void>(resolve => {
-    const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+  await stopRequested
   await gateway?.close()
   await node.stop()
 }
