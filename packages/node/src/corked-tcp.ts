@@ -16,24 +16,37 @@ interface SocketLike {
   cork: () => void
   uncork: () => void
   destroyed: boolean
+  [method: string]: unknown
 }
 
-/** Cork the connection's socket on its first write of a tick, uncork on the next. */
+/**
+ * Cork the connection's socket on its first write of a tick, uncork on the next. Whatever ends
+ * the socket first (destroy, a reset, end) uncorks it before, so nothing written is held back.
+ */
 function cork (maConn: MultiaddrConnection): MultiaddrConnection {
   const socket = (maConn as unknown as { socket?: SocketLike }).socket
   const target = maConn as unknown as { sendData?: (data: unknown) => unknown }
   if (socket === undefined || typeof socket.cork !== 'function' || typeof target.sendData !== 'function') return maConn
   const sendData = target.sendData.bind(maConn)
   let corked = false
-  const uncork = (): void => {
+  const flush = (): void => {
+    if (!corked) return
     corked = false
     if (!socket.destroyed) socket.uncork()
+  }
+  for (const method of ['destroy', 'destroySoon', 'resetAndDestroy', 'end']) {
+    const original = socket[method]
+    if (typeof original !== 'function') continue
+    socket[method] = function (this: unknown, ...args: unknown[]) {
+      flush()
+      return (original as (...a: unknown[]) => unknown).apply(this, args)
+    }
   }
   target.sendData = (data: unknown) => {
     if (!corked && !socket.destroyed) {
       corked = true
       socket.cork()
-      process.nextTick(uncork)
+      process.nextTick(flush)
     }
     return sendData(data)
   }

@@ -96,6 +96,8 @@ export class SecureSumTask {
   get step (): string { return this.machine.step }
   get finished (): boolean { return this.machine.finished }
   get hasInput (): boolean { return this.machine.hasInput }
+  /** How far a long sum has come, when the mode counts it (lean mode counts frames). */
+  get progressCount (): { done: number, total: number } | undefined { return this.machine.progress }
   get digest (): Uint8Array { return this.machine.digest }
   /** Whether a message of this task is still on its way (a done task's last confirmation, say). */
   get delivering (): boolean { return this.deliveries.size > 0 }

@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises'
 import { InvalidInputError, type InputValue } from '@simon-p2p/core'
 import { loadIdentity, SimonNode, type SecureSumTask, type TaskProgress } from '@simon-p2p/node'
 import { parseValue } from '../value.js'
+import { readValueFile } from '../value-file.js'
+import { showProgress } from '../progress.js'
 
 export interface SumOptions {
   readonly key: string
@@ -22,6 +24,8 @@ export interface SumOptions {
   readonly threshold?: string
   readonly shareTimeout?: string
   readonly events?: boolean
+  readonly profile?: string
+  readonly mode?: string
 }
 
 function integer (text: string | undefined, field: string, min: number, max: number): number | undefined {
@@ -47,13 +51,7 @@ async function readNetworkFile (path: string): Promise<unknown[]> {
 
 async function readValue (options: SumOptions): Promise<InputValue> {
   if (options.value !== undefined && options.valueFile !== undefined) throw new InvalidInputError('value', 'give --value or --value-file, not both')
-  if (options.valueFile !== undefined) {
-    let text: string
-    try { text = await readFile(options.valueFile, 'utf8') } catch (err) {
-      throw new InvalidInputError('value-file', `cannot read ${options.valueFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
-    }
-    return parseValue(text, 'value-file')
-  }
+  if (options.valueFile !== undefined) return readValueFile(options.valueFile)
   if (options.value === undefined) throw new InvalidInputError('value', 'is required (--value or --value-file)')
   return parseValue(options.value)
 }
@@ -62,7 +60,9 @@ export async function runSum (options: SumOptions): Promise<void> {
   const timeoutSeconds = Number(options.timeout)
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new InvalidInputError('timeout', `must be a positive number of seconds, got ${JSON.stringify(options.timeout)}`)
   const myself = integer(options.myself, 'myself', 0, 1_000_000)!
-  const parameters: Record<string, number> = {}
+  const parameters: Record<string, number | string> = {}
+  if (options.profile !== undefined) parameters.profile = options.profile
+  if (options.mode !== undefined) parameters.mode = options.mode
   const before = integer(options.digitsBefore, 'digits-before', 0, 1000)
   const after = integer(options.digitsAfter, 'digits-after', 0, 1000)
   if (before !== undefined) parameters.digits_before = before
@@ -86,14 +86,15 @@ export async function runSum (options: SumOptions): Promise<void> {
     const task = node.createTask({ taskId: options.task, microprotocol: 'SecureSum', parameters, network: { nodes: nodes as string[], myself } })
     watchProgress(task, options.events === true)
     task.input(inline ?? await readValue(options))
+    const hideProgress = showProgress(task)
     let result
     try {
-      result = await task.result()
+      result = await task.result().finally(hideProgress)
     } catch (err) {
       await task.flush()
       throw err
     }
-    process.stdout.write(JSON.stringify(result) + '\n')
+    process.stdout.write(JSON.stringify(result, typedArraysAsArrays) + '\n')
     // The others may still need this party's last confirmation: deliver before stopping.
     await task.flush()
   } finally {
@@ -125,4 +126,9 @@ function watchProgress (task: SecureSumTask, events: boolean): void {
     }
   })
   if (events) process.stderr.write(JSON.stringify({ event: 'step', step: task.step }) + '\n')
+}
+
+/** JSON of a fast-profile vector sum (a Float64Array) as an array, like every other sum. */
+function typedArraysAsArrays (_key: string, value: unknown): unknown {
+  return value instanceof Float64Array ? Array.from(value) : value
 }

@@ -1,0 +1,42 @@
+/**
+ * `--value-file`: a JSON value (as --value takes it) or, for large vectors, raw little-endian
+ * float64 (a file ending in .f64, e.g. numpy's `x.astype('<f8').tofile(path)`), read straight
+ * into a Float64Array. A large JSON array whose numbers all have at most 15 significant digits
+ * is parsed natively: such a number reads back as the same decimal, so nothing is lost; longer
+ * numbers take the exact (slower) path of --value.
+ */
+import { readFile } from 'node:fs/promises'
+import { InvalidInputError, type InputValue } from '@simon-p2p/core'
+import { parseValue } from './value.js'
+
+/** A run of 16 or more digits and points: a number that may have more than 15 significant digits. */
+const LONG_NUMBER = /[\d.]{16}/
+
+/** Parse a value file's contents (bytes of a .f64 file, text otherwise). */
+export function parseValueFile (path: string, bytes: Uint8Array): InputValue {
+  if (path.toLowerCase().endsWith('.f64')) {
+    if (bytes.length === 0 || bytes.length % 8 !== 0) throw new InvalidInputError('value-file', `${path} holds ${bytes.length} bytes, not a whole number of 8-byte doubles`)
+    const out = new Float64Array(bytes.length / 8)
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    for (let k = 0; k < out.length; k++) out[k] = view.getFloat64(8 * k, true)
+    return out
+  }
+  const text = new TextDecoder().decode(bytes)
+  const trimmed = text.trimStart()
+  if (trimmed.startsWith('[') && !LONG_NUMBER.test(text)) {
+    let parsed: unknown
+    try { parsed = JSON.parse(text) } catch { parsed = undefined }
+    if (Array.isArray(parsed) && parsed.every(x => typeof x === 'number')) return Float64Array.from(parsed as number[])
+  }
+  return parseValue(text, 'value-file')
+}
+
+export async function readValueFile (path: string): Promise<InputValue> {
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(path)
+  } catch (err) {
+    throw new InvalidInputError('value-file', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  return parseValueFile(path, bytes)
+}
