@@ -6,6 +6,7 @@ import { CodecError } from '../src/errors.js'
 import { decodeMessage, encodeMessage, type WireMessage } from '../src/codec.js'
 import { FAST_PRIME } from '../src/lean/fast-field.js'
 import { RingPlan } from '../src/lean/plan.js'
+import { buildFastDataFrame } from '../src/lean/codec.js'
 
 const digest = new Uint8Array(32).fill(7)
 const header = { taskId: 'task-λ', digest, from: 3 }
@@ -33,6 +34,17 @@ const messages: fc.Arbitrary<WireMessage> = fc.oneof(
 )
 
 describe('lean frames', () => {
+  test('fast data frames built in place are the frames encodeMessage writes, elements 8-byte aligned', () => {
+    for (const taskId of ['t', 'task-λ', 'x'.repeat(100)]) {
+      const base = { kind: 'lean-data' as const, taskId, digest, from: 1, phase: 'gather' as const, step: 3, frame: 9 }
+      const built = buildFastDataFrame(base, 3)!
+      built.elements.set([5, 6, FAST_PRIME - 1])
+      assert.equal(built.elements.byteOffset % 8, 0)
+      assert.deepEqual(built.wire, encodeMessage({ ...base, elements: Float64Array.of(5, 6, FAST_PRIME - 1) }, 12))
+      assert.equal(encodeMessage({ ...base, elements: built.elements, wire: built.wire }, 12), built.wire)
+    }
+  })
+
   test('round trip through encodeMessage and decodeMessage', () => {
     fc.assert(fc.property(messages, m => {
       const decoded = decodeMessage(encodeMessage(m, 12))
@@ -65,7 +77,8 @@ describe('lean frames', () => {
   test('limits and unknown codes are refused', () => {
     const data = encodeMessage({ kind: 'lean-data', ...header, phase: 'reduce', step: 0, frame: 0, elements: Float64Array.of(1, 2, 3) }, 12)
     assert.throws(() => decodeMessage(data, { maxElements: 2, maxElementBytes: 640 }), /exceed the limit/)
-    const at = data.length - 3 * 8 - 4 - 1
+    // the format byte: after the header (version, kind, id length, id, digest, sender) and phase, step, frame
+    const at = 3 + new TextEncoder().encode(header.taskId).length + 32 + 4 + 1 + 4 + 4
     const bad = data.slice(); bad[at] = 9
     assert.throws(() => decodeMessage(bad), /unknown element format/)
     const kind = data.slice(); kind[1] = 31

@@ -81,7 +81,10 @@ export class PlainSum {
     if (!g.own || g.received < g.expected) return
     this.gatherings.delete(id)
     let bytesSent = 0
-    await Promise.all(g.streams.map(async lp => { bytesSent += await writeAll(lp, g.total, this.frameElements) }))
+    await Promise.all(g.streams.map(async lp => {
+      const sent = await writeAll(lp, g.total, this.frameElements)
+      bytesSent += sent
+    }))
     g.done.resolve({ result: g.total, bytesSent })
     // closing is not part of the sum
     for (const lp of g.streams) lp.unwrap().close().catch(() => {})

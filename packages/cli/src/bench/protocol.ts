@@ -29,6 +29,8 @@ export interface PartyRun {
   /** Sum of the result's elements, to check against the inputs. */
   readonly check: number
   readonly mode?: string
+  /** CPU time of the worker process during the sum (shared by the parties it hosts). */
+  readonly cpuMs?: number
 }
 
 export type FromWorker =

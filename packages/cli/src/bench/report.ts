@@ -18,6 +18,8 @@ export interface BenchLine {
   readonly ratio?: number
   readonly bytesPerPartyOverPlain?: number
   readonly rssMB: number
+  /** CPU ms per party per sum (median): where the time goes when cores are shared. */
+  readonly cpuMsPerParty?: number
   readonly processes: number
   readonly ok: boolean
   readonly problem?: string

@@ -33,6 +33,8 @@ export interface Measured {
   /** Per sum, the most any party sent, over the plaintext bytes of one input (8 per element). */
   readonly bytesPerPartyOverPlain: number
   readonly rssMB: number
+  /** Median over sums of the most CPU any worker process used during the sum, per party it hosts. */
+  readonly cpuMsPerParty: number
   readonly ok: boolean
   readonly problem?: string
 }
@@ -43,7 +45,12 @@ class Worker {
   stderr = ''
 
   constructor () {
-    this.child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] })
+    // SIMON_BENCH_PROFILE=<dir>: each worker writes a CPU profile there (where the time goes)
+    const profile = process.env.SIMON_BENCH_PROFILE
+    const execArgv = profile === undefined || profile === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', profile]
+    // SIMON_BENCH_NODE_ARGS: more node options for the workers (e.g. --trace-gc), for investigations
+    execArgv.push(...(process.env.SIMON_BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== ''))
+    this.child = fork(WORKER, [], { stdio: ['ignore', process.env.SIMON_BENCH_NODE_ARGS === undefined ? 'ignore' : 'inherit', 'pipe', 'ipc'], execArgv })
     this.child.stderr!.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000) })
     this.child.on('message', (m: FromWorker) => {
       if (m.type === 'error') {
@@ -86,6 +93,11 @@ function median (xs: number[]): number {
 function percentile (xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!
+}
+
+/** One sum's CPU per party: the busiest worker's CPU over the parties it hosts (they share it). */
+function cpuPerParty (runs: PartyRun[], processes: number, parties: number): number {
+  return Math.max(...runs.map(r => r.cpuMs ?? NaN)) / Math.ceil(parties / processes)
 }
 
 /** One sum's time: from the first party's input to the last party's result. */
@@ -146,7 +158,7 @@ export async function measure (spec: CaseSpec, kind: 'plain' | 'secure'): Promis
       const sums = await loop('run', spec.runs)
       for (const s of [...warm, ...sums]) check(s)
       const times = sums.map(sumMs)
-      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, rssMB: await stop(workers), ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
+      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, cpuMsPerParty: median(sums.map(s => cpuPerParty(s, spec.processes, spec.parties))), rssMB: await stop(workers), ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
     }
     const runOne = async (k: number): Promise<PartyRun[]> => {
       const per = await Promise.all(workers.map(async w => w.request({ type: 'run', id: `${id}-${k}`, kind, parameters, nodes }, 'ran')))
@@ -167,6 +179,7 @@ export async function measure (spec: CaseSpec, kind: 'plain' | 'secure'): Promis
       coldMs: sumMs(cold),
       runs: times.length,
       bytesPerPartyOverPlain: bytes,
+      cpuMsPerParty: median(all.map(runs => cpuPerParty(runs, spec.processes, spec.parties))),
       rssMB: await stop(workers),
       ok: problems.length === 0,
       ...(problems.length > 0 ? { problem: problems[0] } : {})

@@ -62,7 +62,10 @@ async function plainSum (p: Party, id: string, nodes: string[]): Promise<PartyRu
 }
 
 async function one (p: Party, kind: 'secure' | 'plain', id: string, parameters: Record<string, unknown>, nodes: string[], account = true): Promise<PartyRun> {
-  return kind === 'secure' ? secureSum(p, id, parameters, nodes, account) : plainSum(p, id, nodes)
+  const cpu = process.cpuUsage()
+  const run = await (kind === 'secure' ? secureSum(p, id, parameters, nodes, account) : plainSum(p, id, nodes))
+  const used = process.cpuUsage(cpu)
+  return { ...run, cpuMs: (used.user + used.system) / 1000 }
 }
 
 async function handle (m: ToWorker): Promise<void> {

@@ -23,7 +23,7 @@ export const LEAN_MIN_PARTIES = 8
  * default: the full mesh uploads 2 (n - 1) copies of the input, lean mode about 2, and the extra
  * ring steps no longer matter. Measured on 2 cores; see README-lean.md.
  */
-export const LEAN_MIN_UPLOAD_ELEMENTS = 1 << 14
+export const LEAN_MIN_UPLOAD_ELEMENTS = 1 << 10
 
 /** The mode `auto` picks for this many parties and elements per input (1 for a scalar). */
 export function chooseMode (parties: number, length: number): 'mesh' | 'lean' {

@@ -4,7 +4,8 @@
  *   16 lean-nonces:  u8 pass | u32 descriptor length | descriptor (UTF-8) | u16 count |
  *                    count * (16-byte nonce | u8 shape | u32 length)
  *   17 lean-data:    u8 phase | u32 step | u32 frame | u8 format | elements
- *                      format 0 (fast profile): u32 count | count * 8 bytes, little-endian doubles
+ *                      format 0 (fast profile): u8 pad | pad zero bytes | u32 count | count * 8 bytes,
+ *                        little-endian doubles starting 8-byte aligned in the frame (pad < 8)
  *                      format 1 (wide profile): u16 width | u32 count | count * width bytes, big-endian
  *   18 lean-confirm: u8 pass | u16 count | u32 entry bytes | count * entry
  * Every length is checked against the bytes present.
@@ -13,7 +14,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import type { Shape } from '../encoding.js'
 import { CodecError } from '../errors.js'
 import { MAX_TASK_ID_BYTES } from '../task.js'
-import { fastFromBytes, fastToBytes } from './fast-field.js'
+import { fastFromBytes, fastToBytes, LITTLE_ENDIAN } from './fast-field.js'
 import { NONCE_BYTES } from './crypto.js'
 
 interface LeanHeader {
@@ -44,6 +45,8 @@ export interface LeanDataMessage extends LeanHeader {
   readonly frame: number
   /** Fast profile: a Float64Array; wide profile: bigints. */
   readonly elements: Float64Array | bigint[]
+  /** The wire frame already built around `elements` (see buildFastDataFrame); encode returns it as is. */
+  readonly wire?: Uint8Array
 }
 
 export interface LeanConfirmMessage extends LeanHeader {
@@ -141,7 +144,8 @@ export function encodeLeanMessage (m: LeanMessage, elementBytes: number): Uint8A
       body = 1 + 4 + descriptor.length + 2 + m.entries.length * (NONCE_BYTES + 1 + 4)
       break
     case 'lean-data':
-      body = 1 + 4 + 4 + 1 + (m.elements instanceof Float64Array ? 4 + m.elements.length * 8 : 2 + 4 + m.elements.length * elementBytes)
+      if (m.wire !== undefined) return m.wire
+      body = 1 + 4 + 4 + 1 + (m.elements instanceof Float64Array ? 1 + fastPad(header + 10) + 4 + m.elements.length * 8 : 2 + 4 + m.elements.length * elementBytes)
       break
     case 'lean-confirm': {
       const size = m.tags[0]?.length ?? 0
@@ -176,6 +180,9 @@ export function encodeLeanMessage (m: LeanMessage, elementBytes: number): Uint8A
       w.u32(m.frame)
       if (m.elements instanceof Float64Array) {
         w.u8(0)
+        const pad = fastPad(w.off)
+        w.u8(pad)
+        w.off += pad
         w.u32(m.elements.length)
         fastToBytes(m.elements, w.buf, w.off)
         w.off += m.elements.length * 8
@@ -198,6 +205,42 @@ export function encodeLeanMessage (m: LeanMessage, elementBytes: number): Uint8A
       break
   }
   return w.done()
+}
+
+/** Pad bytes after the pad byte at `offset` so that elements (after a u32 count) start 8-aligned. */
+function fastPad (offset: number): number {
+  return (8 - ((offset + 5) % 8)) % 8
+}
+
+/**
+ * A fast-profile data frame with its elements still to be written: the frame's bytes, and a
+ * Float64Array over the place of its elements (little-endian platforms), so the elements are
+ * computed in place and never copied into the frame. Undefined on big-endian platforms.
+ */
+export function buildFastDataFrame (m: Omit<LeanDataMessage, 'elements' | 'wire'>, count: number): { wire: Uint8Array, elements: Float64Array } | undefined {
+  if (!LITTLE_ENDIAN) return undefined
+  const taskId = utf8.encode(m.taskId)
+  if (taskId.length === 0 || taskId.length > MAX_TASK_ID_BYTES) throw new CodecError(`task id of ${taskId.length} bytes`)
+  if (m.digest.length !== DIGEST_BYTES) throw new CodecError(`digest of ${m.digest.length} bytes`)
+  const header = 3 + taskId.length + DIGEST_BYTES + 4
+  const pad = fastPad(header + 10)
+  const w = new Out(header + 10 + 1 + pad + 4 + count * 8)
+  w.u8(LEAN_VERSION)
+  w.u8(LEAN_KIND_CODES['lean-data'])
+  w.u8(taskId.length)
+  w.bytes(taskId)
+  w.bytes(m.digest)
+  w.u32(m.from)
+  w.u8(m.phase === 'reduce' ? 0 : 1)
+  w.u32(m.step)
+  w.u32(m.frame)
+  w.u8(0)
+  w.u8(pad)
+  w.off += pad
+  w.u32(count)
+  const elements = new Float64Array(w.buf.buffer, w.off, count)
+  w.off += count * 8
+  return { wire: w.done(), elements }
 }
 
 /**
@@ -241,6 +284,9 @@ export function decodeLeanMessage (frame: Uint8Array, limits: { readonly maxElem
       const format = r.u8('element format')
       let elements: Float64Array | bigint[]
       if (format === 0) {
+        const pad = r.u8('pad')
+        if (pad > 7) throw new CodecError(`pad of ${pad} bytes`)
+        r.view8(pad, 'pad')
         const count = r.u32('element count')
         if (count > limits.maxElements) throw new CodecError(`${count} elements exceed the limit of ${limits.maxElements}`)
         elements = fastFromBytes(r.view8(count * 8, `${count} elements of 8 bytes`))

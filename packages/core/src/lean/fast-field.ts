@@ -86,18 +86,23 @@ export function fastAddKeystream (target: Float64Array, offset: number, count: n
     const bytes = read(need * 8)
     if (LITTLE_ENDIAN) {
       const w = words(bytes)
-      for (let i = 0; i < need; i++) {
-        const v = (w[2 * i + 1]! & LOW_20_BITS) * TWO_32 + w[2 * i]!
-        if (v >= p) continue
-        const at = offset + k
-        if (subtract) {
+      // two loops rather than a branch per element
+      if (subtract) {
+        for (let i = 0; i < need; i++) {
+          const v = (w[2 * i + 1]! & LOW_20_BITS) * TWO_32 + w[2 * i]!
+          if (v >= p) continue
+          const at = offset + k++
           const d = target[at]! - v
           target[at] = d < 0 ? d + p : d
-        } else {
+        }
+      } else {
+        for (let i = 0; i < need; i++) {
+          const v = (w[2 * i + 1]! & LOW_20_BITS) * TWO_32 + w[2 * i]!
+          if (v >= p) continue
+          const at = offset + k++
           const s = target[at]! + v
           target[at] = s >= p ? s - p : s
         }
-        k++
       }
     } else {
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)

@@ -29,7 +29,7 @@ import {
   taskDigest, type TaskDescriptor
 } from '../task.js'
 import {
-  encodeLeanMessage, type LeanConfirmMessage, type LeanDataMessage, type LeanEntry, type LeanMessage,
+  buildFastDataFrame, encodeLeanMessage, type LeanConfirmMessage, type LeanDataMessage, type LeanEntry, type LeanMessage,
   type LeanNoncesMessage, type RingPass
 } from './codec.js'
 import {
@@ -339,33 +339,47 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     this._step = 'sum'
     const plan = this.plan!
     const out: Outgoing[] = []
-    for (const g of plan.framesOf(this.myself)) out.push(this.dataTo('reduce', 0, g, this.contribution(g)))
+    for (const g of plan.framesOf(this.myself)) {
+      const data = this.newData('reduce', 0, g)
+      this.contributeInto(g, data.elements)
+      out.push(data.out)
+    }
     const pending = this.pendingData
     this.pendingData = []
     for (const m of pending) out.push(...this.onData(m))
     return out
   }
 
-  /** This party's masked input over one frame: x + its masks with every other party. */
-  private contribution (g: number): V {
+  /** Write this party's masked input over frame g into `target`: x + its masks with every other party. */
+  private contributeInto (g: number, target: V): void {
     const plan = this.plan!
-    const start = plan.frameStart[g]!
     const count = plan.frameCount[g]!
-    const y = this.ops.slice(this.x!, start, count)
+    this.ops.copyRange(target, this.x!, plan.frameStart[g]!, count)
     const iv = frameIv(g)
     for (let k = 0; k < this.parties; k++) {
       const keys = this.keys[k]
       if (keys === undefined) continue
-      this.ops.addKeystream(y, 0, count, this.crypto.keystream(keys.mask, iv), this.myself > k)
+      this.ops.addKeystream(target, 0, count, this.crypto.keystream(keys.mask, iv), this.myself > k)
     }
     this.consumed[g] = 1
     this.consumedCount++
-    return y
   }
 
-  private dataTo (phase: 'reduce' | 'gather', step: number, frame: number, elements: V): Outgoing {
-    const message: LeanDataMessage = { kind: 'lean-data', ...this.header(), phase, step, frame, elements }
-    return { to: this.succ, message }
+  /**
+   * A data message to the successor for frame g, its elements to be written in place: in the
+   * fast profile they are a view into the frame already built for the wire (no copy on encode).
+   */
+  private newData (phase: 'reduce' | 'gather', step: number, g: number): { out: Outgoing, elements: V } {
+    const count = this.plan!.frameCount[g]!
+    const base = { kind: 'lean-data' as const, ...this.header(), phase, step, frame: g }
+    const built = this.x instanceof Float64Array ? buildFastDataFrame(base, count) : undefined
+    if (built !== undefined) {
+      const message: LeanDataMessage = { ...base, elements: built.elements, wire: built.wire }
+      return { out: { to: this.succ, message }, elements: built.elements as V }
+    }
+    const elements = this.ops.alloc(count)
+    const message: LeanDataMessage = { ...base, elements }
+    return { out: { to: this.succ, message }, elements }
   }
 
   private onData (m: LeanDataMessage): Outgoing[] {
@@ -394,19 +408,21 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     seen[g] = 1
     const out: Outgoing[] = []
     if (m.phase === 'reduce') {
-      const y = this.contribution(g)
-      this.ops.addInto(y, elements, 0)
-      if (m.step + 1 < n - 1) {
-        out.push(this.dataTo('reduce', m.step + 1, g, y))
-      } else {
-        // the last step: y is the total of the segment this party holds; hand it round
-        this.storeTotal(g, y)
-        out.push(this.dataTo('gather', 0, g, y))
-      }
+      // at the last step the sum is the total of the segment this party holds: hand it round
+      const last = m.step + 1 === n - 1
+      const next = last ? this.newData('gather', 0, g) : this.newData('reduce', m.step + 1, g)
+      this.contributeInto(g, next.elements)
+      this.ops.addInto(next.elements, elements, 0)
+      if (last) this.storeTotal(g, next.elements)
+      out.push(next.out)
     } else {
       if (this.consumed[g] !== 1) return this.fail(new ProtocolError(`party ${m.from} sent the total of frame ${g} before this party added its part`, m.from))
       this.storeTotal(g, elements)
-      if (m.step + 1 < n - 1) out.push(this.dataTo('gather', m.step + 1, g, elements))
+      if (m.step + 1 < n - 1) {
+        const next = this.newData('gather', m.step + 1, g)
+        this.ops.copyInto(next.elements, elements, 0)
+        out.push(next.out)
+      }
     }
     if (this.storedCount === plan.frames) out.push(...this.finishSum())
     return out

@@ -27,6 +27,10 @@ export interface VectorOps<V extends Float64Array | bigint[]> {
   encode: (value: unknown, fp: FixedPoint, maxLength: number) => EncodedVector<V>
   /** A copy of v[start, start + count). */
   slice: (v: V, start: number, count: number) => V
+  /** Zeros. */
+  alloc: (count: number) => V
+  /** target[k] = source[start + k] for k < count */
+  copyRange: (target: V, source: V, start: number, count: number) => void
   /** target[offset + k] += source[k] mod p */
   addInto: (target: V, source: V, offset: number) => void
   /** target[offset + k] = source[k] */
@@ -46,6 +50,8 @@ export const fastVectors: VectorOps<Float64Array> = {
   elementBytes: 8,
   encode: (value, fp, maxLength) => encodeFastInput(value, fp, 'value', maxLength),
   slice: (v, start, count) => v.slice(start, start + count),
+  alloc: count => new Float64Array(count),
+  copyRange: (target, source, start, count) => target.set(source.subarray(start, start + count)),
   addInto: fastAddInto,
   copyInto: (target, source, offset) => target.set(source, offset),
   addKeystream: fastAddKeystream,
@@ -70,6 +76,10 @@ export function wideVectors (field: Field): VectorOps<bigint[]> {
       return { elements: [...e.values.map(x => field.reduce(x)), BigInt(e.samples)], shape: e.shape, length: e.values.length }
     },
     slice: (v, start, count) => v.slice(start, start + count),
+    alloc: count => new Array<bigint>(count).fill(0n),
+    copyRange: (target, source, start, count) => {
+      for (let k = 0; k < count; k++) target[k] = source[start + k]!
+    },
     addInto: (target, source, offset) => {
       for (let k = 0; k < source.length; k++) target[offset + k] = field.add(target[offset + k]!, source[k]!)
     },
