@@ -92,6 +92,7 @@ export async function runBench (options: BenchOptions): Promise<boolean> {
         ...(kind === 'secure' && byKind.plain !== undefined ? { ratio: round(m.ms / byKind.plain.ms, 3) } : {}),
         ...(c.length > 0 ? { bytesPerPartyOverPlain: round(m.bytesPerPartyOverPlain, 3) } : {}),
         rssMB: round(m.rssMB, 0),
+        cpuMsPerParty: round(m.cpuMsPerParty, 1),
         processes: c.processes,
         ok: m.ok,
         ...(m.problem === undefined ? {} : { problem: m.problem })

@@ -11,7 +11,7 @@
  */
 
 /** Frame size of the fast profile: 2^15 elements, 256 KiB on the wire. */
-export const FAST_FRAME_ELEMENTS = Number((globalThis as any).process?.env?.SIMON_FRAME ?? 32768)
+export const FAST_FRAME_ELEMENTS = 1 << 15
 /** Frame size of the wide profile (elements of 8 to a few hundred bytes). */
 export const WIDE_FRAME_ELEMENTS = 1 << 14
 
