@@ -25,7 +25,53 @@ export interface InboundOptions {
   readonly idleTimeoutMs: number
 }
 
-/** Serve the protocol: frames in, one reply per frame out, until the sender closes. */
+/** Replies to small frames wait this long to go out together (each is a packet of its own otherwise). */
+export const REPLY_DELAY_MS = 5
+/** A frame this large, or a refusal, is answered at once (with any replies still waiting). */
+const REPLY_NOW_FRAME_BYTES = 64 * 1024
+const REPLY_BATCH_MAX = 64
+
+/**
+ * The replies of one inbound stream, in order. Replies to small frames are held up to
+ * REPLY_DELAY_MS and written together (one Yamux frame, one Noise message, one packet, and one
+ * window update less at the sender): a sum's messages each cost a packet and a system call on
+ * loopback TCP, and replies are half of them. Nothing waits on a reply but the sender's
+ * bookkeeping (its retries, flush, and window), so the sum itself is not slowed.
+ */
+class ReplyBatch {
+  private readonly pending: Uint8Array[] = []
+  private timer: NodeJS.Timeout | undefined
+  private writing: Promise<void> = Promise.resolve()
+  private stopped = false
+
+  constructor (private readonly lp: LengthPrefixedStream<Stream>) {}
+
+  /** Queue a reply; write it (and all before it) now when `now`, else within REPLY_DELAY_MS. */
+  async add (reply: Uint8Array, now: boolean): Promise<void> {
+    this.pending.push(reply)
+    if (now || this.pending.length >= REPLY_BATCH_MAX) return this.flush()
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => { this.flush().catch(err => log('replies not written: %s', (err as Error).name)) }, REPLY_DELAY_MS)
+      this.timer.unref?.()
+    }
+  }
+
+  async flush (): Promise<void> {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    if (this.pending.length === 0 || this.stopped) return this.writing
+    const batch = this.pending.splice(0)
+    this.writing = this.writing.then(async () => { await this.lp.writeV(batch) })
+    return this.writing
+  }
+
+  stop (): void {
+    this.stopped = true
+    clearTimeout(this.timer)
+  }
+}
+
+/** Serve the protocol: frames in, one reply per frame out (in order), until the sender closes. */
 export async function serveSecureSum (libp2p: Libp2p, sink: FrameSink, options: InboundOptions): Promise<void> {
   await libp2p.handle(SECURESUM_PROTOCOL, async (stream: Stream, connection: Connection) => {
     const peer = connection.remotePeer.toString()
@@ -34,6 +80,7 @@ export async function serveSecureSum (libp2p: Libp2p, sink: FrameSink, options: 
     let idle = false
     const idleTimer = setTimeout(() => { idle = true; stream.abort(new Error(`no frame for ${options.idleTimeoutMs} ms`)) }, options.idleTimeoutMs)
     idleTimer.unref?.()
+    const replies = new ReplyBatch(lp)
     try {
       while (true) {
         let data: Awaited<ReturnType<typeof lp.read>>
@@ -54,14 +101,16 @@ export async function serveSecureSum (libp2p: Libp2p, sink: FrameSink, options: 
           frame.fill(0)
           for (const chunk of data) chunk.fill(0)
         }
-        await lp.write(encodeReply(reply))
+        await replies.add(encodeReply(reply), reply.status !== 'accepted' || frame.length >= REPLY_NOW_FRAME_BYTES)
       }
+      await replies.flush()
       if (!idle) await stream.close()
     } catch (err) {
       log('inbound stream from %s reset: %s', peer, (err as Error).name)
       stream.abort(err as Error)
     } finally {
       clearTimeout(idleTimer)
+      replies.stop()
     }
   }, { maxInboundStreams: MAX_INBOUND_STREAMS, maxOutboundStreams: MAX_INBOUND_STREAMS })
 }
