@@ -42,6 +42,8 @@ export interface ProtocolMachine {
   tick?: (now: number) => Outgoing[]
   /** After done, how long deliveries still under way may go on; until the task's deadline when absent. */
   readonly lingerMs?: number
+  /** Parties this machine will send to once it has its input; the node may connect to them early. */
+  readonly neighbours?: readonly number[]
   /** How far a long sum has come (lean mode counts frames), for progress bars. */
   readonly progress?: { done: number, total: number }
 }

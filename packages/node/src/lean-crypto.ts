@@ -2,11 +2,11 @@
  * Lean mode's cryptography for one node: AES-128-CTR keystreams and SHA-256 from node:crypto,
  * and the static pairwise secret with another party: X25519 between this node's Ed25519
  * identity key and the other party's, both mapped to their Montgomery form (RFC 7748; the
- * libsodium crypto_sign_ed25519_*_to_curve25519 conversion). No message is needed to agree on
+ * libsodium crypto_sign_ed25519_*_to_curve25519 conversion, batched). No message is needed to agree on
  * it, so lean mode talks only to ring neighbours. Secrets are cached per peer (a static
  * secret does not change); per-task keys are derived from them with fresh nonces in core.
  */
-import { createCipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto'
+import { createCipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto'
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
@@ -25,13 +25,52 @@ export function aesCtrKeystream (key: Uint8Array, iv: Uint8Array): (length: numb
 
 const b64url = (b: Uint8Array): string => Buffer.from(b).toString('base64url')
 
+const Fp = ed25519.Point.Fp
+
+/**
+ * Ed25519 public keys to X25519 u-coordinates, u = (1 + y) / (1 - y) (RFC 7748 section 4.1),
+ * with one field inversion for all of them (Montgomery's trick) instead of one each.
+ * @throws for a y at or above p, or the point y = 1 (no u)
+ */
+export function edwardsToMontgomery (keys: readonly Uint8Array[]): Uint8Array[] {
+  const ys = keys.map(key => {
+    if (key.length !== 32) throw new Error(`an Ed25519 key has 32 bytes, not ${key.length}`)
+    let y = 0n
+    for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? key[i]! & 0x7f : key[i]!)
+    if (y >= Fp.ORDER || y === 1n) throw new Error('not an Ed25519 public key')
+    return y
+  })
+  const inverses = Fp.invertBatch(ys.map(y => Fp.sub(1n, y)))
+  return ys.map((y, i) => {
+    let u = Fp.mul(Fp.add(1n, y), inverses[i]!)
+    const out = new Uint8Array(32)
+    for (let b = 0; b < 32; b++) { out[b] = Number(u & 0xffn); u >>= 8n }
+    return out
+  })
+}
+
+/** PeerId text -> its Ed25519 public key (or null): public, shared by all nodes of a process. */
+const ed25519Keys = new Map<string, Uint8Array | null>()
+
+/** The Ed25519 public key a PeerId carries, or null (decoding a PeerId costs tens of µs: cached). */
+function ed25519KeyOf (peerId: string): Uint8Array | null {
+  let key = ed25519Keys.get(peerId)
+  if (key === undefined) {
+    try {
+      const id = peerIdFromString(peerId)
+      key = id.type === 'Ed25519' && id.publicKey !== undefined ? id.publicKey.raw : null
+    } catch {
+      key = null
+    }
+    if (ed25519Keys.size >= 65536) ed25519Keys.delete(ed25519Keys.keys().next().value!)
+    ed25519Keys.set(peerId, key)
+  }
+  return key
+}
+
 /** Whether a PeerId carries an Ed25519 key (the only kind lean mode can agree keys with). */
 export function isEd25519PeerId (peerId: string): boolean {
-  try {
-    return peerIdFromString(peerId).type === 'Ed25519'
-  } catch {
-    return false
-  }
+  return ed25519KeyOf(peerId) !== null
 }
 
 /** The LeanCrypto of a node with this identity key; `undefined` when the key is not Ed25519. */
@@ -43,25 +82,39 @@ export function nodeLeanCrypto (privateKey: PrivateKey, maxCachedPeers = 4096): 
   const own: KeyObject = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64url(scalar), x: b64url(x25519.getPublicKey(scalar)) }, format: 'jwk' })
   scalar.fill(0)
   const cache = new Map<string, Uint8Array>()
+  const remember = (peerId: string, secret: Uint8Array): void => {
+    if (cache.size >= maxCachedPeers) cache.delete(cache.keys().next().value!)
+    cache.set(peerId, secret)
+  }
+  const agree = (u: Uint8Array): Uint8Array => {
+    const theirs = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(u) }, format: 'jwk' })
+    // node:crypto refuses an all-zero result (a low-order point)
+    return new Uint8Array(diffieHellman({ privateKey: own, publicKey: theirs }))
+  }
+  const ed25519Key = (peerId: string): Uint8Array => {
+    const key = ed25519KeyOf(peerId)
+    if (key === null) throw new Error(`${peerId} is not an Ed25519 PeerId`)
+    return key
+  }
   return {
     keystream: aesCtrKeystream,
     canPair: isEd25519PeerId,
     pairSecret: (peerId: string) => {
       let secret = cache.get(peerId)
       if (secret === undefined) {
-        const id = peerIdFromString(peerId)
-        if (id.type !== 'Ed25519' || id.publicKey === undefined) throw new Error(`${peerId} is not an Ed25519 PeerId`)
-        // toMontgomery checks that the key is a point of the curve
-        const u = ed25519.utils.toMontgomery(id.publicKey.raw)
-        const theirs = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(u) }, format: 'jwk' })
-        // node:crypto refuses an all-zero result (a low-order point)
-        secret = new Uint8Array(diffieHellman({ privateKey: own, publicKey: theirs }))
-        if (cache.size >= maxCachedPeers) cache.delete(cache.keys().next().value!)
-        cache.set(peerId, secret)
+        secret = agree(edwardsToMontgomery([ed25519Key(peerId)])[0]!)
+        remember(peerId, secret)
       }
       // a copy: the machine wipes what it is given once the task's keys are derived
       return secret.slice()
     },
-    sha256: (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest())
+    pairSecrets: (peerIds: readonly string[]) => {
+      const missing = [...new Set(peerIds.filter(p => !cache.has(p)))]
+      const us = edwardsToMontgomery(missing.map(ed25519Key))
+      missing.forEach((peerId, i) => remember(peerId, agree(us[i]!)))
+      return peerIds.map(p => cache.get(p)!.slice())
+    },
+    sha256: (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest()),
+    hmacSha256: (key: Uint8Array, data: Uint8Array) => new Uint8Array(createHmac('sha256', key).update(data).digest())
   }
 }

@@ -18,6 +18,13 @@ export interface Party {
 }
 
 /**
+ * Node list entries already checked: a task of n parties re-parses n multiaddrs and PeerIds at
+ * every party for every task otherwise (tens of µs each). Only valid entries are kept.
+ */
+const parsedNodes = new Map<string, { peerId: string, multiaddr: Multiaddr }>()
+const MAX_PARSED_NODES = 16384
+
+/**
  * Check a network and map it to parties.
  * @throws InvalidInputError naming `network.nodes[i]` or `network.myself`
  */
@@ -31,6 +38,13 @@ export function parseNetwork (network: unknown, field = 'network'): { parties: P
   const parties = nodes.map((node, index): Party => {
     const name = `${field}.nodes[${index}]`
     if (typeof node !== 'string') throw new InvalidInputError(name, 'must be a multiaddr string')
+    const known = parsedNodes.get(node)
+    if (known !== undefined) {
+      const earlier = seen.get(known.peerId)
+      if (earlier !== undefined) throw new InvalidInputError(name, `PeerId ${known.peerId} is already in the list at index ${earlier}`)
+      seen.set(known.peerId, index)
+      return { index, peerId: known.peerId, multiaddr: known.multiaddr }
+    }
     let ma: Multiaddr
     try { ma = multiaddr(node) } catch (err) {
       throw new InvalidInputError(name, `${JSON.stringify(node)} is not a multiaddr (${(err as Error).message})`)
@@ -44,6 +58,8 @@ export function parseNetwork (network: unknown, field = 'network'): { parties: P
     const earlier = seen.get(peerId)
     if (earlier !== undefined) throw new InvalidInputError(name, `PeerId ${peerId} is already in the list at index ${earlier}`)
     seen.set(peerId, index)
+    if (parsedNodes.size >= MAX_PARSED_NODES) parsedNodes.delete(parsedNodes.keys().next().value!)
+    parsedNodes.set(node, { peerId, multiaddr: ma })
     return { index, peerId, multiaddr: ma }
   })
   if (typeof myself !== 'number' || !Number.isSafeInteger(myself) || myself < 0 || myself >= nodes.length) {

@@ -237,6 +237,14 @@ export class Channels {
     }
   }
 
+  /** Open the channel to `peerId` now if there is none, sending nothing; failures are left to the first send. */
+  warm (peerId: string, target: Multiaddr, attemptTimeoutMs = DEFAULT_ATTEMPT_TIMEOUT_MS): void {
+    if (this.open.has(peerId)) return
+    const pending = this.connect(target, AbortSignal.timeout(attemptTimeoutMs))
+    this.open.set(peerId, pending)
+    pending.catch(() => { if (this.open.get(peerId) === pending) this.open.delete(peerId) })
+  }
+
   closeAll (): void {
     for (const p of this.open.values()) p.then(c => c.close(new Error('node stopping')), () => {})
     this.open.clear()

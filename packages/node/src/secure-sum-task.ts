@@ -30,6 +30,8 @@ export interface SecureSumTaskInit {
   readonly timeoutMs: number
   readonly attemptTimeoutMs: number
   readonly maxLength?: number
+  /** Open a connection to a party early (no frame is sent); optional. */
+  readonly connect?: (party: Party) => void
   /** Lean mode's key agreement and keystream (see lean-crypto.ts). */
   readonly lean?: LeanCrypto
   /** Called once when the task is done or has failed. */
@@ -117,6 +119,8 @@ export class SecureSumTask {
     const out = this.machine.input(value, this.inputAt)
     this.armDeadline(this.init.timeoutMs)
     this.dispatch(out)
+    // open the connections the machine will need now, while the others are still giving input
+    for (const j of this.machine.neighbours ?? []) this.init.connect?.(this.parties[j]!)
   }
 
   /**

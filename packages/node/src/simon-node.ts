@@ -197,6 +197,7 @@ export class SimonNode {
       myself,
       randomBytes: this.init.randomBytes ?? csprng,
       lean: this.lean,
+      connect: party => this.channels.warm(party.peerId, party.multiaddr, this.init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS),
       timeoutMs,
       attemptTimeoutMs: this.init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
       messenger: async (party, frame, signal, attemptTimeoutMs) => {

@@ -7,7 +7,8 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { InvalidInputError, type SecureSumResult } from '@simon-p2p/core'
 import { generateIdentity, peerIdOf } from '@simon-p2p/node'
-import { nodeLeanCrypto } from '../src/lean-crypto.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { edwardsToMontgomery, nodeLeanCrypto } from '../src/lean-crypto.js'
 import { createTasks, startNodes } from './helpers.js'
 
 const SLOW = { taskTimeoutMs: 60_000, attemptTimeoutMs: 20_000 }
@@ -102,6 +103,17 @@ describe('lean crypto of a node', () => {
     assert.equal(c[0]!.canPair!(ids[1]!), true)
     assert.equal(c[0]!.canPair!('not-a-peer-id'), false)
     assert.throws(() => c[0]!.pairSecret('QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N'))
+  })
+
+  test('the batched Ed25519 -> X25519 map agrees with noble\'s, and batched secrets with single ones', async () => {
+    const keys = Array.from({ length: 20 }, () => ed25519.getPublicKey(ed25519.utils.randomSecretKey()))
+    assert.deepEqual(edwardsToMontgomery(keys), keys.map(k => ed25519.utils.toMontgomery(k)))
+    assert.throws(() => edwardsToMontgomery([new Uint8Array(31)]))
+    const ids = await Promise.all([0, 1, 2, 3].map(async () => generateIdentity()))
+    const mine = nodeLeanCrypto(ids[0]!)!
+    const fresh = nodeLeanCrypto(ids[0]!)!
+    const peers = ids.slice(1).map(k => peerIdOf(k))
+    assert.deepEqual(mine.pairSecrets!(peers), peers.map(p => fresh.pairSecret(p)))
   })
 
   test('the keystream is AES-128-CTR: reads in pieces equal one read', () => {

@@ -71,6 +71,7 @@ export class AutoMachine implements ProtocolMachine {
   get result (): SecureSumResult | undefined { return this.inner?.result }
   get error (): SimonError | undefined { return this.inner?.error }
   get progress (): { done: number, total: number } | undefined { return this.inner?.progress }
+  get neighbours (): readonly number[] | undefined { return this.inner?.neighbours }
   /** The mode chosen, once it is. */
   get mode (): Family | undefined { return this.family }
 

@@ -5,7 +5,6 @@
  * derivation and the confirmation tags are here, in portable code (@noble/hashes).
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import type { KeystreamReader } from './fast-field.js'
 
@@ -21,10 +20,33 @@ export interface LeanCrypto {
    * @throws when the peer's identity allows no key agreement
    */
   readonly pairSecret: (peerId: string) => Uint8Array
+  /** pairSecret for many peers at once (a node can share work between them); optional. */
+  readonly pairSecrets?: (peerIds: readonly string[]) => Uint8Array[]
   /** Whether pairSecret can serve this peer (its PeerId carries an Ed25519 key). */
   readonly canPair?: (peerId: string) => boolean
   /** SHA-256; a native one hashes large results several times faster than the portable one. */
   readonly sha256?: (data: Uint8Array) => Uint8Array
+  /** HMAC-SHA256; a native one makes the n - 1 key derivations and tags of a party cheap. */
+  readonly hmacSha256?: (key: Uint8Array, data: Uint8Array) => Uint8Array
+}
+
+export type Hmac = (key: Uint8Array, data: Uint8Array) => Uint8Array
+
+/** The portable HMAC-SHA256. */
+export const portableHmac: Hmac = (key, data) => hmac(sha256, key, data)
+
+/** HKDF-SHA256 (RFC 5869) over an HMAC: extract with `salt`, expand to `length` bytes with `info`. */
+export function hkdfWith (mac: Hmac, ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const prk = mac(salt, ikm)
+  const out = new Uint8Array(length)
+  let previous: Uint8Array = new Uint8Array(0)
+  for (let i = 1, at = 0; at < length; i++) {
+    previous = mac(prk, concat([previous, info, Uint8Array.of(i)]))
+    out.set(previous.subarray(0, Math.min(32, length - at)), at)
+    at += 32
+  }
+  prk.fill(0)
+  return out
 }
 
 /** Bytes of a lean-mode nonce, of a mask key and of a confirmation tag. */
@@ -33,8 +55,7 @@ export const MASK_KEY_BYTES = 16
 export const TAG_BYTES = 16
 
 const utf8 = new TextEncoder()
-const MASK_LABEL = utf8.encode('simon-p2p/lean/v1/mask')
-const TAG_LABEL = utf8.encode('simon-p2p/lean/v1/confirm')
+const KEYS_LABEL = utf8.encode('simon-p2p/lean/v1/pair-keys')
 
 function concat (parts: readonly Uint8Array[]): Uint8Array {
   let size = 0
@@ -66,16 +87,13 @@ export interface PairKeys {
 /**
  * The per-task keys of parties a < b from their static secret: HKDF-SHA256 with the task digest
  * as salt and the nonces' hash and both indices in the info, so keys never repeat across tasks
- * (a task id used twice still gets fresh nonces).
+ * (a task id used twice still gets fresh nonces). 48 bytes: the mask key, then the tag key.
  */
-export function pairKeys (secret: Uint8Array, digest: Uint8Array, nonces: Uint8Array, a: number, b: number): PairKeys {
+export function pairKeys (secret: Uint8Array, digest: Uint8Array, nonces: Uint8Array, a: number, b: number, mac: Hmac = portableHmac): PairKeys {
   const lo = Math.min(a, b)
   const hi = Math.max(a, b)
-  const ids = concat([u32(lo), u32(hi), nonces])
-  return {
-    mask: hkdf(sha256, secret, digest, concat([MASK_LABEL, ids]), MASK_KEY_BYTES),
-    tag: hkdf(sha256, secret, digest, concat([TAG_LABEL, ids]), 32)
-  }
+  const okm = hkdfWith(mac, secret, digest, concat([KEYS_LABEL, u32(lo), u32(hi), nonces]), MASK_KEY_BYTES + 32)
+  return { mask: okm.slice(0, MASK_KEY_BYTES), tag: okm.slice(MASK_KEY_BYTES) }
 }
 
 /** The initial counter block of the mask stream of one frame: frame index, then a zero counter. */
@@ -86,8 +104,8 @@ export function frameIv (frame: number): Uint8Array {
 }
 
 /** A truncated HMAC of the result hash under a pair's tag key. */
-export function confirmTag (key: Uint8Array, resultHash: Uint8Array): Uint8Array {
-  return hmac(sha256, key, resultHash).subarray(0, TAG_BYTES)
+export function confirmTag (key: Uint8Array, resultHash: Uint8Array, mac: Hmac = portableHmac): Uint8Array {
+  return mac(key, resultHash).subarray(0, TAG_BYTES)
 }
 
 /** Constant-time comparison of two byte strings of equal length. */

@@ -33,8 +33,8 @@ import {
   type LeanNoncesMessage, type RingPass
 } from './codec.js'
 import {
-  bytesEqual, concatBytes, confirmTag, frameIv, nonceHash, NONCE_BYTES, pairKeys, TAG_BYTES,
-  type LeanCrypto, type PairKeys
+  bytesEqual, concatBytes, confirmTag, frameIv, nonceHash, NONCE_BYTES, pairKeys, portableHmac, TAG_BYTES,
+  type Hmac, type LeanCrypto, type PairKeys
 } from './crypto.js'
 import { isTypedInput } from './fast-encoding.js'
 import { RingPlan } from './plan.js'
@@ -73,6 +73,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   private readonly fp: FixedPoint
   private readonly crypto: LeanCrypto
   private readonly hash: (data: Uint8Array) => Uint8Array
+  private readonly mac: Hmac
   private readonly randomBytes: RandomBytes
   private readonly maxLength: number
   private readonly pred: number
@@ -125,6 +126,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     this.fp = fixedPointOf(init.descriptor.parameters)
     this.crypto = init.lean
     this.hash = init.lean.sha256 ?? (data => nobleSha256(data))
+    this.mac = init.lean.hmacSha256 ?? portableHmac
     this.randomBytes = init.randomBytes
     this.maxLength = init.maxLength ?? DEFAULT_MAX_LENGTH
     this.pred = (init.myself + n - 1) % n
@@ -136,6 +138,8 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   get result (): SecureSumResult | undefined { return this._result }
   get error (): SimonError | undefined { return this._error }
   get finished (): boolean { return this._step === 'done' || this._step === 'failed' }
+  /** Lean mode sends only to its ring successor (its predecessor connects to it). */
+  get neighbours (): readonly number[] { return [this.succ] }
   get hasInput (): boolean { return this.x !== undefined || this._step !== 'input' }
 
   /** Frames handled so far out of all this party will handle (its part added, and each total stored). */
@@ -173,18 +177,26 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     if (this.finished) throw this._error ?? new InvalidInputError('task', 'the task is already finished')
     const encoded = this.ops.encode(value, this.fp, this.maxLength)
     // key agreement with every other party, now: a peer without a usable identity fails here, before sending
-    const secrets: Array<Uint8Array | undefined> = []
-    for (let k = 0; k < this.parties; k++) {
-      if (k === this.myself) { secrets.push(undefined); continue }
-      const peer = this.descriptor.peers[k]!
-      if (this.crypto.canPair !== undefined && !this.crypto.canPair(peer)) {
+    const others = this.descriptor.peers.filter((_, k) => k !== this.myself)
+    this.descriptor.peers.forEach((peer, k) => {
+      if (k !== this.myself && this.crypto.canPair !== undefined && !this.crypto.canPair(peer)) {
         throw new InvalidInputError(`network.nodes[${k}]`, `lean mode needs every party's PeerId to carry an Ed25519 key; ${peer} does not`)
       }
+    })
+    let agreed: Uint8Array[] | undefined
+    if (this.crypto.pairSecrets !== undefined) {
+      try { agreed = this.crypto.pairSecrets(others) } catch { agreed = undefined }
+    }
+    const secrets: Array<Uint8Array | undefined> = []
+    for (let k = 0, o = 0; k < this.parties; k++) {
+      if (k === this.myself) { secrets.push(undefined); continue }
+      const peer = this.descriptor.peers[k]!
       try {
-        secrets.push(this.crypto.pairSecret(peer))
+        secrets.push(agreed?.[o] ?? this.crypto.pairSecret(peer))
       } catch (err) {
         throw new InvalidInputError(`network.nodes[${k}]`, `no key agreement with ${peer}: ${(err as Error).message}`)
       }
+      o++
     }
     this.secrets = secrets
     this.x = encoded.elements
@@ -333,7 +345,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   /** All nonces known: derive the pair keys, send this party's own segment, take what waited. */
   private startSum (): Outgoing[] {
     this.nonceDigest = nonceHash(this.entries!.map(e => e.nonce))
-    this.keys = this.secrets.map((secret, k) => secret === undefined ? undefined : pairKeys(secret, this.digest, this.nonceDigest!, this.myself, k))
+    this.keys = this.secrets.map((secret, k) => secret === undefined ? undefined : pairKeys(secret, this.digest, this.nonceDigest!, this.myself, k, this.mac))
     for (const s of this.secrets) s?.fill(0)
     this.secrets = []
     this._step = 'sum'
@@ -444,7 +456,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     for (let k = 0; k < this.parties; k++) {
       const keys = this.keys[k]
       if (keys === undefined) continue
-      tags.set(confirmTag(keys.tag, this.resultHash), at)
+      tags.set(confirmTag(keys.tag, this.resultHash, this.mac), at)
       at += TAG_BYTES
     }
     this.ownTags = tags
@@ -466,7 +478,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   /** Check party k's tag for this party against this party's own result hash. */
   private check (k: number, entry: Uint8Array): SimonError | undefined {
     const at = (this.myself < k ? this.myself : this.myself - 1) * TAG_BYTES
-    const expected = confirmTag(this.keys[k]!.tag, this.resultHash!)
+    const expected = confirmTag(this.keys[k]!.tag, this.resultHash!, this.mac)
     if (!bytesEqual(entry.subarray(at, at + TAG_BYTES), expected)) return new ResultMismatchError(k)
     this.verified[k] = 1
     return undefined
