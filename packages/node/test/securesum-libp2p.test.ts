@@ -25,7 +25,14 @@ describe('secure sum over libp2p, three nodes in one process', () => {
   let nodes: SimonNode[] = []
   // started once for the suite (hooks registered here, at definition time, not from inside before())
   const stops: Array<() => Promise<void> | void> = []
-  before(async () => { nodes = await startNodes({ after: fn => stops.push(fn) }, 3) })
+  before(async () => {
+    nodes = await startNodes({ after: fn => stops.push(fn) }, 3)
+    // Connections (dial, Noise, Yamux) are set up once here, with a generous deadline, so that the
+    // tests' 3 s deadlines measure the protocol, not first contact on a busy machine.
+    const warmUp = createTasks(nodes, { timeoutMs: 30_000 })
+    warmUp.forEach(task => task.input(0))
+    await Promise.all(warmUp.map(async task => task.result()))
+  })
   after(async () => { for (const stop of stops) await stop() })
 
   test('10 + 7 + 14 = 31 at every party', async () => {
