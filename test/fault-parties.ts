@@ -120,6 +120,9 @@ export class Party extends Proc {
 /** A party (fault tests only) that freezes once every other party took its messages of all these kinds. */
 export const freezingAfter = (...kinds: string[]): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_FREEZE_AFTER: kinds.join(',') })
 
+/** A party (fault tests only) that freezes when its task enters this step, before the step's messages leave. */
+export const freezingAt = (step: string): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_FREEZE_AT: step })
+
 /** A party (fault tests only) that never sends messages of these kinds, as if it died just before sending them. */
 export const withholding = (...kinds: string[]): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_WITHHOLD: kinds.join(',') })
 

@@ -1,8 +1,10 @@
 /**
  * Slow suite: 20 `simon sum` processes in threshold mode (t = 11) on 127.0.0.1; 6 of them are
- * killed with SIGKILL after their shares and their proposal went out (each freezes once all
- * others took its shares and its proposal: SIMON_FAILPOINT_FREEZE_AFTER, so it cannot reveal or
- * finish before the kill). The 14 survivors must all get the exact sum of all 20 inputs.
+ * killed with SIGKILL after their shares went out. Each victim freezes once all others took its
+ * shares and its proposal (SIMON_FAILPOINT_FREEZE_AFTER) or, should its own deliveries be slower
+ * than the others' agreement, when it learns the agreed set, before revealing anything
+ * (SIMON_FAILPOINT_FREEZE_AT=partial): it can never finish before the kill. The 14 survivors must
+ * all get the exact sum of all 20 inputs.
  *
  * share_timeout is 30 s: twenty fresh processes set up 380 Noise connections, which takes seconds
  * of CPU on two busy cores, and a share that missed the sharing deadline would (rightly) leave its
@@ -12,7 +14,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { freezingAfter, network, Party } from '../fault-parties.js'
+import { freezingAfter, freezingAt, network, Party } from '../fault-parties.js'
 
 test('20 parties, t = 11, 6 killed after sharing: the exact sum of all 20 inputs at the 14 survivors', async (t) => {
   const n = 20
@@ -21,7 +23,7 @@ test('20 parties, t = 11, 6 killed after sharing: the exact sum of all 20 inputs
   const net = await network(t, n)
   const task = randomUUID()
   const parties = values.map((v, i) => new Party(i, net, task, v, ['--threshold', '11', '--share-timeout', '30', '--timeout', '90'],
-    victims.includes(i) ? freezingAfter('share', 'propose') : {}))
+    victims.includes(i) ? { ...freezingAfter('share', 'propose'), ...freezingAt('partial') } : {}))
   t.after(() => parties.forEach(p => p.kill()))
   await Promise.all(parties.map(async p => p.joined()))
   // inputs 100 ms apart, as real parties' are: each party then finds the connections of those
@@ -32,9 +34,9 @@ test('20 parties, t = 11, 6 killed after sharing: the exact sum of all 20 inputs
   }
   await Promise.all(victims.map(async i => {
     const victim = parties[i]!
-    await victim.until(() => victim.has(e => e.event === 'frozen'), 'its shares and its proposal taken by all others', 90_000)
-    assert.equal(victim.count('delivered', 'share'), n - 1)
+    await victim.until(() => victim.has(e => e.event === 'frozen'), 'its shares and proposal taken by all others, or the agreed set known', 90_000)
     await victim.killNow()
+    assert.equal(victim.count('delivered', 'share'), n - 1, `party ${i} was killed after all its shares went out`)
   }))
   // the sum of i * 1000 + 1.5 for i < 20 is 190000 + 30
   const expected = { inputs: 20, result: { samples: 20, sum: 190030 } }

@@ -109,21 +109,25 @@ export async function runSum (options: SumOptions): Promise<void> {
  * Fault tests only: SIMON_FAILPOINT_WITHHOLD=<kind>[,<kind>...] makes this party never send
  * messages of those kinds (as if it died just before sending them); SIMON_FAILPOINT_FREEZE_AFTER=
  * <kind>[,<kind>...] freezes the process once every other party took its messages of all those
- * kinds. Either way a test can then kill it at an exact point.
+ * kinds, and SIMON_FAILPOINT_FREEZE_AT=<step> when the task enters that step (before the step's
+ * messages leave). Either way a test can then kill it at an exact point.
  */
 function watchProgress (task: SecureSumTask, events: boolean): void {
   const withhold = process.env.SIMON_FAILPOINT_WITHHOLD
   if (withhold !== undefined && withhold !== '') task.withhold(withhold.split(','))
   const freezeAfter = new Map((process.env.SIMON_FAILPOINT_FREEZE_AFTER ?? '').split(',').filter(k => k !== '').map(k => [k, 0]))
+  const freezeAt = process.env.SIMON_FAILPOINT_FREEZE_AT
+  const freeze = (): void => {
+    if (events) process.stderr.write(JSON.stringify({ event: 'frozen' }) + '\n')
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000)
+  }
   task.onProgress((event: TaskProgress) => {
     if (events) process.stderr.write(JSON.stringify(event) + '\n')
+    if (event.event === 'step' && event.step === freezeAt) freeze()
     const taken = event.event === 'delivered' ? freezeAfter.get(event.kind) : undefined
     if (taken === undefined) return
     freezeAfter.set((event as { kind: string }).kind, taken + 1)
-    if ([...freezeAfter.values()].every(count => count === task.parties.length - 1)) {
-      if (events) process.stderr.write(JSON.stringify({ event: 'frozen' }) + '\n')
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000)
-    }
+    if ([...freezeAfter.values()].every(count => count === task.parties.length - 1)) freeze()
   })
   if (events) process.stderr.write(JSON.stringify({ event: 'step', step: task.step }) + '\n')
 }
