@@ -19,7 +19,8 @@ const messages: fc.Arbitrary<WireMessage> = fc.oneof(
   fc.record({
     pass: fc.constantFrom('collect' as const, 'distribute' as const),
     descriptor: fc.string({ maxLength: 80 }),
-    entries: fc.array(fc.record({ nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }), shape: fc.constantFrom('scalar' as const, 'vector' as const), length: fc.nat() }).map(e => ({ ...e })), { maxLength: 6 })
+    topology: fc.constantFrom('ring' as const, 'tree' as const),
+    entries: fc.array(fc.record({ party: fc.nat(), nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }), shape: fc.constantFrom('scalar' as const, 'vector' as const), length: fc.nat() }).map(e => ({ ...e })), { maxLength: 6 })
   }).map(b => ({ kind: 'lean-nonces' as const, ...header, ...b })),
   fc.record({
     phase: fc.constantFrom('reduce' as const, 'gather' as const),
@@ -29,7 +30,7 @@ const messages: fc.Arbitrary<WireMessage> = fc.oneof(
   }).map(b => ({ kind: 'lean-data' as const, ...header, ...b })),
   fc.record({
     pass: fc.constantFrom('collect' as const, 'distribute' as const),
-    tags: fc.integer({ min: 0, max: 5 }).chain(n => fc.array(fc.uint8Array({ minLength: 16 * 3, maxLength: 16 * 3 }), { minLength: n, maxLength: n }))
+    tags: fc.integer({ min: 0, max: 5 }).chain(n => fc.array(fc.record({ party: fc.nat(), blob: fc.uint8Array({ minLength: 16 * 3, maxLength: 16 * 3 }) }).map(t => ({ ...t })), { minLength: n, maxLength: n }))
   }).map(b => ({ kind: 'lean-confirm' as const, ...header, ...b }))
 )
 
@@ -60,10 +61,10 @@ describe('lean frames', () => {
 
   test('every truncation and every extra byte is refused', () => {
     const samples: WireMessage[] = [
-      { kind: 'lean-nonces', ...header, pass: 'collect', descriptor: '{"v":1}', entries: [{ nonce: nonce(1), shape: 'vector', length: 9 }] },
+      { kind: 'lean-nonces', ...header, pass: 'collect', topology: 'tree', descriptor: '{"v":1}', entries: [{ party: 4, nonce: nonce(1), shape: 'vector', length: 9 }] },
       { kind: 'lean-data', ...header, phase: 'gather', step: 2, frame: 5, elements: Float64Array.of(1, 2, FAST_PRIME - 1) },
       { kind: 'lean-data', ...header, phase: 'reduce', step: 0, frame: 0, elements: [1n, 2n] },
-      { kind: 'lean-confirm', ...header, pass: 'distribute', tags: [new Uint8Array(32), new Uint8Array(32)] }
+      { kind: 'lean-confirm', ...header, pass: 'distribute', tags: [{ party: 0, blob: new Uint8Array(32) }, { party: 2, blob: new Uint8Array(32) }] }
     ]
     for (const m of samples) {
       const frame = encodeMessage(m, 12)

@@ -5,7 +5,7 @@
  */
 import { createCipheriv, createHash } from 'node:crypto'
 import {
-  createMachine, decodeMessage, type InputValue, type LeanCrypto, type Outgoing, type ProtocolMachine,
+  createMachine, decodeMessage, LeanMachine, TreeMachine, type InputValue, type LeanCrypto, type Outgoing, type ProtocolMachine,
   type TaskDescriptor, type WireMessage, taskDigest, resolveParameters
 } from '../src/index.js'
 import { seededRandomBytes } from './helpers.js'
@@ -60,26 +60,36 @@ export interface Network {
   refusals: Array<{ to: number, kind: string, code: string }>
   /** Total frame bytes each party has sent. */
   sentBytes: number[]
+  /** Frame bytes of data messages (partial sums and totals) each party has sent. */
+  dataBytes: number[]
 }
 
 /**
  * Machines for one task at every party, and the queue between them.
  * @param tamper may replace a message in transit (return it unchanged to pass it on)
  */
-export function network (descriptor: TaskDescriptor, inputs: readonly InputValue[], options: { withLean?: boolean, tamper?: (e: Envelope) => WireMessage, seed?: string } = {}): Network {
+export function network (descriptor: TaskDescriptor, inputs: readonly InputValue[], options: { withLean?: boolean, tamper?: (e: Envelope) => WireMessage, seed?: string, topology?: 'ring' | 'tree' } = {}): Network {
   const n = descriptor.peers.length
   const peers = [...descriptor.peers]
-  const machines = peers.map((peer, myself) => createMachine({
-    descriptor, myself, randomBytes: seededRandomBytes(`${options.seed ?? 'lean'}-${myself}`),
-    ...(options.withLean === false ? {} : { lean: testLeanCrypto(peer) })
-  }))
+  const machines = peers.map((peer, myself): ProtocolMachine => {
+    const init = {
+      descriptor, myself, randomBytes: seededRandomBytes(`${options.seed ?? 'lean'}-${myself}`),
+      ...(options.withLean === false ? {} : { lean: testLeanCrypto(peer) })
+    }
+    // a topology asked for: that machine itself, whatever the input's size
+    if (options.topology === 'ring') return new LeanMachine({ ...init, lean: testLeanCrypto(peer) })
+    if (options.topology === 'tree') return new TreeMachine({ ...init, lean: testLeanCrypto(peer) })
+    return createMachine(init)
+  })
   const queue: Envelope[] = []
   const refusals: Network['refusals'] = []
   const sentBytes = new Array(n).fill(0)
+  const dataBytes = new Array(n).fill(0)
   const post = (from: number, out: Outgoing[]): void => {
     for (const o of out) {
       const frame = machines[from]!.encode(o.message)
       sentBytes[from] += frame.length
+      if (o.message.kind === 'lean-data') dataBytes[from] += frame.length
       queue.push({ from, to: o.to, message: decodeMessage(frame) })
     }
   }
@@ -91,6 +101,7 @@ export function network (descriptor: TaskDescriptor, inputs: readonly InputValue
     waitingInput,
     refusals,
     sentBytes,
+    dataBytes,
     deliver (index: number) {
       const [e] = queue.splice(index, 1)
       const message = options.tamper?.(e!) ?? e!.message

@@ -41,15 +41,16 @@ function inputsFor (n: number, length: number, seed: number): number[][] | numbe
 }
 
 describe('lean mode gives the full mesh\'s result', () => {
+  for (const topology of ['ring', 'tree'] as const) {
   for (const profile of ['fast', 'wide'] as const) {
     for (let n = 2; n <= 7; n++) {
-      test(`${n} parties, ${profile} profile, vectors and scalars, 25 random delivery orders each`, () => {
+      test(`${topology}, ${n} parties, ${profile} profile, vectors and scalars, random delivery orders`, () => {
         for (const length of [0, 1, n - 1, 3 * n + 1]) {
           const params = profile === 'fast' ? { profile } : {}
           const inputs = inputsFor(n, length, n * 100 + length)
           const expected = meshResult(n, params, inputs)
-          for (let seed = 0; seed < 25; seed++) {
-            const net = network(descriptorFor(n, { ...params, mode: 'lean' }, `t-${n}-${length}-${seed}`), inputs, { seed: `s${seed}` })
+          for (let seed = 0; seed < (profile === 'wide' ? 6 : 15); seed++) {
+            const net = network(descriptorFor(n, { ...params, mode: 'lean' }, `t-${n}-${length}-${seed}`), inputs, { seed: `s${seed}`, topology })
             const pick = prng(seed * 7 + n)
             runNetwork(net, c => Math.floor(pick() * c))
             for (const r of results(net)) assert.deepEqual(r, expected)
@@ -59,9 +60,10 @@ describe('lean mode gives the full mesh\'s result', () => {
       })
     }
   }
+  }
 
-  test('every delivery order of 2 parties, and the first 3000 orders of 3 (inputs interleaved with messages)', () => {
-    for (const [n, cap] of [[2, Infinity], [3, 3000]] as const) {
+  test('every delivery order of 2 parties, and the first 2000 orders of 3 (inputs interleaved with messages), on a ring and a tree', () => {
+    for (const [n, cap, topology] of [[2, Infinity, 'ring'], [3, 2000, 'ring'], [2, Infinity, 'tree'], [3, 2000, 'tree']] as const) {
       const inputs = inputsFor(n, 2, n)
       const expected = meshResult(n, { profile: 'fast' }, inputs)
       let orders = 0
@@ -70,7 +72,7 @@ describe('lean mode gives the full mesh\'s result', () => {
       const stack: number[][] = [[]]
       while (stack.length > 0 && orders < cap) {
         const prefix = stack.pop()!
-        const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputs)
+        const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputs, { topology })
         const counts: number[] = []
         runNetwork(net, c => { const k = counts.length; counts.push(c); return k < prefix.length ? prefix[k]! : 0 })
         orders++
@@ -80,13 +82,13 @@ describe('lean mode gives the full mesh\'s result', () => {
         }
       }
       if (cap === Infinity) assert.equal(stack.length, 0)
-      assert.ok(orders >= (cap === Infinity ? 10 : cap), `${orders} orders explored for ${n} parties`)
+      assert.ok(orders >= (cap === Infinity ? 3 : cap), `${orders} orders explored for ${n} parties`)
     }
   })
 
-  test('typed arrays give a Float64Array sum, arrays a number[], in the fast profile', () => {
+  for (const topology of ['ring', 'tree'] as const) test(`typed arrays give a Float64Array sum, arrays a number[], in the fast profile (${topology})`, () => {
     const inputs: InputValue[] = [Float64Array.of(1.5, -2), Int32Array.of(3, 4), [0.25, '1.75']]
-    const net = network(descriptorFor(3, { profile: 'fast', mode: 'lean' }), inputs)
+    const net = network(descriptorFor(3, { profile: 'fast', mode: 'lean' }), inputs, { topology })
     runNetwork(net, () => 0)
     const [a, b, c] = results(net)
     assert.ok(a!.result.sum instanceof Float64Array)
@@ -114,7 +116,7 @@ describe('what lean mode sends', () => {
 
   test('messages go only to ring neighbours', () => {
     const n = 6
-    const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputsFor(n, 50, 1))
+    const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputsFor(n, 50, 1), { topology: 'ring' })
     const pairs = new Set<string>()
     const pick = prng(3)
     while (net.queue.length + net.waitingInput.length > 0) {
@@ -126,10 +128,30 @@ describe('what lean mode sends', () => {
     results(net)
     assert.deepEqual([...pairs].sort(), Array.from({ length: n }, (_, i) => `${i}->${(i + 1) % n}`).sort())
   })
+
+  test('on a tree, messages go only between parents and children, and each party uploads at most 3x its input', () => {
+    for (const n of [3, 10, 20]) {
+      const length = 400
+      const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputsFor(n, length, n), { topology: 'tree' })
+      const pairs = new Set<string>()
+      while (net.queue.length + net.waitingInput.length > 0) {
+        for (const e of net.queue) pairs.add(`${Math.min(e.from, e.to)}-${Math.max(e.from, e.to)}`)
+        if (net.waitingInput.length > 0) net.input(net.waitingInput[0]!)
+        else net.deliver(0)
+      }
+      results(net)
+      for (const p of pairs) {
+        const [a, b] = p.split('-').map(Number)
+        assert.equal((b! - 1) >> 1, a, `${p} is a tree edge`)
+      }
+      // data: the subtree sum up once, the total down to at most two children; nonces and tags besides
+      for (const [i, bytes] of net.dataBytes.entries()) assert.ok(bytes / (8 * length) <= 3.1, `party ${i} of ${n} sent ${(bytes / (8 * length)).toFixed(2)} x in data`)
+    }
+  })
 })
 
 describe('tampering and refusals', () => {
-  test('an altered total on its way round is caught by the confirmation', () => {
+  for (const topology of ['ring', 'tree'] as const) test(`an altered total on its way is caught by the confirmation (${topology})`, () => {
     for (let victim = 0; victim < 4; victim++) {
       let done = false
       const tamper = (e: { from: number, to: number, message: WireMessage }): WireMessage => {
@@ -144,8 +166,9 @@ describe('tampering and refusals', () => {
       }
       const inputs = inputsFor(4, 10, victim)
       const expected = meshResult(4, { profile: 'fast' }, inputs)
-      const net = network(descriptorFor(4, { profile: 'fast', mode: 'lean' }), inputs, { tamper })
+      const net = network(descriptorFor(4, { profile: 'fast', mode: 'lean' }), inputs, { tamper, topology })
       runNetwork(net, () => 0)
+      if (topology === 'tree' && victim === 0) { assert.ok(!done); continue } // the root receives no total
       assert.ok(done)
       assert.ok(net.machines.some(m => m.error instanceof ResultMismatchError), 'some party saw the mismatch')
       for (const m of net.machines) {
@@ -155,27 +178,29 @@ describe('tampering and refusals', () => {
     }
   })
 
-  test('an altered nonce list fails the task', () => {
+  for (const topology of ['ring', 'tree'] as const) test(`an altered nonce list fails the task (${topology})`, () => {
     let done = false
+    const victim = topology === 'ring' ? 0 : 1
     const net = network(descriptorFor(3, { profile: 'fast', mode: 'lean' }), inputsFor(3, 3, 1), {
+      topology,
       tamper: e => {
         const m = e.message
-        if (!done && m.kind === 'lean-nonces' && m.pass === 'distribute' && e.to === 0) {
+        if (!done && m.kind === 'lean-nonces' && m.pass === 'distribute' && e.to === victim) {
           done = true
-          return { ...m, entries: m.entries.map((x, k) => k === 0 ? { ...x, nonce: new Uint8Array(16) } : x) }
+          return { ...m, entries: m.entries.map((x, k) => k === victim ? { ...x, nonce: new Uint8Array(16) } : x) }
         }
         return m
       }
     })
     runNetwork(net, () => 0)
-    assert.ok(net.machines[0]!.error instanceof ProtocolError)
-    assert.ok(net.machines.every(m => m.step === 'failed'), 'the abort went round the ring')
+    assert.ok(net.machines[victim]!.error instanceof ProtocolError)
+    assert.ok(net.machines.every(m => m.step === 'failed'), 'the abort went to every party')
   })
 
   test('a second copy of a frame, or a frame from a non-neighbour, is refused and the sum goes on', () => {
     const n = 4
     const inputs = inputsFor(n, 9, 2)
-    const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputs)
+    const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputs, { topology: 'ring' })
     for (let i = 0; i < n; i++) net.input(i)
     let duplicated = false
     let foreign = false
@@ -197,8 +222,8 @@ describe('tampering and refusals', () => {
     assert.deepEqual(net.refusals.map(r => r.code).sort(), ['PROTOCOL_VIOLATION', 'PROTOCOL_VIOLATION'])
   })
 
-  test('inputs of different lengths fail with an error that names the party', () => {
-    const net = network(descriptorFor(3, { profile: 'fast', mode: 'lean' }), [[1, 2], [1, 2], [1, 2, 3]])
+  for (const topology of ['ring', 'tree'] as const) test(`inputs of different lengths fail with an error that names the party (${topology})`, () => {
+    const net = network(descriptorFor(3, { profile: 'fast', mode: 'lean' }), [[1, 2], [1, 2], [1, 2, 3]], { topology })
     runNetwork(net, () => 0)
     for (const m of net.machines) assert.equal(m.step, 'failed')
     const named = net.machines.map(m => m.error).find(e => e instanceof ProtocolError)
@@ -211,17 +236,18 @@ describe('tampering and refusals', () => {
     const b = descriptorFor(3, { profile: 'fast', mode: 'lean', digits_after: 3 })
     const m0 = createMachine({ descriptor: a, myself: 0, randomBytes: seededRandomBytes(0), lean: testLeanCrypto(peers[0]!) })
     const m1 = createMachine({ descriptor: b, myself: 1, randomBytes: seededRandomBytes(1), lean: testLeanCrypto(peers[1]!) })
-    m1.input([1], 0)
-    const [first] = m0.input([1], 0)
-    assert.equal(first!.to, 1)
-    m1.receive(first!.message, peers[0]!, 0)
-    assert.ok(m1.error instanceof DigestMismatchError)
-    assert.match(m1.error.message, /parameters.digits_after/)
+    // on the tree party 1 sends its nonce up to party 0 first
+    m0.input([1], 0)
+    const [first] = m1.input([1], 0)
+    assert.equal(first!.to, 0)
+    m0.receive(first!.message, peers[1]!, 0)
+    assert.ok(m0.error instanceof DigestMismatchError)
+    assert.match(m0.error.message, /parameters.digits_after/)
   })
 
   test('a failure travels round the ring both ways', () => {
     const n = 6
-    const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputsFor(n, 4, 5))
+    const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputsFor(n, 4, 5), { topology: 'ring' })
     for (let i = 0; i < n; i++) net.input(i)
     const out = net.machines[3]!.fail(new TaskCancelledError('test'))
     assert.deepEqual(out.map(o => o.to).sort(), [2, 4])
@@ -251,7 +277,7 @@ describe('tampering and refusals', () => {
 describe('progress and waiting', () => {
   test('progress counts frames up to its total; waitingFor names the predecessor', () => {
     const n = 3
-    const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputsFor(n, 20, 9))
+    const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputsFor(n, 20, 9), { topology: 'ring' })
     assert.deepEqual(net.machines[1]!.waitingFor(), { step: 'input', missing: [1] })
     for (let i = 0; i < n; i++) net.input(i)
     assert.deepEqual(net.machines[1]!.waitingFor(), { step: 'nonces', missing: [0] })
@@ -269,21 +295,26 @@ describe('auto mode', () => {
     assert.equal(chooseMode(3, 1), 'mesh')
     assert.equal(chooseMode(3, 1e6), 'lean')
     assert.equal(chooseMode(LEAN_MIN_PARTIES, 1), 'lean')
-    for (const [n, length, mode] of [[3, 0, 'mesh'], [3, 20_000, 'lean'], [LEAN_MIN_PARTIES, 0, 'lean']] as const) {
+    for (const [n, length, family] of [[3, 0, 'mesh'], [3, 600, 'tree'], [3, 20_000, 'ring'], [LEAN_MIN_PARTIES, 0, 'tree']] as const) {
       const inputs = inputsFor(n, length, 4)
       const net = network(descriptorFor(n, { profile: 'fast' }), inputs)
       runNetwork(net, () => 0)
-      for (const m of net.machines) assert.equal((m as AutoMachine).mode, mode)
+      for (const m of net.machines) {
+        assert.equal((m as AutoMachine).chosen, family)
+        assert.equal((m as AutoMachine).mode, family === 'mesh' ? 'mesh' : 'lean')
+      }
       assert.deepEqual(results(net).map(plainSum), Array(n).fill(plainSum(meshResult(n, { profile: 'fast' }, inputs))))
     }
   })
 
-  test('a party whose input chose the other mode is named', () => {
+  test('a party whose input chose another mode or topology is named', () => {
     const long = inputsFor(3, 20_000, 1) as number[][]
-    const net = network(descriptorFor(3, { profile: 'fast' }), [long[0]!, long[1]!, [1, 2]])
-    runNetwork(net, () => 0)
-    for (const m of net.machines) assert.equal(m.step, 'failed')
-    assert.ok(net.machines.some(m => /inputs differ in shape|has a vector of/.test(m.error?.message ?? '')))
+    for (const odd of [[1, 2], long[2]!.slice(0, 1000)]) {
+      const net = network(descriptorFor(3, { profile: 'fast' }), [long[0]!, long[1]!, odd])
+      runNetwork(net, () => 0)
+      for (const m of net.machines) assert.equal(m.step, 'failed')
+      assert.ok(net.machines.some(m => /inputs differ in (shape|size)|has a vector of/.test(m.error?.message ?? '')))
+    }
   })
 
   test('without key agreement auto runs the full mesh', () => {

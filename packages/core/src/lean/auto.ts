@@ -10,7 +10,8 @@ import { ProtocolError, type SimonError } from '../errors.js'
 import type { ProtocolMachine } from '../machine.js'
 import type { Outgoing, SecureSumResult } from '../securesum.js'
 import { taskDigest, type TaskDescriptor } from '../task.js'
-import { isLeanMessage } from './codec.js'
+import { isLeanMessage, type Topology } from './codec.js'
+import { TREE_MAX_ELEMENTS } from './tree.js'
 
 /**
  * From this many parties on, lean mode is the default whatever the size: the full mesh opens a
@@ -31,12 +32,22 @@ export function chooseMode (parties: number, length: number): 'mesh' | 'lean' {
   return (length + 1) * (parties - 1) >= LEAN_MIN_UPLOAD_ELEMENTS ? 'lean' : 'mesh'
 }
 
-type Family = 'mesh' | 'lean'
+/** How lean mode moves an input of this many elements: along a tree when small, a ring otherwise. */
+export function chooseTopology (length: number): Topology {
+  return length + 1 <= TREE_MAX_ELEMENTS ? 'tree' : 'ring'
+}
 
+/** The machine families a task may run: the full mesh, or lean mode on a ring or a tree. */
+export type Family = 'mesh' | Topology
+
+/** The family a message belongs to, when it tells (a first message always does). */
 function familyOf (m: WireMessage): Family | undefined {
   if (m.kind === 'abort') return undefined
-  return isLeanMessage(m) ? 'lean' : 'mesh'
+  if (m.kind === 'lean-nonces') return m.topology
+  return isLeanMessage(m) ? undefined : 'mesh'
 }
+
+const FAMILY_NAMES: Record<Family, string> = { mesh: 'the full mesh', ring: 'lean mode on a ring', tree: 'lean mode on a tree' }
 
 /** What another party's first message says about its input, for the error that names it. */
 function describeMessage (m: WireMessage): string {
@@ -48,6 +59,11 @@ function describeMessage (m: WireMessage): string {
   return 'an input of another size'
 }
 
+/**
+ * A machine that becomes the full mesh or lean mode (ring or tree) once the input's size is
+ * known, or once another party's first message tells which. Mode `auto` uses all three, mode
+ * `lean` the ring and the tree.
+ */
 export class AutoMachine implements ProtocolMachine {
   readonly descriptor: TaskDescriptor
   readonly digest: Uint8Array
@@ -58,7 +74,8 @@ export class AutoMachine implements ProtocolMachine {
   private committed = false
 
   constructor (descriptor: TaskDescriptor, myself: number,
-    private readonly make: { mesh: () => ProtocolMachine, lean: () => ProtocolMachine, leanUsable: () => boolean }) {
+    private readonly make: Partial<Record<Family, () => ProtocolMachine>>,
+    private readonly choose: (length: number) => Family) {
     this.descriptor = descriptor
     this.digest = taskDigest(descriptor)
     this.myself = myself
@@ -72,13 +89,14 @@ export class AutoMachine implements ProtocolMachine {
   get error (): SimonError | undefined { return this.inner?.error }
   get progress (): { done: number, total: number } | undefined { return this.inner?.progress }
   get neighbours (): readonly number[] | undefined { return this.inner?.neighbours }
-  /** The mode chosen, once it is. */
-  get mode (): Family | undefined { return this.family }
+  /** The mode chosen ('mesh' or 'lean'), once it is. */
+  get mode (): 'mesh' | 'lean' | undefined { return this.family === undefined ? undefined : this.family === 'mesh' ? 'mesh' : 'lean' }
+  /** The family chosen, once it is. */
+  get chosen (): Family | undefined { return this.family }
 
   input (value: InputValue, now: number): Outgoing[] {
     if (this.inner === undefined) {
-      const length = isVectorInput(value) ? value.length : 1
-      this.choose(chooseMode(this.parties, length) === 'lean' && this.make.leanUsable() ? 'lean' : 'mesh')
+      this.become(this.choose(isVectorInput(value) ? value.length : 1))
     }
     try {
       const out = this.inner!.input(value, now)
@@ -93,17 +111,16 @@ export class AutoMachine implements ProtocolMachine {
 
   receive (message: WireMessage, senderPeerId: string, now: number): Outgoing[] {
     const family = familyOf(message)
-    if (this.inner === undefined) this.choose(family ?? 'mesh')
+    if (this.inner === undefined) this.become(family !== undefined && this.make[family] !== undefined ? family : this.fallback())
     this.committed = true
     if (family !== undefined && family !== this.family && this.descriptor.peers.indexOf(senderPeerId) === message.from) {
-      const own = this.family === 'lean' ? 'lean mode (for a large input)' : 'the full mesh (for a small input)'
-      return this.inner!.fail(new ProtocolError(`party ${message.from} has ${describeMessage(message)} and runs ${family === 'lean' ? 'lean mode' : 'the full mesh'}; this party runs ${own}: the inputs differ in shape`, message.from))
+      return this.inner!.fail(new ProtocolError(`party ${message.from} has ${describeMessage(message)} and runs ${FAMILY_NAMES[family]}; this party runs ${FAMILY_NAMES[this.family!]}: the inputs differ in shape`, message.from))
     }
     return this.inner!.receive(message, senderPeerId, now)
   }
 
   fail (error: SimonError, notify?: boolean): Outgoing[] {
-    if (this.inner === undefined) this.choose('mesh')
+    if (this.inner === undefined) this.become(this.fallback())
     return this.inner!.fail(error, notify)
   }
 
@@ -112,12 +129,17 @@ export class AutoMachine implements ProtocolMachine {
   }
 
   encode (message: WireMessage): Uint8Array {
-    if (this.inner === undefined) this.choose(familyOf(message) ?? 'mesh')
+    if (this.inner === undefined) this.become(this.fallback())
     return this.inner!.encode(message)
   }
 
-  private choose (family: Family): void {
-    this.family = family
-    this.inner = family === 'lean' ? this.make.lean() : this.make.mesh()
+  private fallback (): Family {
+    return this.make.mesh !== undefined ? 'mesh' : 'ring'
+  }
+
+  private become (family: Family): void {
+    const chosen = this.make[family] !== undefined ? family : this.fallback()
+    this.family = chosen
+    this.inner = this.make[chosen]!()
   }
 }

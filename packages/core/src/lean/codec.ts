@@ -1,13 +1,13 @@
 /**
  * Lean mode's messages on the wire (kinds 16..31), after the common header
  * (u8 version | u8 kind | u8 taskId length | taskId | 32-byte digest | u32 sender index):
- *   16 lean-nonces:  u8 pass | u32 descriptor length | descriptor (UTF-8) | u16 count |
- *                    count * (16-byte nonce | u8 shape | u32 length)
+ *   16 lean-nonces:  u8 pass | u8 topology (0 ring, 1 tree) | u32 descriptor length | descriptor (UTF-8) |
+ *                    u16 count | count * (u32 party | 16-byte nonce | u8 shape | u32 length)
  *   17 lean-data:    u8 phase | u32 step | u32 frame | u8 format | elements
  *                      format 0 (fast profile): u8 pad | pad zero bytes | u32 count | count * 8 bytes,
  *                        little-endian doubles starting 8-byte aligned in the frame (pad < 8)
  *                      format 1 (wide profile): u16 width | u32 count | count * width bytes, big-endian
- *   18 lean-confirm: u8 pass | u16 count | u32 entry bytes | count * entry
+ *   18 lean-confirm: u8 pass | u16 count | u32 entry bytes | count * (u32 party | entry)
  * Every length is checked against the bytes present.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
@@ -23,18 +23,28 @@ interface LeanHeader {
   readonly from: number
 }
 
-/** A pass of a ring gather: collecting entries 0 -> n-1, then handing the full list on n-1 -> 0 -> ... -> n-2. */
+/**
+ * A pass of a gather: collecting entries (ring: 0 -> n-1; tree: leaves to root), then handing
+ * the full list on (ring: n-1 -> 0 -> ... -> n-2; tree: root to leaves).
+ */
 export type RingPass = 'collect' | 'distribute'
 
+/** How lean mode moves partial sums: a ring (large vectors) or a binary tree (small ones). */
+export type Topology = 'ring' | 'tree'
+
 /** One party's contribution to the nonce gather: its nonce and the shape of its input. */
-export interface LeanEntry { readonly nonce: Uint8Array, readonly shape: Shape, readonly length: number }
+export interface LeanEntry { readonly party: number, readonly nonce: Uint8Array, readonly shape: Shape, readonly length: number }
+
+/** One party's confirmation tags: for every other party in index order. */
+export interface LeanTags { readonly party: number, readonly blob: Uint8Array }
 
 export interface LeanNoncesMessage extends LeanHeader {
   readonly kind: 'lean-nonces'
   readonly pass: RingPass
+  readonly topology: Topology
   /** The sender's canonical task description, so a party with another one is named. */
   readonly descriptor: string
-  /** Entries of parties 0, 1, ... in order. */
+  /** Entries in party order. */
   readonly entries: LeanEntry[]
 }
 
@@ -52,8 +62,8 @@ export interface LeanDataMessage extends LeanHeader {
 export interface LeanConfirmMessage extends LeanHeader {
   readonly kind: 'lean-confirm'
   readonly pass: RingPass
-  /** Per party 0, 1, ...: its tags for every other party in index order. */
-  readonly tags: Uint8Array[]
+  /** Per party, in party order. */
+  readonly tags: LeanTags[]
 }
 
 export type LeanMessage = LeanNoncesMessage | LeanDataMessage | LeanConfirmMessage
@@ -141,16 +151,16 @@ export function encodeLeanMessage (m: LeanMessage, elementBytes: number): Uint8A
     case 'lean-nonces':
       descriptor = utf8.encode(m.descriptor)
       if (m.entries.length > 0xffff) throw new CodecError(`${m.entries.length} nonce entries`)
-      body = 1 + 4 + descriptor.length + 2 + m.entries.length * (NONCE_BYTES + 1 + 4)
+      body = 1 + 1 + 4 + descriptor.length + 2 + m.entries.length * (4 + NONCE_BYTES + 1 + 4)
       break
     case 'lean-data':
       if (m.wire !== undefined) return m.wire
       body = 1 + 4 + 4 + 1 + (m.elements instanceof Float64Array ? 1 + fastPad(header + 10) + 4 + m.elements.length * 8 : 2 + 4 + m.elements.length * elementBytes)
       break
     case 'lean-confirm': {
-      const size = m.tags[0]?.length ?? 0
-      if (m.tags.some(t => t.length !== size)) throw new CodecError('confirmation entries of different sizes')
-      body = 1 + 2 + 4 + m.tags.length * size
+      const size = m.tags[0]?.blob.length ?? 0
+      if (m.tags.some(t => t.blob.length !== size)) throw new CodecError('confirmation entries of different sizes')
+      body = 1 + 2 + 4 + m.tags.length * (4 + size)
       break
     }
   }
@@ -164,11 +174,13 @@ export function encodeLeanMessage (m: LeanMessage, elementBytes: number): Uint8A
   switch (m.kind) {
     case 'lean-nonces':
       w.u8(PASS_CODES[m.pass])
+      w.u8(m.topology === 'tree' ? 1 : 0)
       w.u32(descriptor!.length)
       w.bytes(descriptor!)
       w.u16(m.entries.length)
       for (const e of m.entries) {
         if (e.nonce.length !== NONCE_BYTES) throw new CodecError(`nonce of ${e.nonce.length} bytes`)
+        w.u32(e.party)
         w.bytes(e.nonce)
         w.u8(e.shape === 'vector' ? 1 : 0)
         w.u32(e.length)
@@ -200,8 +212,8 @@ export function encodeLeanMessage (m: LeanMessage, elementBytes: number): Uint8A
     case 'lean-confirm':
       w.u8(PASS_CODES[m.pass])
       w.u16(m.tags.length)
-      w.u32(m.tags[0]?.length ?? 0)
-      for (const t of m.tags) w.bytes(t)
+      w.u32(m.tags[0]?.blob.length ?? 0)
+      for (const t of m.tags) { w.u32(t.party); w.bytes(t.blob) }
       break
   }
   return w.done()
@@ -263,17 +275,20 @@ export function decodeLeanMessage (frame: Uint8Array, limits: { readonly maxElem
   switch (kind) {
     case 'lean-nonces': {
       const pass = readPass(r)
+      const topologyCode = r.u8('topology')
+      if (topologyCode > 1) throw new CodecError(`unknown topology ${topologyCode}`)
       const descriptorLength = r.u32('descriptor length')
       if (descriptorLength > 1 << 20) throw new CodecError(`descriptor of ${descriptorLength} bytes`)
       const descriptor = r.text(descriptorLength, 'descriptor')
       const count = r.u16('entry count')
       const entries: LeanEntry[] = []
       for (let i = 0; i < count; i++) {
+        const party = r.u32('party')
         const nonce = r.bytes(NONCE_BYTES, 'nonce')
         const shape = readShape(r)
-        entries.push({ nonce, shape, length: r.u32('length') })
+        entries.push({ party, nonce, shape, length: r.u32('length') })
       }
-      m = { kind, taskId, digest, from, pass, descriptor, entries }
+      m = { kind, taskId, digest, from, pass, topology: topologyCode === 1 ? 'tree' : 'ring', descriptor, entries }
       break
     }
     case 'lean-data': {
@@ -309,9 +324,12 @@ export function decodeLeanMessage (frame: Uint8Array, limits: { readonly maxElem
       const count = r.u16('entry count')
       const size = r.u32('entry bytes')
       if (size > 1 << 20) throw new CodecError(`confirmation entries of ${size} bytes`)
-      r.need(count * size, `${count} entries of ${size} bytes`)
-      const tags: Uint8Array[] = []
-      for (let i = 0; i < count; i++) tags.push(r.bytes(size, 'entry'))
+      r.need(count * (4 + size), `${count} entries of ${size} bytes`)
+      const tags: LeanTags[] = []
+      for (let i = 0; i < count; i++) {
+        const party = r.u32('party')
+        tags.push({ party, blob: r.bytes(size, 'entry') })
+      }
       m = { kind, taskId, digest, from, pass, tags }
       break
     }

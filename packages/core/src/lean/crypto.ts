@@ -6,6 +6,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { hmac } from '@noble/hashes/hmac.js'
+import { InvalidInputError } from '../errors.js'
 import type { KeystreamReader } from './fast-field.js'
 
 export interface LeanCrypto {
@@ -117,3 +118,30 @@ export function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export { concat as concatBytes }
+
+/**
+ * The static secret with every other party (undefined at `myself`), before anything is sent.
+ * @throws InvalidInputError naming `network.nodes[k]` for a peer without key agreement
+ */
+export function agreeSecrets (crypto: LeanCrypto, peers: readonly string[], myself: number): Array<Uint8Array | undefined> {
+  peers.forEach((peer, k) => {
+    if (k !== myself && crypto.canPair !== undefined && !crypto.canPair(peer)) {
+      throw new InvalidInputError(`network.nodes[${k}]`, `lean mode needs every party's PeerId to carry an Ed25519 key; ${peer} does not`)
+    }
+  })
+  let agreed: Uint8Array[] | undefined
+  if (crypto.pairSecrets !== undefined) {
+    try { agreed = crypto.pairSecrets(peers.filter((_, k) => k !== myself)) } catch { agreed = undefined }
+  }
+  const secrets: Array<Uint8Array | undefined> = []
+  for (let k = 0, o = 0; k < peers.length; k++) {
+    if (k === myself) { secrets.push(undefined); continue }
+    try {
+      secrets.push(agreed?.[o] ?? crypto.pairSecret(peers[k]!))
+    } catch (err) {
+      throw new InvalidInputError(`network.nodes[${k}]`, `no key agreement with ${peers[k]}: ${(err as Error).message}`)
+    }
+    o++
+  }
+  return secrets
+}

@@ -5,8 +5,9 @@
  */
 import { InvalidInputError } from '../errors.js'
 import type { MachineInit, ProtocolMachine } from '../machine.js'
-import { AutoMachine } from './auto.js'
+import { AutoMachine, chooseMode, chooseTopology, type Family } from './auto.js'
 import { LeanMachine } from './machine.js'
+import { TreeMachine } from './tree.js'
 import { modeOf } from './parameters.js'
 
 export * from './fast-field.js'
@@ -17,7 +18,8 @@ export * from './plan.js'
 export * from './codec.js'
 export * from './vectors.js'
 export { LeanMachine, type LeanStep, type LeanMachineInit } from './machine.js'
-export { AutoMachine, chooseMode, LEAN_MIN_PARTIES, LEAN_MIN_UPLOAD_ELEMENTS } from './auto.js'
+export { AutoMachine, chooseMode, chooseTopology, LEAN_MIN_PARTIES, LEAN_MIN_UPLOAD_ELEMENTS, type Family } from './auto.js'
+export { TreeMachine, TREE_MAX_ELEMENTS } from './tree.js'
 
 /**
  * The machine of a task in lean or auto mode; undefined when the full mesh runs it (mode 'mesh',
@@ -28,11 +30,15 @@ export function leanMachineFor (init: MachineInit, mesh: () => ProtocolMachine):
   const mode = modeOf(init.descriptor.parameters)
   if (mode === 'mesh') return undefined
   const lean = init.lean
-  if (mode === 'lean') {
-    if (lean === undefined) throw new InvalidInputError('parameters.mode', 'lean mode needs key agreement and a keystream, which this node does not provide')
-    return new LeanMachine({ ...init, lean })
+  if (lean === undefined) {
+    if (mode === 'lean') throw new InvalidInputError('parameters.mode', 'lean mode needs key agreement and a keystream, which this node does not provide')
+    return undefined
   }
-  if (lean === undefined) return undefined
-  const leanUsable = (): boolean => init.descriptor.peers.every((peer, k) => k === init.myself || (lean.canPair?.(peer) ?? true))
-  return new AutoMachine(init.descriptor, init.myself, { mesh, lean: () => new LeanMachine({ ...init, lean }), leanUsable })
+  const parties = init.descriptor.peers.length
+  const ring = (): LeanMachine => new LeanMachine({ ...init, lean })
+  const tree = (): TreeMachine => new TreeMachine({ ...init, lean })
+  if (mode === 'lean') return new AutoMachine(init.descriptor, init.myself, { ring, tree }, chooseTopology)
+  const leanUsable = init.descriptor.peers.every((peer, k) => k === init.myself || (lean.canPair?.(peer) ?? true))
+  const choose = (length: number): Family => (leanUsable && chooseMode(parties, length) === 'lean' ? chooseTopology(length) : 'mesh')
+  return new AutoMachine(init.descriptor, init.myself, { mesh, ring, tree }, choose)
 }

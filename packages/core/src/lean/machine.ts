@@ -29,11 +29,11 @@ import {
   taskDigest, type TaskDescriptor
 } from '../task.js'
 import {
-  buildFastDataFrame, encodeLeanMessage, type LeanConfirmMessage, type LeanDataMessage, type LeanEntry, type LeanMessage,
+  buildFastDataFrame, encodeLeanMessage, type LeanConfirmMessage, type LeanDataMessage, type LeanEntry, type LeanMessage, type LeanTags,
   type LeanNoncesMessage, type RingPass
 } from './codec.js'
 import {
-  bytesEqual, concatBytes, confirmTag, frameIv, nonceHash, NONCE_BYTES, pairKeys, portableHmac, TAG_BYTES,
+  agreeSecrets, bytesEqual, concatBytes, confirmTag, frameIv, nonceHash, NONCE_BYTES, pairKeys, portableHmac, TAG_BYTES,
   type Hmac, type LeanCrypto, type PairKeys
 } from './crypto.js'
 import { isTypedInput } from './fast-encoding.js'
@@ -104,7 +104,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   private frameHashes: Array<Uint8Array | undefined> = []
   private pendingData: LeanDataMessage[] = []
   private resultHash: Uint8Array | undefined
-  private ownTags: Uint8Array | undefined
+  private ownTags: LeanTags | undefined
   private confirmCollectSeen = false
   private confirmDistributeSeen = false
   private confirmHeld: LeanConfirmMessage | undefined
@@ -177,28 +177,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     if (this.finished) throw this._error ?? new InvalidInputError('task', 'the task is already finished')
     const encoded = this.ops.encode(value, this.fp, this.maxLength)
     // key agreement with every other party, now: a peer without a usable identity fails here, before sending
-    const others = this.descriptor.peers.filter((_, k) => k !== this.myself)
-    this.descriptor.peers.forEach((peer, k) => {
-      if (k !== this.myself && this.crypto.canPair !== undefined && !this.crypto.canPair(peer)) {
-        throw new InvalidInputError(`network.nodes[${k}]`, `lean mode needs every party's PeerId to carry an Ed25519 key; ${peer} does not`)
-      }
-    })
-    let agreed: Uint8Array[] | undefined
-    if (this.crypto.pairSecrets !== undefined) {
-      try { agreed = this.crypto.pairSecrets(others) } catch { agreed = undefined }
-    }
-    const secrets: Array<Uint8Array | undefined> = []
-    for (let k = 0, o = 0; k < this.parties; k++) {
-      if (k === this.myself) { secrets.push(undefined); continue }
-      const peer = this.descriptor.peers[k]!
-      try {
-        secrets.push(agreed?.[o] ?? this.crypto.pairSecret(peer))
-      } catch (err) {
-        throw new InvalidInputError(`network.nodes[${k}]`, `no key agreement with ${peer}: ${(err as Error).message}`)
-      }
-      o++
-    }
-    this.secrets = secrets
+    this.secrets = agreeSecrets(this.crypto, this.descriptor.peers, this.myself)
     this.x = encoded.elements
     this.typedInput = isTypedInput(value)
     this.shape = { kind: encoded.shape, length: encoded.length }
@@ -289,11 +268,11 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   }
 
   private ownEntry (): LeanEntry {
-    return { nonce: this.ownNonce!, shape: this.shape!.kind, length: this.shape!.length }
+    return { party: this.myself, nonce: this.ownNonce!, shape: this.shape!.kind, length: this.shape!.length }
   }
 
   private noncesTo (to: number, pass: RingPass, entries: LeanEntry[]): Outgoing {
-    const message: LeanNoncesMessage = { kind: 'lean-nonces', ...this.header(), pass, descriptor: this.canonical, entries }
+    const message: LeanNoncesMessage = { kind: 'lean-nonces', ...this.header(), pass, topology: 'ring', descriptor: this.canonical, entries }
     return { to, message }
   }
 
@@ -302,6 +281,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     const own = this.shape!
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k]!
+      if (e.party !== k) return new ProtocolError(`party ${from} sent nonces out of order (party ${e.party} at place ${k})`, from)
       if (k === this.myself) continue
       if (e.shape !== own.kind || e.length !== own.length) {
         return new ProtocolError(`party ${k} has ${describeShape(e.shape, e.length)}, this party has ${describeShape(own.kind, own.length)}`, from)
@@ -313,6 +293,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   private onNonces (m: LeanNoncesMessage): Outgoing[] {
     const n = this.parties
     if (m.descriptor !== this.canonical) throw new ProtocolError(`party ${m.from} sent a task description whose digest does not match it`, m.from)
+    if (m.topology !== 'ring') throw new ProtocolError(`party ${m.from} runs lean mode on a ${m.topology}, this party on a ring: the inputs differ in size`, m.from)
     if (m.pass === 'collect') {
       if (this.myself === 0) throw new ProtocolError('party 0 starts the nonce collection and receives none', m.from)
       if (this.collectSeen || this.collectHeld !== undefined) throw new ProtocolError(`party ${m.from} already sent its nonces`, m.from)
@@ -451,32 +432,34 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   private finishSum (): Outgoing[] {
     const plan = this.plan!
     this.resultHash = this.hash(concatBytes([RESULT_LABEL, this.digest, this.nonceDigest!, u32(plan.frames), ...this.frameHashes as Uint8Array[]]))
-    const tags = new Uint8Array((this.parties - 1) * TAG_BYTES)
+    const blob = new Uint8Array((this.parties - 1) * TAG_BYTES)
     let at = 0
     for (let k = 0; k < this.parties; k++) {
       const keys = this.keys[k]
       if (keys === undefined) continue
-      tags.set(confirmTag(keys.tag, this.resultHash, this.mac), at)
+      blob.set(confirmTag(keys.tag, this.resultHash, this.mac), at)
       at += TAG_BYTES
     }
-    this.ownTags = tags
+    this.ownTags = { party: this.myself, blob }
     this.verified[this.myself] = 1
     this._step = 'confirm'
     const out: Outgoing[] = []
-    if (this.myself === 0) out.push(this.confirmTo('collect', [tags]))
+    if (this.myself === 0) out.push(this.confirmTo('collect', [this.ownTags]))
     const held = this.confirmHeld
     this.confirmHeld = undefined
     if (held !== undefined) out.push(...this.onConfirm(held))
     return out
   }
 
-  private confirmTo (pass: RingPass, tags: Uint8Array[]): Outgoing {
+  private confirmTo (pass: RingPass, tags: LeanTags[]): Outgoing {
     const message: LeanConfirmMessage = { kind: 'lean-confirm', ...this.header(), pass, tags }
     return { to: this.succ, message }
   }
 
   /** Check party k's tag for this party against this party's own result hash. */
-  private check (k: number, entry: Uint8Array): SimonError | undefined {
+  private check (k: number, tags: LeanTags): SimonError | undefined {
+    if (tags.party !== k) return new ProtocolError(`confirmations out of order (party ${tags.party} at place ${k})`)
+    const entry = tags.blob
     const at = (this.myself < k ? this.myself : this.myself - 1) * TAG_BYTES
     const expected = confirmTag(this.keys[k]!.tag, this.resultHash!, this.mac)
     if (!bytesEqual(entry.subarray(at, at + TAG_BYTES), expected)) return new ResultMismatchError(k)
@@ -486,7 +469,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
 
   private onConfirm (m: LeanConfirmMessage): Outgoing[] {
     const n = this.parties
-    if (m.tags.some(t => t.length !== (n - 1) * TAG_BYTES)) throw new ProtocolError(`party ${m.from} sent confirmation entries of the wrong size`, m.from)
+    if (m.tags.some(t => t.blob.length !== (n - 1) * TAG_BYTES)) throw new ProtocolError(`party ${m.from} sent confirmation entries of the wrong size`, m.from)
     if (m.pass === 'collect') {
       if (this.myself === 0) throw new ProtocolError('party 0 starts the confirmation and receives no collect pass', m.from)
       if (this.confirmCollectSeen || this.confirmHeld !== undefined) throw new ProtocolError(`party ${m.from} already sent its confirmation`, m.from)
