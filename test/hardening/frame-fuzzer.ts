@@ -64,19 +64,20 @@ export function templates (rng: Prng, headers: readonly FrameHeader[] = randomHe
     const leanDescriptor = ownDescriptor ?? '{"v":1}'
     const ld = utf8.encode(leanDescriptor).length
     out.push({
-      frame: encodeMessage({ kind: 'lean-nonces', ...header, pass: 'collect', descriptor: leanDescriptor, entries: [{ nonce: rng.bytes(16), shape: 'vector', length: 3 }, { nonce: rng.bytes(16), shape: 'scalar', length: 1 }] }, 1),
-      lengths: [{ at: 2, width: 1 }, { at: headerEnd + 1, width: 4 }, { at: headerEnd + 5 + ld, width: 2 }]
+      frame: encodeMessage({ kind: 'lean-nonces', ...header, pass: 'collect', topology: 'ring', descriptor: leanDescriptor, entries: [{ party: 0, nonce: rng.bytes(16), shape: 'vector', length: 3 }, { party: 1, nonce: rng.bytes(16), shape: 'scalar', length: 1 }] }, 1),
+      lengths: [{ at: 2, width: 1 }, { at: headerEnd + 2, width: 4 }, { at: headerEnd + 6 + ld, width: 2 }]
     })
     out.push({
       frame: encodeMessage({ kind: 'lean-data', ...header, phase: 'reduce', step: 1, frame: 0, elements: Float64Array.of(1.5, -2, 3e9) }, 8),
-      lengths: [{ at: 2, width: 1 }, { at: headerEnd + 1, width: 4 }, { at: headerEnd + 5, width: 4 }, { at: headerEnd + 10, width: 4 }]
+      // fast format: u8 pad after the format byte, then pad bytes so the elements are 8-aligned, then the count
+      lengths: [{ at: 2, width: 1 }, { at: headerEnd + 1, width: 4 }, { at: headerEnd + 5, width: 4 }, { at: headerEnd + 11 + (8 - ((headerEnd + 15) % 8)) % 8, width: 4 }]
     })
     out.push({
       frame: encodeMessage({ kind: 'lean-data', ...header, phase: 'gather', step: 2, frame: 7, elements: [1n, 2n ** 64n] }, 12),
       lengths: [{ at: 2, width: 1 }, { at: headerEnd + 1, width: 4 }, { at: headerEnd + 10, width: 2 }, { at: headerEnd + 12, width: 4 }]
     })
     out.push({
-      frame: encodeMessage({ kind: 'lean-confirm', ...header, pass: 'distribute', tags: [rng.bytes(32), rng.bytes(32)] }, 1),
+      frame: encodeMessage({ kind: 'lean-confirm', ...header, pass: 'distribute', tags: [{ party: 0, blob: rng.bytes(32) }, { party: 1, blob: rng.bytes(32) }] }, 1),
       lengths: [{ at: 2, width: 1 }, { at: headerEnd + 1, width: 2 }, { at: headerEnd + 3, width: 4 }]
     })
     const code = 'TIMEOUT'
