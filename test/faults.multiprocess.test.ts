@@ -75,7 +75,7 @@ describe('full mesh (all parties needed): a party killed with SIGKILL', () => {
 })
 
 describe('threshold mode (5 parties, t = 3): a party killed with SIGKILL', () => {
-  const extra = ['--threshold', '3', '--share-timeout', '2', '--timeout', '10']
+  const extra = ['--threshold', '3', '--share-timeout', '4', '--timeout', '20']
   const all = [0, 1, 2, 3, 4]
 
   test('before it shares: the survivors get the exact sum of the 4 inputs that arrived', async (t) => {
