@@ -46,6 +46,13 @@ describe('threshold machine: every party up', () => {
     assert.deepEqual(s.revealedSets(), new Set(['0,1,2,3,4']))
   })
 
+  test('the fast profile (Float64Array in, p = 2^52 - 47) runs in threshold mode too', () => {
+    const s = sim(4, 3, 'fast', { profile: 'fast' })
+    ;[new Float64Array([1.5, 2]), new Float64Array([1, -1]), new Float64Array([0.25, 0]), new Float64Array([3, 3])].forEach((v, i) => s.input(i, v))
+    s.runSynchronous()
+    for (const p of s.parties) assert.deepEqual(p.result, { inputs: 4, result: { samples: 8, sum: [5.75, 4] } })
+  })
+
   test('decimals, negatives and vectors, element-wise', () => {
     const s = sim(4, 3)
     const inputs: InputValue[] = [['123.456789', -1], [1234.56789, 2], ['12345.6789', '-0.5'], [0, 0.25]]

@@ -50,6 +50,14 @@ describe('threshold parameters', () => {
     assert.equal(digest({ threshold: 3 }), digest({ threshold: 3, share_timeout: DEFAULT_SHARE_TIMEOUT_S }))
   })
 
+  test('an explicit mode (mesh, lean) needs every party: refused with threshold < n, naming parameters.mode; auto and the fast profile are fine', () => {
+    refused(() => resolveParameters({ threshold: 3, mode: 'lean' }, 5), 'parameters.mode', /mode lean needs all 5 parties; threshold 3 runs threshold mode/)
+    refused(() => resolveParameters({ threshold: 3, mode: 'mesh' }, 5), 'parameters.mode')
+    assert.equal(resolveParameters({ threshold: 5, mode: 'lean' }, 5).mode, 'lean')
+    assert.equal(resolveParameters({ threshold: 3, mode: 'auto' }, 5).threshold, 3)
+    assert.equal(resolveParameters({ threshold: 3, profile: 'fast' }, 5).profile, 'fast')
+  })
+
   test('resolved parameters resolve to themselves (an invitation carries them to the others)', () => {
     const once = resolveParameters({ threshold: 3, share_timeout: 2 }, 5)
     assert.deepEqual(resolveParameters(once, 5), once)

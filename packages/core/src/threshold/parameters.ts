@@ -37,6 +37,10 @@ export function resolveThresholdParameters (params: Readonly<Record<string, unkn
     }
   }
   if (typeof t !== 'number' || t === parties) return {}
+  // the full mesh and lean mode need every party: neither can run with t < n
+  if (params.mode === 'mesh' || params.mode === 'lean') {
+    throw new InvalidInputError('parameters.mode', `mode ${params.mode} needs all ${parties} parties; threshold ${t} runs threshold mode (leave mode out, or set it to auto)`)
+  }
   return { threshold: t, share_timeout: typeof timeout === 'number' ? timeout : DEFAULT_SHARE_TIMEOUT_S }
 }
 
