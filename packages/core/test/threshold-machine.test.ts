@@ -135,7 +135,7 @@ describe('threshold machine: parties that drop out', () => {
     assert.deepEqual(s.revealedSets(), new Set())
   })
 
-  test('fewer than t parties stay up after sharing: they wait at the partial step, naming the parties gone', () => {
+  test('fewer than t parties stay up after sharing: they wait at the commit step, naming the parties gone', () => {
     const s = sim(5, 3)
     for (const d of [0, 1, 2]) s.crashAfterSends.set(d, 4)
     values(5).forEach((v, i) => s.input(i, v))
