@@ -71,8 +71,14 @@ class ReplyBatch {
   }
 }
 
+/** What serving the protocol hands back: a way to send every reply still held, before stopping. */
+export interface Inbound {
+  flushReplies: () => Promise<void>
+}
+
 /** Serve the protocol: frames in, one reply per frame out (in order), until the sender closes. */
-export async function serveSecureSum (libp2p: Libp2p, sink: FrameSink, options: InboundOptions): Promise<void> {
+export async function serveSecureSum (libp2p: Libp2p, sink: FrameSink, options: InboundOptions): Promise<Inbound> {
+  const batches = new Set<ReplyBatch>()
   await libp2p.handle(SECURESUM_PROTOCOL, async (stream: Stream, connection: Connection) => {
     const peer = connection.remotePeer.toString()
     const lp = lpStream(stream, { maxDataLength: options.maxFrameBytes, maxBufferSize: options.maxFrameBytes + 16 })
@@ -81,6 +87,7 @@ export async function serveSecureSum (libp2p: Libp2p, sink: FrameSink, options: 
     const idleTimer = setTimeout(() => { idle = true; stream.abort(new Error(`no frame for ${options.idleTimeoutMs} ms`)) }, options.idleTimeoutMs)
     idleTimer.unref?.()
     const replies = new ReplyBatch(lp)
+    batches.add(replies)
     try {
       while (true) {
         let data: Awaited<ReturnType<typeof lp.read>>
@@ -111,8 +118,13 @@ export async function serveSecureSum (libp2p: Libp2p, sink: FrameSink, options: 
     } finally {
       clearTimeout(idleTimer)
       replies.stop()
+      batches.delete(replies)
     }
   }, { maxInboundStreams: MAX_INBOUND_STREAMS, maxOutboundStreams: MAX_INBOUND_STREAMS })
+  return {
+    // a party that stops right after its last message must still answer it (the sender would retry)
+    flushReplies: async () => { await Promise.allSettled([...batches].map(async b => b.flush())) }
+  }
 }
 
 /** Bytes a channel may have written without their replies: end-to-end backpressure for large vectors. */

@@ -27,7 +27,7 @@ import { HeldMessages, type HoldLimits } from './held-messages.js'
 import { generateIdentity } from './identity.js'
 import { KeyValueStorage } from './kv-store.js'
 import { parseNetwork, type Network } from './network.js'
-import { Channels, serveSecureSum } from './protocol.js'
+import { Channels, serveSecureSum, type Inbound } from './protocol.js'
 import { SecureSumTask } from './secure-sum-task.js'
 
 const log = logger('simon:node')
@@ -109,6 +109,8 @@ export class SimonNode {
   private readonly channels: Channels
   /** Lean mode's key agreement and keystream (absent for a non-Ed25519 identity: then the full mesh). */
   private lean: LeanCrypto | undefined
+  /** The inbound side of the protocol (replies held for batching are sent before stopping). */
+  private inbound: Inbound | undefined
   private readonly counters = { framesSent: 0, bytesSent: 0, framesReceived: 0, bytesReceived: 0 }
 
   private constructor (libp2p: Libp2p, init: SimonNodeInit) {
@@ -158,7 +160,7 @@ export class SimonNode {
     })
     node = new SimonNode(libp2p, init)
     node.lean = nodeLeanCrypto(privateKey)
-    await serveSecureSum(libp2p, (frame, peer) => node!.onFrame(frame, peer), {
+    node.inbound = await serveSecureSum(libp2p, (frame, peer) => node!.onFrame(frame, peer), {
       maxFrameBytes: init.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
       idleTimeoutMs: init.inboundIdleTimeoutMs ?? DEFAULT_INBOUND_IDLE_TIMEOUT_MS
     })
@@ -242,6 +244,7 @@ export class SimonNode {
   async stop (): Promise<void> {
     for (const id of [...this.tasks.keys()]) this.deleteTask(id)
     clearInterval(this.pruneTimer)
+    await this.inbound?.flushReplies()
     this.channels.closeAll()
     await this.libp2p.stop()
   }
