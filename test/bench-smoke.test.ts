@@ -1,20 +1,33 @@
 /**
- * `simon bench --quick --json` on tiny sizes (--tiny): every line is a JSON object with the
+ * `pnpm bench -- --quick --json` on tiny sizes (--tiny): every line is a JSON object with the
  * fields other tools read, every sum checked out, the files were written, and no worker process
- * is left behind.
+ * is left behind. It runs the root package.json's `bench` script the way pnpm runs it: the
+ * script, then a literal `--`, then the options.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { execSync } from 'node:child_process'
-import { Proc, tempDir } from './helpers.js'
+import { execSync, spawn } from 'node:child_process'
+import { tempDir } from './helpers.js'
 
-test('simon bench --quick --json (tiny sizes) prints one valid JSON object per measurement', async (t) => {
+const ROOT = new URL('..', import.meta.url)
+
+/** What `pnpm bench -- <args>` runs: the script line with the arguments appended, `--` included. */
+async function pnpmBench (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  const pkg = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8')) as { scripts: Record<string, string> }
+  const line = [pkg.scripts.bench, '--', ...args.map(a => `'${a.replace(/'/g, `'\\''`)}'`)].join(' ')
+  const child = spawn('sh', ['-c', line], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${new URL('node_modules/.bin', ROOT).pathname}:${process.env.PATH ?? ''}` } })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  return new Promise(resolve => child.on('close', code => resolve({ code, stdout, stderr })))
+}
+
+test('pnpm bench -- --quick --json (tiny sizes) prints one valid JSON object per measurement', async (t) => {
   const dir = await tempDir(t)
-  const bench = new Proc(['bench', '--quick', '--json', '--tiny', '--out', dir])
-  t.after(() => bench.kill())
-  const r = await bench.exited
+  const r = await pnpmBench(['--quick', '--json', '--tiny', '--out', dir])
   assert.equal(r.code, 0, r.stderr)
   const lines = r.stdout.trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>)
   assert.ok(lines.length >= 8, `${lines.length} lines`)

@@ -81,8 +81,13 @@ program.command('bench')
     process.exitCode = ok ? 0 : 1
   })
 
+// `pnpm bench -- --json` (pnpm 7+) hands the script a literal `--` before the options; commander
+// would read everything after it as operands. A `--` right after the subcommand separates nothing.
+const argv = [...process.argv]
+if (argv[3] === '--' && program.commands.some(c => c.name() === argv[2])) argv.splice(3, 1)
+
 try {
-  await program.parseAsync(process.argv)
+  await program.parseAsync(argv)
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE)
   die(program.args[0] ?? 'simon', err)
