@@ -14,7 +14,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { SimonNode, loadIdentity } from '@simon-p2p/node'
-import { network, Party, resultOf, withholding, type Net } from './fault-parties.js'
+import { freezingAfter, network, Party, resultOf, withholding, type Net } from './fault-parties.js'
 
 const VALUES = [10, 7, 14, 3, 100]
 const total = (indices: number[]): number => indices.reduce((s, i) => s + VALUES[i]!, 0)
@@ -59,7 +59,7 @@ describe('full mesh (all parties needed): a party killed with SIGKILL', () => {
 
   test('after its shares went out: every survivor fails within its deadline, naming index 2 at the partial step', async (t) => {
     const net = await network(t, 3)
-    const [p0, p1, p2] = await start(net, 3, extra, new Map([[2, withholding('partial', 'confirm')]]), t)
+    const [p0, p1, p2] = await start(net, 3, extra, new Map([[2, { ...withholding('partial', 'confirm'), ...freezingAfter('share') }]]), t)
     await p2!.until(() => p2!.count('delivered', 'share') === 2, 'its shares taken by both others')
     await p2!.killNow()
     await assertAllFailNaming([p0!, p1!], 'party 2', 'partial', timeout * 1000)
@@ -67,7 +67,7 @@ describe('full mesh (all parties needed): a party killed with SIGKILL', () => {
 
   test('between its partial sum and its confirmation: every survivor fails within its deadline, naming index 2 at the confirm step', async (t) => {
     const net = await network(t, 3)
-    const [p0, p1, p2] = await start(net, 3, extra, new Map([[2, withholding('confirm')]]), t)
+    const [p0, p1, p2] = await start(net, 3, extra, new Map([[2, { ...withholding('confirm'), ...freezingAfter('partial') }]]), t)
     await p2!.until(() => p2!.count('delivered', 'partial') === 2, 'its partial sum taken by both others')
     await p2!.killNow()
     await assertAllFailNaming([p0!, p1!], 'party 2', 'confirm', timeout * 1000)
@@ -87,7 +87,7 @@ describe('threshold mode (5 parties, t = 3): a party killed with SIGKILL', () =>
 
   test('after its shares went out (and nothing else): the survivors get the exact sum, its input included', async (t) => {
     const net = await network(t, 5)
-    const parties = await start(net, 5, extra, new Map([[4, withholding('propose', 'commit', 'set-partial', 'confirm')]]), t)
+    const parties = await start(net, 5, extra, new Map([[4, { ...withholding('propose', 'commit', 'set-partial', 'confirm'), ...freezingAfter('share') }]]), t)
     await parties[4]!.until(() => parties[4]!.count('delivered', 'share') === 4, 'its shares taken by all four others')
     await parties[4]!.killNow()
     for (const p of parties.slice(0, 4)) assert.deepEqual(await resultOf(p), { inputs: 5, result: { samples: 5, sum: total(all) } })
@@ -95,7 +95,7 @@ describe('threshold mode (5 parties, t = 3): a party killed with SIGKILL', () =>
 
   test('between its partial sum and its confirmation: the survivors get the exact sum with t confirmations', async (t) => {
     const net = await network(t, 5)
-    const parties = await start(net, 5, extra, new Map([[4, withholding('confirm')]]), t)
+    const parties = await start(net, 5, extra, new Map([[4, { ...withholding('confirm'), ...freezingAfter('set-partial') }]]), t)
     await parties[4]!.until(() => parties[4]!.count('delivered', 'set-partial') === 4, 'its partial sum taken by all four others')
     await parties[4]!.killNow()
     for (const p of parties.slice(0, 4)) assert.deepEqual(await resultOf(p), { inputs: 5, result: { samples: 5, sum: total(all) } })

@@ -5,7 +5,7 @@
  */
 import '@simon-p2p/node'
 import { Command, CommanderError, Option } from 'commander'
-import { die, EXIT_USAGE } from './fail.js'
+import { die, exitWhenWritten, EXIT_USAGE } from './fail.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -56,6 +56,7 @@ program.command('sum')
   .action(async (opts) => {
     const { runSum } = await import('./commands/sum.js')
     await runSum(opts).catch(err => die('sum', err))
+    await exitWhenWritten(0)
   })
 
 program.command('demo')

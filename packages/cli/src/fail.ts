@@ -20,3 +20,13 @@ export function die (command: string, err: unknown): never {
   process.stderr.write(oneLine(command, err) + '\n')
   process.exit(exitCodeFor(err))
 }
+
+/**
+ * Exit once everything written to stdout and stderr has been handed to the OS. For one-shot
+ * commands whose node has stopped: libp2p 3 leaves a debounce timer of its address manager
+ * running after stop(), which would hold the process for another second with nothing to do.
+ */
+export async function exitWhenWritten (code: number): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map(async s => new Promise<void>(resolve => s.write('', () => resolve()))))
+  process.exit(code)
+}
