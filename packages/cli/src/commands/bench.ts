@@ -51,6 +51,7 @@ export function benchCases (options: BenchOptions): CaseSpec[] {
   }
   return [
     spec('scalar-3', 3, 0, 3, 'latency', 300),
+    spec('scalar-3-one-process', 3, 0, 1, 'latency', 300),
     spec('vector-3x1e6', 3, 1e6, 3, 'vector', 7),
     spec('vector-3x1e7', 3, 1e7, 3, 'vector', 3),
     spec('vector-10x1e5', 10, 1e5, 10, 'vector', 7),
