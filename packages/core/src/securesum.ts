@@ -13,14 +13,15 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import type { WireMessage } from './codec.js'
 import { decodeScaled, encodeInput, type InputValue, type Shape } from './encoding.js'
 import {
-  DigestMismatchError, InvalidInputError, ProtocolError, ResultMismatchError, SimonError, TaskAbortedError,
+  InvalidInputError, ProtocolError, ResultMismatchError, SimonError, TaskAbortedError,
   TaskTimeoutError
 } from './errors.js'
 import type { Field } from './field.js'
 import type { RandomBytes } from './random.js'
+import { authenticatedSender, checkClaim, descriptionMismatch } from './envelope.js'
 import { splitAdditive, sumVectors } from './shares.js'
 import {
-  canonicalDescriptor, describeDifferences, digestsEqual, fieldOf, fixedPointOf, parseCanonicalDescriptor,
+  canonicalDescriptor, digestsEqual, fieldOf, fixedPointOf,
   taskDigest, type TaskDescriptor
 } from './task.js'
 
@@ -149,24 +150,11 @@ export class SecureSum {
    */
   receive (m: WireMessage, senderPeerId: string): Outgoing[] {
     const from = m.from
-    if (!Number.isSafeInteger(from) || from < 0 || from >= this.parties) throw new ProtocolError(`sender index ${from} is not in the task's node list`)
-    if (m.taskId !== this.descriptor.taskId) throw new ProtocolError(`message for task ${m.taskId} delivered to task ${this.descriptor.taskId}`, from)
     // Who the sender is, by its authenticated PeerId; the index in the frame is only its claim.
-    const sender = this.descriptor.peers.indexOf(senderPeerId)
-    if (sender < 0) throw new ProtocolError(`peer ${senderPeerId} is not on the task's node list and may not speak for party ${from}`, from)
-    if (sender === this.myself || from === this.myself) throw new ProtocolError('a message cannot come from this party itself', from)
-
+    const sender = authenticatedSender(this.descriptor, this.myself, m, senderPeerId)
     // A listed peer whose description differs (other parameters, another order of nodes) is
     // told apart from an impostor: its share carries its description, and we name the difference.
-    if (m.kind === 'share' && !digestsEqual(m.digest, this.digest)) {
-      let differences: string[]
-      try {
-        differences = describeDifferences(this.descriptor, parseCanonicalDescriptor(m.descriptor), sender)
-      } catch {
-        differences = [`party ${sender} sent an unreadable task description`]
-      }
-      return this.fail(new DigestMismatchError(sender, differences))
-    }
+    if (m.kind === 'share' && !digestsEqual(m.digest, this.digest)) return this.fail(descriptionMismatch(this.descriptor, m.descriptor, sender))
     // An abort is honoured whatever digest or index it carries: a listed party may end the task
     // anyway, and a party whose description differs must still hear why the others gave up.
     if (m.kind === 'abort') {
@@ -180,8 +168,7 @@ export class SecureSum {
       }
       return this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
     }
-    if (sender !== from) throw new ProtocolError(`peer ${senderPeerId} is party ${sender} and may not speak for party ${from}`, from)
-    if (!digestsEqual(m.digest, this.digest)) throw new ProtocolError(`message from party ${from} carries another task digest`, from)
+    checkClaim(m, sender, senderPeerId, this.digest)
     if (this._step === 'failed') return []
 
     switch (m.kind) {

@@ -9,14 +9,15 @@
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
 import { encodeMessage, type AbortMessage, type WireMessage } from '../codec.js'
 import type { FixedPoint, InputValue, Shape } from '../encoding.js'
+import { authenticatedSender, checkClaim, descriptionMismatch } from '../envelope.js'
 import {
-  DigestMismatchError, InvalidInputError, ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError
+  InvalidInputError, ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError
 } from '../errors.js'
 import type { RandomBytes } from '../random.js'
 import type { Outgoing, SecureSumResult } from '../securesum.js'
 import { DEFAULT_MAX_LENGTH } from '../securesum.js'
 import {
-  canonicalDescriptor, describeDifferences, digestsEqual, fieldOf, fixedPointOf, parseCanonicalDescriptor,
+  canonicalDescriptor, digestsEqual, fieldOf, fixedPointOf,
   taskDigest, type TaskDescriptor
 } from '../task.js'
 import {
@@ -165,27 +166,14 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
 
   receive (m: WireMessage, senderPeerId: string): Outgoing[] {
     const from = m.from
-    if (!Number.isSafeInteger(from) || from < 0 || from >= this.parties) throw new ProtocolError(`sender index ${from} is not in the task's node list`)
-    if (m.taskId !== this.descriptor.taskId) throw new ProtocolError(`message for task ${m.taskId} delivered to task ${this.descriptor.taskId}`, from)
-    const sender = this.descriptor.peers.indexOf(senderPeerId)
-    if (sender < 0) throw new ProtocolError(`peer ${senderPeerId} is not on the task's node list and may not speak for party ${from}`, from)
-    if (sender === this.myself || from === this.myself) throw new ProtocolError('a message cannot come from this party itself', from)
-    if (m.kind === 'lean-nonces' && !digestsEqual(m.digest, this.digest)) {
-      let differences: string[]
-      try {
-        differences = describeDifferences(this.descriptor, parseCanonicalDescriptor(m.descriptor), sender)
-      } catch {
-        differences = [`party ${sender} sent an unreadable task description`]
-      }
-      return this.fail(new DigestMismatchError(sender, differences))
-    }
+    const sender = authenticatedSender(this.descriptor, this.myself, m, senderPeerId)
+    if (m.kind === 'lean-nonces' && !digestsEqual(m.digest, this.digest)) return this.fail(descriptionMismatch(this.descriptor, m.descriptor, sender))
     if (m.kind === 'abort') {
       if (this.finished) return []
       this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
       return this.aborts(m.code, m.reason, sender)
     }
-    if (sender !== from) throw new ProtocolError(`peer ${senderPeerId} is party ${sender} and may not speak for party ${from}`, from)
-    if (!digestsEqual(m.digest, this.digest)) throw new ProtocolError(`message from party ${from} carries another task digest`, from)
+    checkClaim(m, sender, senderPeerId, this.digest)
     if (this._step === 'failed') return []
     if (m.kind !== 'lean-nonces' && m.kind !== 'lean-data' && m.kind !== 'lean-confirm') {
       throw new ProtocolError(`party ${from} sent a ${m.kind} message, which has no place in lean mode (does it run another mode?)`, from)

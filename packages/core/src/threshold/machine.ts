@@ -19,8 +19,9 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { encodeMessage, type WireMessage } from '../codec.js'
 import { decodeScaled, encodeInput, type InputValue, type Shape } from '../encoding.js'
+import { authenticatedSender, checkClaim, descriptionMismatch } from '../envelope.js'
 import {
-  DigestMismatchError, InconsistentPartialError, InvalidInputError, ProtocolError, ResultMismatchError, SimonError,
+  InconsistentPartialError, InvalidInputError, ProtocolError, ResultMismatchError, SimonError,
   TaskAbortedError
 } from '../errors.js'
 import type { Field } from '../field.js'
@@ -29,7 +30,7 @@ import type { RandomBytes } from '../random.js'
 import { DEFAULT_MAX_LENGTH, type Outgoing, type SecureSumResult } from '../securesum.js'
 import { sumVectors } from '../shares.js'
 import {
-  canonicalDescriptor, describeDifferences, digestsEqual, fieldOf, fixedPointOf, parseCanonicalDescriptor,
+  canonicalDescriptor, digestsEqual, fieldOf, fixedPointOf,
   taskDigest, type TaskDescriptor
 } from '../task.js'
 import { agreedSet, partySet, winningSet, type PartySet } from './agreement.js'
@@ -185,28 +186,15 @@ export class ThresholdMachine implements ProtocolMachine {
    */
   receive (m: WireMessage, senderPeerId: string, now: number): Outgoing[] {
     const from = m.from
-    if (!Number.isSafeInteger(from) || from < 0 || from >= this.parties) throw new ProtocolError(`sender index ${from} is not in the task's node list`)
-    if (m.taskId !== this.descriptor.taskId) throw new ProtocolError(`message for task ${m.taskId} delivered to task ${this.descriptor.taskId}`, from)
-    const sender = this.descriptor.peers.indexOf(senderPeerId)
-    if (sender < 0) throw new ProtocolError(`peer ${senderPeerId} is not on the task's node list and may not speak for party ${from}`, from)
-    if (sender === this.myself || from === this.myself) throw new ProtocolError('a message cannot come from this party itself', from)
-    if (m.kind === 'share' && !digestsEqual(m.digest, this.digest)) {
-      let differences: string[]
-      try {
-        differences = describeDifferences(this.descriptor, parseCanonicalDescriptor(m.descriptor), sender)
-      } catch {
-        differences = [`party ${sender} sent an unreadable task description`]
-      }
-      return this.fail(new DigestMismatchError(sender, differences))
-    }
+    const sender = authenticatedSender(this.descriptor, this.myself, m, senderPeerId)
+    if (m.kind === 'share' && !digestsEqual(m.digest, this.digest)) return this.fail(descriptionMismatch(this.descriptor, m.descriptor, sender))
     if (m.kind === 'abort') {
       if (this.finished) return []
       // A party that gave up is a party that dropped out: the others may still finish without it.
       if (DROPOUT_CODES.has(m.code)) { this.gaveUp.add(sender); return this.advance(now) }
       return this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
     }
-    if (sender !== from) throw new ProtocolError(`peer ${senderPeerId} is party ${sender} and may not speak for party ${from}`, from)
-    if (!digestsEqual(m.digest, this.digest)) throw new ProtocolError(`message from party ${from} carries another task digest`, from)
+    checkClaim(m, sender, senderPeerId, this.digest)
     // Late messages (surplus partial sums, confirmations) keep arriving after this party is done.
     if (this.finished) return []
 
