@@ -21,7 +21,7 @@ import type { RandomBytes } from './random.js'
 import { authenticatedSender, checkClaim, descriptionMismatch } from './envelope.js'
 import { splitAdditive, sumVectors } from './shares.js'
 import {
-  canonicalDescriptor, digestsEqual, fieldOf, fixedPointOf,
+  canonicalDescriptor, partiesWith, digestsEqual, fieldOf, fixedPointOf,
   taskDigest, type TaskDescriptor
 } from './task.js'
 
@@ -83,10 +83,7 @@ export class SecureSum {
   private _error: SimonError | undefined
 
   constructor (init: SecureSumInit) {
-    const n = init.descriptor.peers.length
-    if (!Number.isSafeInteger(init.myself) || init.myself < 0 || init.myself >= n) {
-      throw new InvalidInputError('network.myself', `must be an index from 0 to ${n - 1}, got ${String(init.myself)}`)
-    }
+    const n = partiesWith(init.descriptor, init.myself)
     this.descriptor = init.descriptor
     this.canonical = canonicalDescriptor(init.descriptor)
     this.digest = taskDigest(init.descriptor)

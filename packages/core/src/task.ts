@@ -160,3 +160,15 @@ export function digestsEqual (a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
   return diff === 0
 }
+
+/**
+ * The number of parties, once `myself` is checked to be one of them.
+ * @throws InvalidInputError naming network.myself
+ */
+export function partiesWith (descriptor: TaskDescriptor, myself: number): number {
+  const n = descriptor.peers.length
+  if (!Number.isSafeInteger(myself) || myself < 0 || myself >= n) {
+    throw new InvalidInputError('network.myself', `must be an index from 0 to ${n - 1}, got ${String(myself)}`)
+  }
+  return n
+}

@@ -15,41 +15,23 @@
  * sharing of zero, uniform given the total), so the ring reveals no more than the full mesh;
  * see README-lean.md for the argument.
  */
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
-import { encodeMessage, type AbortMessage, type WireMessage } from '../codec.js'
-import type { FixedPoint, InputValue, Shape } from '../encoding.js'
+import type { AbortMessage, WireMessage } from '../codec.js'
+import type { InputValue } from '../encoding.js'
 import { authenticatedSender, checkClaim, descriptionMismatch } from '../envelope.js'
-import {
-  InvalidInputError, ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError
-} from '../errors.js'
-import type { RandomBytes } from '../random.js'
-import type { Outgoing, SecureSumResult } from '../securesum.js'
+import { ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError } from '../errors.js'
+import type { Outgoing } from '../securesum.js'
 import { DEFAULT_MAX_LENGTH } from '../securesum.js'
+import { digestsEqual } from '../task.js'
+import { LeanBase, describeShape, type LeanMachineInit, type LeanStep } from './base.js'
 import {
-  canonicalDescriptor, digestsEqual, fieldOf, fixedPointOf,
-  taskDigest, type TaskDescriptor
-} from '../task.js'
-import {
-  buildFastDataFrame, encodeLeanMessage, type LeanConfirmMessage, type LeanDataMessage, type LeanEntry, type LeanTags,
+  buildFastDataFrame, type LeanConfirmMessage, type LeanDataMessage, type LeanEntry, type LeanTags,
   type LeanNoncesMessage, type RingPass
 } from './codec.js'
-import {
-  agreeSecrets, bytesEqual, concatBytes, confirmTag, frameIv, nonceHash, NONCE_BYTES, pairKeys, portableHmac, TAG_BYTES,
-  type Hmac, type LeanCrypto, type PairKeys
-} from './crypto.js'
-import { isTypedInput } from './fast-encoding.js'
+import { bytesEqual, concatBytes, frameIv, TAG_BYTES } from './crypto.js'
 import { RingPlan } from './plan.js'
-import { fastVectors, isFastModulus, wideVectors, type VectorOps } from './vectors.js'
+import type { VectorOps } from './vectors.js'
 
-export type LeanStep = 'input' | 'nonces' | 'sum' | 'confirm' | 'done' | 'failed'
-
-export interface LeanMachineInit {
-  readonly descriptor: TaskDescriptor
-  readonly myself: number
-  readonly randomBytes: RandomBytes
-  readonly lean: LeanCrypto
-  readonly maxLength?: number
-}
+export type { LeanMachineInit, LeanStep } from './base.js'
 
 const RESULT_LABEL = new TextEncoder().encode('simon-p2p/lean/v1/result')
 
@@ -59,42 +41,15 @@ function u32 (x: number): Uint8Array {
   return b
 }
 
-function describeShape (shape: Shape, length: number): string {
-  return shape === 'scalar' ? 'a scalar' : `a vector of ${length} elements`
-}
-
-export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> {
-  readonly descriptor: TaskDescriptor
-  readonly digest: Uint8Array
-  readonly myself: number
-  readonly parties: number
-  private readonly canonical: string
-  private readonly ops: VectorOps<V>
-  private readonly elementBytes: number
-  private readonly fp: FixedPoint
-  private readonly crypto: LeanCrypto
-  private readonly hash: (data: Uint8Array) => Uint8Array
-  private readonly mac: Hmac
-  private readonly randomBytes: RandomBytes
+export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> extends LeanBase<V> {
   private readonly maxLength: number
   private readonly pred: number
   private readonly succ: number
 
-  private _step: LeanStep = 'input'
-  private _result: SecureSumResult | undefined
-  private _error: SimonError | undefined
-  private shape: { kind: Shape, length: number } | undefined
-  private typedInput = false
-  /** The encoded input; frame by frame it becomes the total, in place. */
-  private x: V | undefined
   private plan: RingPlan | undefined
-  private secrets: Array<Uint8Array | undefined> = []
-  private ownNonce: Uint8Array | undefined
   private entries: LeanEntry[] | undefined
   private collectSeen = false
   private collectHeld: LeanNoncesMessage | undefined
-  private nonceDigest: Uint8Array | undefined
-  private keys: Array<PairKeys | undefined> = []
   /** Per frame: this party's part was added (1), reduce / gather frame received (1), total stored (1). */
   private consumed = new Uint8Array(0)
   private reduceSeen = new Uint8Array(0)
@@ -112,33 +67,14 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   private verified: Uint8Array
 
   constructor (init: LeanMachineInit, ops?: VectorOps<V>) {
-    const n = init.descriptor.peers.length
-    if (!Number.isSafeInteger(init.myself) || init.myself < 0 || init.myself >= n) {
-      throw new InvalidInputError('network.myself', `must be an index from 0 to ${n - 1}, got ${String(init.myself)}`)
-    }
-    this.descriptor = init.descriptor
-    this.canonical = canonicalDescriptor(init.descriptor)
-    this.digest = taskDigest(init.descriptor)
-    this.myself = init.myself
-    this.parties = n
-    const field = fieldOf(init.descriptor.parameters)
-    this.ops = ops ?? (isFastModulus(init.descriptor.parameters.modulus) ? fastVectors : wideVectors(field)) as unknown as VectorOps<V>
-    this.elementBytes = field.bytes
-    this.fp = fixedPointOf(init.descriptor.parameters)
-    this.crypto = init.lean
-    this.hash = init.lean.sha256 ?? (data => nobleSha256(data))
-    this.mac = init.lean.hmacSha256 ?? portableHmac
-    this.randomBytes = init.randomBytes
+    super(init, ops)
+    const n = this.parties
     this.maxLength = init.maxLength ?? DEFAULT_MAX_LENGTH
     this.pred = (init.myself + n - 1) % n
     this.succ = (init.myself + 1) % n
     this.verified = new Uint8Array(n)
   }
 
-  get step (): LeanStep { return this._step }
-  get result (): SecureSumResult | undefined { return this._result }
-  get error (): SimonError | undefined { return this._error }
-  get finished (): boolean { return this._step === 'done' || this._step === 'failed' }
   /** Lean mode sends only to its ring successor (its predecessor connects to it). */
   get neighbours (): readonly number[] { return [this.succ] }
   get hasInput (): boolean { return this.x !== undefined || this._step !== 'input' }
@@ -174,22 +110,14 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
    * @throws InvalidInputError before anything is produced
    */
   input (value: InputValue): Outgoing[] {
-    if (this.hasInput) throw new InvalidInputError('value', 'this party has already given its input to the task')
-    if (this.finished) throw this._error ?? new InvalidInputError('task', 'the task is already finished')
-    const encoded = this.ops.encode(value, this.fp, this.maxLength)
-    // key agreement with every other party, now: a peer without a usable identity fails here, before sending
-    this.secrets = agreeSecrets(this.crypto, this.descriptor.peers, this.myself)
-    this.x = encoded.elements
-    this.typedInput = isTypedInput(value)
-    this.shape = { kind: encoded.shape, length: encoded.length }
-    this.plan = new RingPlan(this.parties, encoded.length + 1, this.ops.frameElements)
+    this.takeInput(value, this.maxLength)
+    this.plan = new RingPlan(this.parties, this.shape!.length + 1, this.ops.frameElements)
     const frames = this.plan.frames
     this.consumed = new Uint8Array(frames)
     this.reduceSeen = new Uint8Array(frames)
     this.gatherSeen = new Uint8Array(frames)
     this.stored = new Uint8Array(frames)
     this.frameHashes = new Array(frames).fill(undefined)
-    this.ownNonce = this.randomBytes(NONCE_BYTES).slice()
     this._step = 'nonces'
     const out: Outgoing[] = []
     if (this.myself === 0) out.push(this.noncesTo(this.succ, 'collect', [this.ownEntry()]))
@@ -221,28 +149,8 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     }
   }
 
-  /** Fail here; tell both ring neighbours, who pass it on around the ring. */
-  fail (error: SimonError, notify = true): Outgoing[] {
-    if (this.finished) return []
-    this._error = error
-    this._step = 'failed'
-    this.forget()
-    if (!notify) return []
-    return this.aborts(error.code, `(at party ${this.myself}) ${error.message}`, -1)
-  }
-
-  encode (message: WireMessage): Uint8Array {
-    if (message.kind === 'lean-nonces' || message.kind === 'lean-data' || message.kind === 'lean-confirm') {
-      return encodeLeanMessage(message, this.elementBytes)
-    }
-    return encodeMessage(message, this.elementBytes)
-  }
-
-  private header (): { taskId: string, digest: Uint8Array, from: number } {
-    return { taskId: this.descriptor.taskId, digest: this.digest, from: this.myself }
-  }
-
-  private aborts (code: string, reason: string, except: number): Outgoing[] {
+  /** Both ring neighbours, who pass it on around the ring. */
+  protected aborts (code: string, reason: string, except: number): Outgoing[] {
     const message: AbortMessage = { kind: 'abort', ...this.header(), code, reason }
     const to = new Set([this.pred, this.succ])
     to.delete(except)
@@ -313,10 +221,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
 
   /** All nonces known: derive the pair keys, send this party's own segment, take what waited. */
   private startSum (): Outgoing[] {
-    this.nonceDigest = nonceHash(this.entries!.map(e => e.nonce))
-    this.keys = this.secrets.map((secret, k) => secret === undefined ? undefined : pairKeys(secret, this.digest, this.nonceDigest!, this.myself, k, this.mac))
-    for (const s of this.secrets) s?.fill(0)
-    this.secrets = []
+    this.deriveKeys(this.entries!.map(e => e.nonce))
     this._step = 'sum'
     const plan = this.plan!
     const out: Outgoing[] = []
@@ -420,15 +325,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   private finishSum (): Outgoing[] {
     const plan = this.plan!
     this.resultHash = this.hash(concatBytes([RESULT_LABEL, this.digest, this.nonceDigest!, u32(plan.frames), ...this.frameHashes as Uint8Array[]]))
-    const blob = new Uint8Array((this.parties - 1) * TAG_BYTES)
-    let at = 0
-    for (let k = 0; k < this.parties; k++) {
-      const keys = this.keys[k]
-      if (keys === undefined) continue
-      blob.set(confirmTag(keys.tag, this.resultHash, this.mac), at)
-      at += TAG_BYTES
-    }
-    this.ownTags = { party: this.myself, blob }
+    this.ownTags = { party: this.myself, blob: this.tagBlob(this.resultHash) }
     this.verified[this.myself] = 1
     this._step = 'confirm'
     const out: Outgoing[] = []
@@ -447,10 +344,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   /** Check party k's tag for this party against this party's own result hash. */
   private check (k: number, tags: LeanTags): SimonError | undefined {
     if (tags.party !== k) return new ProtocolError(`confirmations out of order (party ${tags.party} at place ${k})`)
-    const entry = tags.blob
-    const at = (this.myself < k ? this.myself : this.myself - 1) * TAG_BYTES
-    const expected = confirmTag(this.keys[k]!.tag, this.resultHash!, this.mac)
-    if (!bytesEqual(entry.subarray(at, at + TAG_BYTES), expected)) return new ResultMismatchError(k)
+    if (!this.tagMatches(k, tags.blob, this.resultHash!)) return new ResultMismatchError(k)
     this.verified[k] = 1
     return undefined
   }
@@ -488,25 +382,13 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   }
 
   /** Every other party's tag checked out: decode the total and be done. */
-  private finish (): Outgoing[] {
+  protected override finish (): Outgoing[] {
     if (this.verified.some(v => v === 0)) return []
-    const { samples, sum } = this.ops.decode(this.x!, this.fp, this.shape!.kind, this.typedInput)
-    this._result = { inputs: this.parties, result: { samples, sum } }
-    this._step = 'done'
-    // a Float64Array sum is the total's own buffer, decoded in place: hand it over, do not wipe it
-    if (sum === this.x || (sum instanceof Float64Array && sum.buffer === (this.x as Float64Array).buffer)) this.x = undefined
-    this.forget()
-    return []
+    return super.finish()
   }
 
-  /** Drop the input, the total and every key this task still holds. */
-  private forget (): void {
-    if (this.x instanceof Float64Array) this.x.fill(0)
-    this.x = undefined
-    for (const s of this.secrets) s?.fill(0)
-    this.secrets = []
-    for (const k of this.keys) { k?.mask.fill(0); k?.tag.fill(0) }
-    this.keys = []
+  protected override forget (): void {
+    super.forget()
     this.pendingData = []
     this.collectHeld = undefined
     this.confirmHeld = undefined

@@ -6,49 +6,22 @@
  * subtree's sum once and the total to at most two children: at most 3 times its input. Used
  * when the input (with its sample count) has at most TREE_MAX_ELEMENTS elements.
  */
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
-import { encodeMessage, type AbortMessage, type WireMessage } from '../codec.js'
-import type { FixedPoint, InputValue, Shape } from '../encoding.js'
+import type { AbortMessage, WireMessage } from '../codec.js'
+import type { InputValue } from '../encoding.js'
 import { authenticatedSender, checkClaim, descriptionMismatch } from '../envelope.js'
-import {
-  InvalidInputError, ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError
-} from '../errors.js'
-import type { RandomBytes } from '../random.js'
-import type { Outgoing, SecureSumResult } from '../securesum.js'
+import { ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError } from '../errors.js'
+import type { Outgoing } from '../securesum.js'
 import { DEFAULT_MAX_LENGTH } from '../securesum.js'
-import {
-  canonicalDescriptor, digestsEqual, fieldOf, fixedPointOf,
-  taskDigest, type TaskDescriptor
-} from '../task.js'
-import {
-  encodeLeanMessage, type LeanConfirmMessage, type LeanDataMessage, type LeanEntry, type LeanNoncesMessage,
-  type LeanTags, type RingPass
-} from './codec.js'
-import {
-  agreeSecrets, bytesEqual, concatBytes, confirmTag, frameIv, nonceHash, NONCE_BYTES, pairKeys, portableHmac,
-  TAG_BYTES, type Hmac, type LeanCrypto, type PairKeys
-} from './crypto.js'
-import { isTypedInput } from './fast-encoding.js'
-import { fastVectors, isFastModulus, wideVectors, type VectorOps } from './vectors.js'
+import { digestsEqual } from '../task.js'
+import { LeanBase, describeShape, type LeanMachineInit, type LeanStep } from './base.js'
+import type { LeanConfirmMessage, LeanDataMessage, LeanEntry, LeanNoncesMessage, LeanTags, RingPass } from './codec.js'
+import { bytesEqual, concatBytes, frameIv, TAG_BYTES } from './crypto.js'
+import type { VectorOps } from './vectors.js'
 
 /** The largest input (elements with the sample count) lean mode moves along the tree. */
 export const TREE_MAX_ELEMENTS = 4096
 
-export interface TreeMachineInit {
-  readonly descriptor: TaskDescriptor
-  readonly myself: number
-  readonly randomBytes: RandomBytes
-  readonly lean: LeanCrypto
-  readonly maxLength?: number
-}
-
-type Step = 'input' | 'nonces' | 'sum' | 'confirm' | 'done' | 'failed'
-
 const RESULT_LABEL = new TextEncoder().encode('simon-p2p/lean/v1/tree-result')
-
-function describeShape (shape: Shape, length: number): string {
-  return shape === 'scalar' ? 'a scalar' : `a vector of ${length} elements`
-}
 
 /** The parties of the subtree rooted at `root`, ascending. */
 function subtree (root: number, n: number): number[] {
@@ -63,33 +36,11 @@ function subtree (root: number, n: number): number[] {
   return out.sort((a, b) => a - b)
 }
 
-export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> {
-  readonly descriptor: TaskDescriptor
-  readonly digest: Uint8Array
-  readonly myself: number
-  readonly parties: number
-  private readonly canonical: string
-  private readonly ops: VectorOps<V>
-  private readonly elementBytes: number
-  private readonly fp: FixedPoint
-  private readonly crypto: LeanCrypto
-  private readonly hash: (data: Uint8Array) => Uint8Array
-  private readonly mac: Hmac
-  private readonly randomBytes: RandomBytes
+export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> extends LeanBase<V> {
   private readonly maxLength: number
   private readonly parent: number | undefined
   private readonly children: number[]
 
-  private _step: Step = 'input'
-  private _result: SecureSumResult | undefined
-  private _error: SimonError | undefined
-  private shape: { kind: Shape, length: number } | undefined
-  private typedInput = false
-  private x: V | undefined
-  private secrets: Array<Uint8Array | undefined> = []
-  private keys: Array<PairKeys | undefined> = []
-  private ownNonce: Uint8Array | undefined
-  private nonceDigest: Uint8Array | undefined
   /** Per child: what came up from its subtree (nonce entries, partial sum, tags). */
   private readonly upNonces = new Map<number, LeanEntry[]>()
   private readonly upData = new Map<number, V>()
@@ -100,42 +51,22 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   private resultHash: Uint8Array | undefined
   private ownTags: LeanTags | undefined
 
-  constructor (init: TreeMachineInit, ops?: VectorOps<V>) {
-    const n = init.descriptor.peers.length
-    if (!Number.isSafeInteger(init.myself) || init.myself < 0 || init.myself >= n) {
-      throw new InvalidInputError('network.myself', `must be an index from 0 to ${n - 1}, got ${String(init.myself)}`)
-    }
-    this.descriptor = init.descriptor
-    this.canonical = canonicalDescriptor(init.descriptor)
-    this.digest = taskDigest(init.descriptor)
-    this.myself = init.myself
-    this.parties = n
-    const field = fieldOf(init.descriptor.parameters)
-    this.ops = ops ?? (isFastModulus(init.descriptor.parameters.modulus) ? fastVectors : wideVectors(field)) as unknown as VectorOps<V>
-    this.elementBytes = field.bytes
-    this.fp = fixedPointOf(init.descriptor.parameters)
-    this.crypto = init.lean
-    this.hash = init.lean.sha256 ?? (data => nobleSha256(data))
-    this.mac = init.lean.hmacSha256 ?? portableHmac
-    this.randomBytes = init.randomBytes
+  constructor (init: LeanMachineInit, ops?: VectorOps<V>) {
+    super(init, ops)
     this.maxLength = Math.min(init.maxLength ?? DEFAULT_MAX_LENGTH, TREE_MAX_ELEMENTS - 1)
     this.parent = init.myself === 0 ? undefined : (init.myself - 1) >> 1
-    this.children = [2 * init.myself + 1, 2 * init.myself + 2].filter(c => c < n)
+    this.children = [2 * init.myself + 1, 2 * init.myself + 2].filter(c => c < this.parties)
   }
 
-  get step (): Step { return this._step }
-  get result (): SecureSumResult | undefined { return this._result }
-  get error (): SimonError | undefined { return this._error }
-  get finished (): boolean { return this._step === 'done' || this._step === 'failed' }
   get hasInput (): boolean { return this._step !== 'input' }
   /** The tree sends to the parent (children connect to this party themselves). */
   get neighbours (): readonly number[] { return this.parent === undefined ? [] : [this.parent] }
   get progress (): { done: number, total: number } {
-    const order: Step[] = ['input', 'nonces', 'sum', 'confirm', 'done']
+    const order: LeanStep[] = ['input', 'nonces', 'sum', 'confirm', 'done']
     return { done: Math.max(0, order.indexOf(this._step)), total: order.length - 1 }
   }
 
-  waitingFor (): { step: Step, missing: number[] } {
+  waitingFor (): { step: LeanStep, missing: number[] } {
     const up = (got: Map<number, unknown>): number[] => this.children.filter(c => !got.has(c))
     const orParent = (missing: number[], sent: boolean): number[] => (missing.length > 0 || !sent || this.parent === undefined ? missing : [this.parent])
     switch (this._step) {
@@ -148,14 +79,7 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   }
 
   input (value: InputValue): Outgoing[] {
-    if (this.hasInput) throw new InvalidInputError('value', 'this party has already given its input to the task')
-    if (this.finished) throw this._error ?? new InvalidInputError('task', 'the task is already finished')
-    const encoded = this.ops.encode(value, this.fp, this.maxLength)
-    this.secrets = agreeSecrets(this.crypto, this.descriptor.peers, this.myself)
-    this.x = encoded.elements
-    this.typedInput = isTypedInput(value)
-    this.shape = { kind: encoded.shape, length: encoded.length }
-    this.ownNonce = this.randomBytes(NONCE_BYTES).slice()
+    this.takeInput(value, this.maxLength)
     this._step = 'nonces'
     const out = this.maybeNoncesUp()
     const held = this.held
@@ -194,25 +118,8 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     }
   }
 
-  fail (error: SimonError, notify = true): Outgoing[] {
-    if (this.finished) return []
-    this._error = error
-    this._step = 'failed'
-    this.forget()
-    if (!notify) return []
-    return this.aborts(error.code, `(at party ${this.myself}) ${error.message}`, -1)
-  }
-
-  encode (message: WireMessage): Uint8Array {
-    if (message.kind === 'lean-nonces' || message.kind === 'lean-data' || message.kind === 'lean-confirm') return encodeLeanMessage(message, this.elementBytes)
-    return encodeMessage(message, this.elementBytes)
-  }
-
-  private header (): { taskId: string, digest: Uint8Array, from: number } {
-    return { taskId: this.descriptor.taskId, digest: this.digest, from: this.myself }
-  }
-
-  private aborts (code: string, reason: string, except: number): Outgoing[] {
+  /** The parent and the children, who pass it on through the tree. */
+  protected aborts (code: string, reason: string, except: number): Outgoing[] {
     const message: AbortMessage = { kind: 'abort', ...this.header(), code, reason }
     const to = new Set([...(this.parent === undefined ? [] : [this.parent]), ...this.children])
     to.delete(except)
@@ -271,10 +178,7 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
 
   /** All nonces known: derive the pair keys and mask this party's input. */
   private startSum (entries: LeanEntry[]): Outgoing[] {
-    this.nonceDigest = nonceHash(entries.map(e => e.nonce))
-    this.keys = this.secrets.map((secret, k) => secret === undefined ? undefined : pairKeys(secret, this.digest, this.nonceDigest!, this.myself, k, this.mac))
-    for (const s of this.secrets) s?.fill(0)
-    this.secrets = []
+    this.deriveKeys(entries.map(e => e.nonce))
     const count = (this.x as { length: number }).length
     const iv = frameIv(0)
     for (let k = 0; k < this.parties; k++) {
@@ -321,15 +225,7 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
 
   private finishSum (): Outgoing[] {
     this.resultHash = this.hash(concatBytes([RESULT_LABEL, this.digest, this.nonceDigest!, this.hash(this.ops.toBytes(this.x!))]))
-    const blob = new Uint8Array((this.parties - 1) * TAG_BYTES)
-    let at = 0
-    for (let k = 0; k < this.parties; k++) {
-      const keys = this.keys[k]
-      if (keys === undefined) continue
-      blob.set(confirmTag(keys.tag, this.resultHash, this.mac), at)
-      at += TAG_BYTES
-    }
-    this.ownTags = { party: this.myself, blob }
+    this.ownTags = { party: this.myself, blob: this.tagBlob(this.resultHash) }
     this._step = 'confirm'
     return this.maybeTagsUp()
   }
@@ -353,9 +249,7 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   /** Every other party's tag for this party, over its own result hash. */
   private checkAll (list: LeanTags[]): SimonError | undefined {
     for (const t of list) {
-      if (t.party === this.myself) continue
-      const at = (this.myself < t.party ? this.myself : this.myself - 1) * TAG_BYTES
-      if (!bytesEqual(t.blob.subarray(at, at + TAG_BYTES), confirmTag(this.keys[t.party]!.tag, this.resultHash!, this.mac))) return new ResultMismatchError(t.party)
+      if (t.party !== this.myself && !this.tagMatches(t.party, t.blob, this.resultHash!)) return new ResultMismatchError(t.party)
     }
     return undefined
   }
@@ -379,22 +273,8 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     return [...this.children.map(c => this.confirm(c, 'distribute', m.tags)), ...this.finish()]
   }
 
-  private finish (): Outgoing[] {
-    const { samples, sum } = this.ops.decode(this.x!, this.fp, this.shape!.kind, this.typedInput)
-    this._result = { inputs: this.parties, result: { samples, sum } }
-    this._step = 'done'
-    if (sum instanceof Float64Array && sum.buffer === (this.x as Float64Array).buffer) this.x = undefined
-    this.forget()
-    return []
-  }
-
-  private forget (): void {
-    if (this.x instanceof Float64Array) this.x.fill(0)
-    this.x = undefined
-    for (const s of this.secrets) s?.fill(0)
-    this.secrets = []
-    for (const k of this.keys) { k?.mask.fill(0); k?.tag.fill(0) }
-    this.keys = []
+  protected override forget (): void {
+    super.forget()
     this.upData.clear()
     this.held = []
   }

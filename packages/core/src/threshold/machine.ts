@@ -30,7 +30,7 @@ import type { RandomBytes } from '../random.js'
 import { DEFAULT_MAX_LENGTH, type Outgoing, type SecureSumResult } from '../securesum.js'
 import { sumVectors } from '../shares.js'
 import {
-  canonicalDescriptor, digestsEqual, fieldOf, fixedPointOf,
+  canonicalDescriptor, partiesWith, digestsEqual, fieldOf, fixedPointOf,
   taskDigest, type TaskDescriptor
 } from '../task.js'
 import { agreedSet, partySet, winningSet, type PartySet } from './agreement.js'
@@ -98,10 +98,7 @@ export class ThresholdMachine implements ProtocolMachine {
   private _error: SimonError | undefined
 
   constructor (init: MachineInit) {
-    const n = init.descriptor.peers.length
-    if (!Number.isSafeInteger(init.myself) || init.myself < 0 || init.myself >= n) {
-      throw new InvalidInputError('network.myself', `must be an index from 0 to ${n - 1}, got ${String(init.myself)}`)
-    }
+    const n = partiesWith(init.descriptor, init.myself)
     const t = thresholdOf(init.descriptor.parameters)
     if (t === undefined || t <= n / 2 || t >= n) throw new InvalidInputError('parameters.threshold', `threshold mode needs n/2 < t < n, got ${String(t)} for ${n} parties`)
     const seconds = init.descriptor.parameters.share_timeout
