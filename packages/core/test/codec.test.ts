@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import {
   decodeMessage, decodeReply, DEFAULT_DECODE_LIMITS, encodeMessage, encodeReply, WIRE_VERSION,
   type Reply, type WireMessage
-} from '../src/codec.js'
+} from '../src/wire/codec.js'
 import { CodecError } from '../src/errors.js'
 
 const utf8 = new TextEncoder()

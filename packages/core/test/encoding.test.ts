@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import {
   checkFixedPoint, decodeScaled, DEFAULT_FIXED_POINT, encodeInput, encodeScalar, isVectorInput, maxScaled, pow10,
   scaledToDecimal, type FixedPoint
-} from '../src/encoding.js'
+} from '../src/encoding/fixed-point.js'
 import { InvalidInputError } from '../src/errors.js'
 
 const FP = DEFAULT_FIXED_POINT

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {
   bitLength, createField, isProbablePrime, mersennePrimeFor, MERSENNE_EXPONENTS, type Field
-} from '../src/field.js'
+} from '../src/field/wide.js'
 import { InvalidInputError } from '../src/errors.js'
 import { mersenne, P127, P61, P89 } from './helpers.js'
 

@@ -2,7 +2,7 @@
  * Test-only helpers shared by the core suites (not a test file itself: the runner globs *.test.ts).
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import type { RandomBytes } from '../src/random.js'
+import type { RandomBytes } from '../src/field/random.js'
 
 /**
  * A deterministic RandomBytes: SHA-256 of (seed, block counter), concatenated. Same seed, same

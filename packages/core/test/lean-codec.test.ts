@@ -3,10 +3,10 @@ import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { CodecError } from '../src/errors.js'
-import { decodeMessage, encodeMessage, type WireMessage } from '../src/codec.js'
-import { FAST_PRIME } from '../src/lean/fast-field.js'
-import { RingPlan } from '../src/lean/plan.js'
-import { buildFastDataFrame } from '../src/lean/codec.js'
+import { decodeMessage, encodeMessage, type WireMessage } from '../src/wire/codec.js'
+import { FAST_PRIME } from '../src/field/fast.js'
+import { RingPlan } from '../src/protocols/lean/plan.js'
+import { buildFastDataFrame } from '../src/wire/lean.js'
 
 const digest = new Uint8Array(32).fill(7)
 const header = { taskId: 'task-λ', digest, from: 3 }

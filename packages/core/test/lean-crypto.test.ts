@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { confirmTag, frameIv, hkdfWith, pairKeys, portableHmac, type Hmac } from '../src/lean/crypto.js'
+import { confirmTag, frameIv, hkdfWith, pairKeys, portableHmac, type Hmac } from '../src/protocols/lean/crypto.js'
 
 const nodeHmac: Hmac = (key, data) => new Uint8Array(createHmac('sha256', key).update(data).digest())
 

@@ -2,12 +2,12 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { encodeInput, type FixedPoint } from '../src/encoding.js'
+import { encodeInput, type FixedPoint } from '../src/encoding/fixed-point.js'
 import { InvalidInputError } from '../src/errors.js'
-import { canonicalDescriptor, resolveParameters, taskDigest } from '../src/task.js'
-import { FAST_PRIME, FAST_PRIME_BIGINT } from '../src/lean/fast-field.js'
-import { decodeFastTotal, encodeFastInput } from '../src/lean/fast-encoding.js'
-import { FAST_FIXED_POINT } from '../src/lean/parameters.js'
+import { canonicalDescriptor, resolveParameters, taskDigest } from '../src/task/descriptor.js'
+import { FAST_PRIME, FAST_PRIME_BIGINT } from '../src/field/fast.js'
+import { decodeFastTotal, encodeFastInput } from '../src/encoding/fast.js'
+import { FAST_FIXED_POINT } from '../src/task/mode.js'
 
 const RUNS = { numRuns: 400 }
 

@@ -2,11 +2,11 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { isProbablePrime } from '../src/field.js'
+import { isProbablePrime } from '../src/field/wide.js'
 import {
   FAST_PRIME, FAST_PRIME_BIGINT, FAST_HALF, fastAddInto, fastSubInto, fastFindInvalid, fastToSigned, fastFromSigned,
   fastAddKeystream, fastToBytes, fastFromBytes, KEYSTREAM_CHUNK_ELEMENTS
-} from '../src/lean/fast-field.js'
+} from '../src/field/fast.js'
 
 const RUNS = { numRuns: 200 }
 const P = FAST_PRIME_BIGINT

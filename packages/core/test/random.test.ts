@@ -1,8 +1,8 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { createField } from '../src/field.js'
-import { randomElements, type RandomBytes } from '../src/random.js'
+import { createField } from '../src/field/wide.js'
+import { randomElements, type RandomBytes } from '../src/field/random.js'
 import { P127, P61, seededRandomBytes } from './helpers.js'
 
 const FIELDS = [P127, P61, 13n, 251n /* 8 bits: the top byte is a whole byte */, 257n, 65521n,

@@ -1,14 +1,14 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { decodeMessage, encodeMessage, type WireMessage } from '../src/codec.js'
-import { decodeScaled, DEFAULT_FIXED_POINT, encodeScalar, maxScaled, scaledToDecimal } from '../src/encoding.js'
+import { decodeMessage, encodeMessage, type WireMessage } from '../src/wire/codec.js'
+import { decodeScaled, DEFAULT_FIXED_POINT, encodeScalar, maxScaled, scaledToDecimal } from '../src/encoding/fixed-point.js'
 import {
   DigestMismatchError, InvalidInputError, ProtocolError, ResultMismatchError, SimonError, TaskAbortedError
 } from '../src/errors.js'
-import type { InputValue } from '../src/encoding.js'
-import { SecureSum, type Outgoing } from '../src/securesum.js'
-import { canonicalDescriptor, resolveParameters, taskDigest, type TaskDescriptor } from '../src/task.js'
+import type { InputValue } from '../src/encoding/fixed-point.js'
+import { SecureSum, type Outgoing } from '../src/protocols/mesh/machine.js'
+import { canonicalDescriptor, resolveParameters, taskDigest, type TaskDescriptor } from '../src/task/descriptor.js'
 import { seededRandomBytes } from './helpers.js'
 
 const TASK_ID = 'a1b2c3d4-0000-4000-8000-secure-sum'

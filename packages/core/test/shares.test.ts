@@ -1,8 +1,8 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { createField } from '../src/field.js'
-import { splitAdditive, sumVectors } from '../src/shares.js'
+import { createField } from '../src/field/wide.js'
+import { splitAdditive, sumVectors } from '../src/protocols/mesh/shares.js'
 import { P127, P61, seededRandomBytes } from './helpers.js'
 
 const FIELDS = [createField(P127), createField(P61), createField(13n)]

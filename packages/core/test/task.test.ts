@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import {
   canonicalDescriptor, checkMicroprotocol, checkTaskId, describeDifferences, digestsEqual, fieldOf, fixedPointOf,
   MAX_TASK_ID_BYTES, parseCanonicalDescriptor, resolveParameters, taskDigest, type TaskDescriptor
-} from '../src/task.js'
+} from '../src/task/descriptor.js'
 import { InvalidInputError } from '../src/errors.js'
 import { P127, P61, P89 } from './helpers.js'
 

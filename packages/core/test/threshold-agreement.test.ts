@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { agreedSet, intersect, partySet, winningSet, type PartySet } from '../src/threshold/agreement.js'
+import { agreedSet, intersect, partySet, winningSet, type PartySet } from '../src/protocols/threshold/agreement.js'
 
 const set = (...members: number[]): PartySet => partySet(members)
 

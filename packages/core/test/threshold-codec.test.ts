@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { decodeMessage, encodeMessage, type WireMessage } from '../src/codec.js'
+import { decodeMessage, encodeMessage, type WireMessage } from '../src/wire/codec.js'
 import { CodecError } from '../src/errors.js'
 
 const header = { taskId: 'task-1', digest: new Uint8Array(32).fill(7), from: 3 }

@@ -1,8 +1,8 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { InvalidInputError } from '../src/errors.js'
-import { resolveParameters, taskDigest } from '../src/task.js'
-import { DEFAULT_SHARE_TIMEOUT_S } from '../src/threshold/parameters.js'
+import { resolveParameters, taskDigest } from '../src/task/descriptor.js'
+import { DEFAULT_SHARE_TIMEOUT_S } from '../src/task/threshold.js'
 
 function refused (fn: () => unknown, field: string, reason?: RegExp): void {
   assert.throws(fn, (err: unknown) => {

@@ -1,12 +1,12 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { createField } from '../src/field.js'
-import { sumVectors } from '../src/shares.js'
+import { createField } from '../src/field/wide.js'
+import { sumVectors } from '../src/protocols/mesh/shares.js'
 import {
   evaluationPoint, findInconsistentPoint, interpolateAt, invert, lagrangeCoefficients, offCurve, reconstructShamir,
   splitShamir, type SharePoint
-} from '../src/threshold/shamir.js'
+} from '../src/protocols/threshold/shamir.js'
 import { P127, P61, seededRandomBytes } from './helpers.js'
 
 const FIELDS = [createField(P127), createField(P61), createField(10007n)]

@@ -4,12 +4,12 @@
  * sum that leaves any party is recorded, so tests can check that only one set was ever revealed.
  */
 import assert from 'node:assert/strict'
-import { decodeMessage, encodeMessage, type WireMessage } from '../src/codec.js'
-import type { InputValue } from '../src/encoding.js'
+import { decodeMessage, encodeMessage, type WireMessage } from '../src/wire/codec.js'
+import type { InputValue } from '../src/encoding/fixed-point.js'
 import { ProtocolError, type SimonError } from '../src/errors.js'
-import type { Outgoing } from '../src/securesum.js'
-import { resolveParameters, type TaskDescriptor } from '../src/task.js'
-import { ThresholdMachine } from '../src/threshold/machine.js'
+import type { Outgoing } from '../src/protocols/mesh/machine.js'
+import { resolveParameters, type TaskDescriptor } from '../src/task/descriptor.js'
+import { ThresholdMachine } from '../src/protocols/threshold/machine.js'
 import { seededRandomBytes } from './helpers.js'
 
 export const TASK_ID = 'threshold-task-0001'

@@ -10,20 +10,20 @@
  *   confirm  parties exchange SHA-256(digest, total); all must match
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import type { WireMessage } from './codec.js'
-import { decodeScaled, encodeInput, type InputValue, type Shape } from './encoding.js'
+import type { WireMessage } from '../../wire/codec.js'
+import { decodeScaled, encodeInput, type InputValue, type Shape } from '../../encoding/fixed-point.js'
 import {
   InvalidInputError, ProtocolError, ResultMismatchError, SimonError, TaskAbortedError,
   TaskTimeoutError
-} from './errors.js'
-import type { Field } from './field.js'
-import type { RandomBytes } from './random.js'
-import { authenticatedSender, checkClaim, descriptionMismatch } from './envelope.js'
+} from '../../errors.js'
+import type { Field } from '../../field/wide.js'
+import type { RandomBytes } from '../../field/random.js'
+import { authenticatedSender, checkClaim, descriptionMismatch } from '../../machine/envelope.js'
 import { splitAdditive, sumVectors } from './shares.js'
 import {
   canonicalDescriptor, partiesWith, digestsEqual, fieldOf, fixedPointOf,
   taskDigest, type TaskDescriptor
-} from './task.js'
+} from '../../task/descriptor.js'
 
 export type Sum = number | string
 export interface SecureSumResult {

@@ -5,10 +5,10 @@
  * two units in the last place of a rounding boundary (x.5) is the element taken through the exact
  * decimal path instead. Decimal strings and bigints always take the exact path.
  */
-import { encodeScalar, isVectorInput, type FixedPoint, type Shape } from '../encoding.js'
+import { encodeScalar, isVectorInput, type FixedPoint, type Shape } from './fixed-point.js'
 import { InvalidInputError } from '../errors.js'
-import { FAST_PRIME, fastToSigned } from './fast-field.js'
-import { FAST_MAX_TOTAL } from './parameters.js'
+import { FAST_PRIME, fastToSigned } from '../field/fast.js'
+import { FAST_MAX_TOTAL } from '../task/mode.js'
 
 export interface FastEncoded {
   /** Field elements: the input's elements, then its sample count. */

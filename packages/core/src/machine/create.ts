@@ -4,17 +4,17 @@
  * the authenticated messages and the time (only as a number passed in), and answers with the
  * messages to send.
  */
-import type { WireMessage } from './codec.js'
-import { encodeMessage } from './codec.js'
-import type { InputValue } from './encoding.js'
-import type { SimonError } from './errors.js'
-import type { RandomBytes } from './random.js'
-import { SecureSum, type Outgoing, type SecureSumResult } from './securesum.js'
-import type { TaskDescriptor } from './task.js'
-import { ThresholdMachine } from './threshold/machine.js'
-import { thresholdOf } from './threshold/parameters.js'
-import type { LeanCrypto } from './lean/crypto.js'
-import { isTypedInput, leanMachineFor, profileOf, withTypedSum } from './lean/index.js'
+import type { WireMessage } from '../wire/codec.js'
+import { encodeMessage } from '../wire/codec.js'
+import type { InputValue } from '../encoding/fixed-point.js'
+import type { SimonError } from '../errors.js'
+import type { RandomBytes } from '../field/random.js'
+import { SecureSum, type Outgoing, type SecureSumResult } from '../protocols/mesh/machine.js'
+import type { TaskDescriptor } from '../task/descriptor.js'
+import { ThresholdMachine } from '../protocols/threshold/machine.js'
+import { thresholdOf } from '../task/threshold.js'
+import type { LeanCrypto } from '../protocols/lean/crypto.js'
+import { isTypedInput, leanMachineFor, profileOf, withTypedSum } from '../protocols/lean/index.js'
 
 export interface ProtocolMachine {
   readonly descriptor: TaskDescriptor

@@ -3,14 +3,14 @@
  * (no bigint per element), bigint[] for the wide one. The machine is written against this
  * interface only.
  */
-import { decodeScaled, encodeInput, type FixedPoint, type Shape } from '../encoding.js'
-import type { Field } from '../field.js'
-import type { Sum } from '../securesum.js'
+import { decodeScaled, encodeInput, type FixedPoint, type Shape } from '../encoding/fixed-point.js'
+import type { Field } from './wide.js'
+import type { Sum } from '../protocols/mesh/machine.js'
 import {
   FAST_PRIME, fastAddInto, fastAddKeystream, fastFindInvalid, fastToBytes, type KeystreamReader
-} from './fast-field.js'
-import { decodeFastTotal, encodeFastInput } from './fast-encoding.js'
-import { FAST_FRAME_ELEMENTS, WIDE_FRAME_ELEMENTS } from './plan.js'
+} from './fast.js'
+import { decodeFastTotal, encodeFastInput } from '../encoding/fast.js'
+import { FAST_FRAME_ELEMENTS, WIDE_FRAME_ELEMENTS } from '../protocols/lean/plan.js'
 
 export interface EncodedVector<V> {
   /** Field elements: the input, then its sample count. */

@@ -15,21 +15,21 @@
  * sharing of zero, uniform given the total), so the ring reveals no more than the full mesh;
  * see README-lean.md for the argument.
  */
-import type { AbortMessage, WireMessage } from '../codec.js'
-import type { InputValue } from '../encoding.js'
-import { authenticatedSender, checkClaim, descriptionMismatch } from '../envelope.js'
-import { ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError } from '../errors.js'
-import type { Outgoing } from '../securesum.js'
-import { DEFAULT_MAX_LENGTH } from '../securesum.js'
-import { digestsEqual } from '../task.js'
+import type { AbortMessage, WireMessage } from '../../wire/codec.js'
+import type { InputValue } from '../../encoding/fixed-point.js'
+import { authenticatedSender, checkClaim, descriptionMismatch } from '../../machine/envelope.js'
+import { ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError } from '../../errors.js'
+import type { Outgoing } from '../mesh/machine.js'
+import { DEFAULT_MAX_LENGTH } from '../mesh/machine.js'
+import { digestsEqual } from '../../task/descriptor.js'
 import { LeanBase, describeShape, type LeanMachineInit, type LeanStep } from './base.js'
 import {
   buildFastDataFrame, type LeanConfirmMessage, type LeanDataMessage, type LeanEntry, type LeanTags,
   type LeanNoncesMessage, type RingPass
-} from './codec.js'
+} from '../../wire/lean.js'
 import { bytesEqual, concatBytes, frameIv, TAG_BYTES } from './crypto.js'
 import { RingPlan } from './plan.js'
-import type { VectorOps } from './vectors.js'
+import type { VectorOps } from '../../field/vectors.js'
 
 export type { LeanMachineInit, LeanStep } from './base.js'
 

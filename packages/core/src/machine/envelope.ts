@@ -4,8 +4,8 @@
  * whether the sender's task description is this party's. The machines differ only in what they
  * do with an abort and with a first message whose description differs.
  */
-import { DigestMismatchError, ProtocolError } from './errors.js'
-import { describeDifferences, digestsEqual, parseCanonicalDescriptor, type TaskDescriptor } from './task.js'
+import { DigestMismatchError, ProtocolError } from '../errors.js'
+import { describeDifferences, digestsEqual, parseCanonicalDescriptor, type TaskDescriptor } from '../task/descriptor.js'
 
 /** What every message carries, whatever its kind. */
 export interface Envelope {

@@ -7,9 +7,9 @@
  * A value equal to the default is not kept, so passing it and passing nothing give the same task.
  */
 import { InvalidInputError } from '../errors.js'
-import type { FixedPoint } from '../encoding.js'
-import { pow10 } from '../encoding.js'
-import { FAST_PRIME, FAST_PRIME_BIGINT } from './fast-field.js'
+import type { FixedPoint } from '../encoding/fixed-point.js'
+import { pow10 } from '../encoding/fixed-point.js'
+import { FAST_PRIME, FAST_PRIME_BIGINT } from '../field/fast.js'
 
 export const PROFILES = ['wide', 'fast'] as const
 export type Profile = typeof PROFILES[number]

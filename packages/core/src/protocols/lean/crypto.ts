@@ -6,8 +6,8 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { hmac } from '@noble/hashes/hmac.js'
-import { InvalidInputError } from '../errors.js'
-import type { KeystreamReader } from './fast-field.js'
+import { InvalidInputError } from '../../errors.js'
+import type { KeystreamReader } from '../../field/fast.js'
 
 export interface LeanCrypto {
   /**

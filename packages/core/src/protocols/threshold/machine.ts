@@ -17,24 +17,24 @@
  *            matching confirmations. Partial sums beyond t are checked on the way.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { encodeMessage, type WireMessage } from '../codec.js'
-import { decodeScaled, encodeInput, type InputValue, type Shape } from '../encoding.js'
-import { authenticatedSender, checkClaim, descriptionMismatch } from '../envelope.js'
+import { encodeMessage, type WireMessage } from '../../wire/codec.js'
+import { decodeScaled, encodeInput, type InputValue, type Shape } from '../../encoding/fixed-point.js'
+import { authenticatedSender, checkClaim, descriptionMismatch } from '../../machine/envelope.js'
 import {
   InconsistentPartialError, InvalidInputError, ProtocolError, ResultMismatchError, SimonError,
   TaskAbortedError
-} from '../errors.js'
-import type { Field } from '../field.js'
-import type { MachineInit, ProtocolMachine } from '../machine.js'
-import type { RandomBytes } from '../random.js'
-import { DEFAULT_MAX_LENGTH, type Outgoing, type SecureSumResult } from '../securesum.js'
-import { sumVectors } from '../shares.js'
+} from '../../errors.js'
+import type { Field } from '../../field/wide.js'
+import type { MachineInit, ProtocolMachine } from '../../machine/create.js'
+import type { RandomBytes } from '../../field/random.js'
+import { DEFAULT_MAX_LENGTH, type Outgoing, type SecureSumResult } from '../mesh/machine.js'
+import { sumVectors } from '../mesh/shares.js'
 import {
   canonicalDescriptor, partiesWith, digestsEqual, fieldOf, fixedPointOf,
   taskDigest, type TaskDescriptor
-} from '../task.js'
+} from '../../task/descriptor.js'
 import { agreedSet, partySet, winningSet, type PartySet } from './agreement.js'
-import { DEFAULT_SHARE_TIMEOUT_S, thresholdOf } from './parameters.js'
+import { DEFAULT_SHARE_TIMEOUT_S, thresholdOf } from '../../task/threshold.js'
 import { findInconsistentPoint, reconstructShamir, splitShamir, type Misfit, type SharePoint } from './shamir.js'
 
 export type ThresholdStep = 'input' | 'share' | 'propose' | 'commit' | 'partial' | 'confirm' | 'done' | 'failed'

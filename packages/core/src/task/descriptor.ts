@@ -4,11 +4,11 @@
  * that every message carries.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { InvalidInputError } from './errors.js'
-import { checkFixedPoint, maxScaled, DEFAULT_FIXED_POINT, type FixedPoint } from './encoding.js'
-import { createField, mersennePrimeFor, type Field } from './field.js'
-import { resolveThresholdParameters } from './threshold/parameters.js'
-import { fastModulus, fixedPointDefaults, profileOf, resolveModeParameters } from './lean/parameters.js'
+import { InvalidInputError } from '../errors.js'
+import { checkFixedPoint, maxScaled, DEFAULT_FIXED_POINT, type FixedPoint } from '../encoding/fixed-point.js'
+import { createField, mersennePrimeFor, type Field } from '../field/wide.js'
+import { resolveThresholdParameters } from './threshold.js'
+import { fastModulus, fixedPointDefaults, profileOf, resolveModeParameters } from './mode.js'
 
 export const MICROPROTOCOLS = ['SecureSum'] as const
 export type Microprotocol = typeof MICROPROTOCOLS[number]

@@ -13,10 +13,10 @@
  * Every length is checked against the bytes present: a truncated or padded frame is refused.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import { CodecError } from './errors.js'
-import type { Shape } from './encoding.js'
-import { MAX_TASK_ID_BYTES } from './task.js'
-import { decodeLeanMessage, encodeLeanMessage, isLeanKindCode, isLeanMessage, type LeanMessage } from './lean/codec.js'
+import { CodecError } from '../errors.js'
+import type { Shape } from '../encoding/fixed-point.js'
+import { MAX_TASK_ID_BYTES } from '../task/descriptor.js'
+import { decodeLeanMessage, encodeLeanMessage, isLeanKindCode, isLeanMessage, type LeanMessage } from './lean.js'
 
 export const WIRE_VERSION = 1
 const DIGEST_BYTES = 32

@@ -2,7 +2,7 @@
  * The prime field Z_p with bigint arithmetic. Everything a share touches lives here, so it is
  * small enough to audit: reduce, add, subtract, and the signed view used to decode sums.
  */
-import { InvalidInputError } from './errors.js'
+import { InvalidInputError } from '../errors.js'
 
 export interface Field {
   /** The prime modulus. */

@@ -4,7 +4,7 @@
  * bigints are exact; a JavaScript number is taken at its shortest round-trip decimal form
  * (0.1 is "0.1", not 0.1000000000000000055...) and rounded half away from zero to digits_after.
  */
-import { InvalidInputError } from './errors.js'
+import { InvalidInputError } from '../errors.js'
 
 export interface FixedPoint {
   /** Decimal digits allowed before the point: |x| < 10^digitsBefore. */

@@ -4,14 +4,14 @@
  * message comes first, by the mode that message belongs to). All parties hold inputs of one
  * shape, so all of them choose alike; a party whose input has another shape is named.
  */
-import type { WireMessage } from '../codec.js'
-import { isVectorInput, type InputValue } from '../encoding.js'
+import type { WireMessage } from '../wire/codec.js'
+import { isVectorInput, type InputValue } from '../encoding/fixed-point.js'
 import { ProtocolError, type SimonError } from '../errors.js'
-import type { ProtocolMachine } from '../machine.js'
-import type { Outgoing, SecureSumResult } from '../securesum.js'
-import { taskDigest, type TaskDescriptor } from '../task.js'
-import { isLeanMessage, type Topology } from './codec.js'
-import { TREE_MAX_ELEMENTS } from './tree.js'
+import type { ProtocolMachine } from './create.js'
+import type { Outgoing, SecureSumResult } from '../protocols/mesh/machine.js'
+import { taskDigest, type TaskDescriptor } from '../task/descriptor.js'
+import { isLeanMessage, type Topology } from '../wire/lean.js'
+import { TREE_MAX_ELEMENTS } from '../protocols/lean/tree.js'
 
 /**
  * From this many parties on, lean mode is the default whatever the size: the full mesh opens a

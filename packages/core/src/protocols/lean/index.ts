@@ -3,22 +3,22 @@
  * the fast profile (p = 2^52 - 47 in Float64Array) it mostly runs on; and `auto`, which picks
  * the full mesh or lean mode by size.
  */
-import { InvalidInputError } from '../errors.js'
-import type { MachineInit, ProtocolMachine } from '../machine.js'
-import { AutoMachine, chooseMode, chooseTopology, type Family } from './auto.js'
-import { LeanMachine } from './machine.js'
+import { InvalidInputError } from '../../errors.js'
+import type { MachineInit, ProtocolMachine } from '../../machine/create.js'
+import { AutoMachine, chooseMode, chooseTopology, type Family } from '../../machine/auto.js'
+import { LeanMachine } from './ring.js'
 import { TreeMachine } from './tree.js'
-import { modeOf } from './parameters.js'
+import { modeOf } from '../../task/mode.js'
 
-export * from './fast-field.js'
-export * from './fast-encoding.js'
-export * from './parameters.js'
+export * from '../../field/fast.js'
+export * from '../../encoding/fast.js'
+export * from '../../task/mode.js'
 export * from './crypto.js'
 export * from './plan.js'
-export * from './codec.js'
-export * from './vectors.js'
-export { LeanMachine, type LeanStep, type LeanMachineInit } from './machine.js'
-export { AutoMachine, chooseMode, chooseTopology, LEAN_MIN_PARTIES, LEAN_MIN_UPLOAD_ELEMENTS, type Family } from './auto.js'
+export * from '../../wire/lean.js'
+export * from '../../field/vectors.js'
+export { LeanMachine, type LeanStep, type LeanMachineInit } from './ring.js'
+export { AutoMachine, chooseMode, chooseTopology, LEAN_MIN_PARTIES, LEAN_MIN_UPLOAD_ELEMENTS, type Family } from '../../machine/auto.js'
 export { TreeMachine, TREE_MAX_ELEMENTS } from './tree.js'
 
 /**

@@ -2,8 +2,8 @@
  * Additive secret sharing: n shares, n-1 of them uniform, that add up to the secret mod p.
  * Any n-1 of them are jointly uniform, so they say nothing about the secret.
  */
-import type { Field } from './field.js'
-import { randomElements, type RandomBytes } from './random.js'
+import type { Field } from '../../field/wide.js'
+import { randomElements, type RandomBytes } from '../../field/random.js'
 
 /**
  * Split each element of `secrets` into `parties` additive shares.

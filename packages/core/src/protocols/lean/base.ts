@@ -4,19 +4,19 @@
  * and forgetting every secret. The topologies differ only in whom they send what, and when.
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
-import { encodeMessage, type WireMessage } from '../codec.js'
-import type { FixedPoint, InputValue, Shape } from '../encoding.js'
-import { InvalidInputError, type SimonError } from '../errors.js'
-import type { RandomBytes } from '../random.js'
-import type { Outgoing, SecureSumResult } from '../securesum.js'
-import { canonicalDescriptor, partiesWith, fieldOf, fixedPointOf, taskDigest, type TaskDescriptor } from '../task.js'
-import { encodeLeanMessage } from './codec.js'
+import { encodeMessage, type WireMessage } from '../../wire/codec.js'
+import type { FixedPoint, InputValue, Shape } from '../../encoding/fixed-point.js'
+import { InvalidInputError, type SimonError } from '../../errors.js'
+import type { RandomBytes } from '../../field/random.js'
+import type { Outgoing, SecureSumResult } from '../mesh/machine.js'
+import { canonicalDescriptor, partiesWith, fieldOf, fixedPointOf, taskDigest, type TaskDescriptor } from '../../task/descriptor.js'
+import { encodeLeanMessage } from '../../wire/lean.js'
 import {
   agreeSecrets, bytesEqual, confirmTag, nonceHash, NONCE_BYTES, pairKeys, portableHmac, TAG_BYTES,
   type Hmac, type LeanCrypto, type PairKeys
 } from './crypto.js'
-import { isTypedInput } from './fast-encoding.js'
-import { fastVectors, isFastModulus, wideVectors, type VectorOps } from './vectors.js'
+import { isTypedInput } from '../../encoding/fast.js'
+import { fastVectors, isFastModulus, wideVectors, type VectorOps } from '../../field/vectors.js'
 
 export type LeanStep = 'input' | 'nonces' | 'sum' | 'confirm' | 'done' | 'failed'
 

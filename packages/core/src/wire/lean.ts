@@ -11,11 +11,11 @@
  * Every length is checked against the bytes present.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import type { Shape } from '../encoding.js'
+import type { Shape } from '../encoding/fixed-point.js'
 import { CodecError } from '../errors.js'
-import { MAX_TASK_ID_BYTES } from '../task.js'
-import { fastFromBytes, fastToBytes, LITTLE_ENDIAN } from './fast-field.js'
-import { NONCE_BYTES } from './crypto.js'
+import { MAX_TASK_ID_BYTES } from '../task/descriptor.js'
+import { fastFromBytes, fastToBytes, LITTLE_ENDIAN } from '../field/fast.js'
+import { NONCE_BYTES } from '../protocols/lean/crypto.js'
 
 interface LeanHeader {
   readonly taskId: string

@@ -3,7 +3,7 @@
  * source itself: callers pass the platform CSPRNG (node:crypto randomFillSync) or, in tests,
  * a deterministic one.
  */
-import type { Field } from './field.js'
+import type { Field } from './wide.js'
 
 /** Fills and returns `length` random bytes. Must be a CSPRNG outside tests. */
 export type RandomBytes = (length: number) => Uint8Array

@@ -6,8 +6,8 @@
  * Sums carry over: the element-wise sum of parties' shares is a share of the sum of their
  * secrets (the polynomials add), which is what a partial sum is.
  */
-import type { Field } from '../field.js'
-import { randomElements, type RandomBytes } from '../random.js'
+import type { Field } from '../../field/wide.js'
+import { randomElements, type RandomBytes } from '../../field/random.js'
 
 /** Where party `index`'s share is evaluated: x = index + 1 (never 0, where the secret sits). */
 export function evaluationPoint (index: number): bigint {

@@ -6,17 +6,17 @@
  * subtree's sum once and the total to at most two children: at most 3 times its input. Used
  * when the input (with its sample count) has at most TREE_MAX_ELEMENTS elements.
  */
-import type { AbortMessage, WireMessage } from '../codec.js'
-import type { InputValue } from '../encoding.js'
-import { authenticatedSender, checkClaim, descriptionMismatch } from '../envelope.js'
-import { ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError } from '../errors.js'
-import type { Outgoing } from '../securesum.js'
-import { DEFAULT_MAX_LENGTH } from '../securesum.js'
-import { digestsEqual } from '../task.js'
+import type { AbortMessage, WireMessage } from '../../wire/codec.js'
+import type { InputValue } from '../../encoding/fixed-point.js'
+import { authenticatedSender, checkClaim, descriptionMismatch } from '../../machine/envelope.js'
+import { ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError } from '../../errors.js'
+import type { Outgoing } from '../mesh/machine.js'
+import { DEFAULT_MAX_LENGTH } from '../mesh/machine.js'
+import { digestsEqual } from '../../task/descriptor.js'
 import { LeanBase, describeShape, type LeanMachineInit, type LeanStep } from './base.js'
-import type { LeanConfirmMessage, LeanDataMessage, LeanEntry, LeanNoncesMessage, LeanTags, RingPass } from './codec.js'
+import type { LeanConfirmMessage, LeanDataMessage, LeanEntry, LeanNoncesMessage, LeanTags, RingPass } from '../../wire/lean.js'
 import { bytesEqual, concatBytes, frameIv, TAG_BYTES } from './crypto.js'
-import type { VectorOps } from './vectors.js'
+import type { VectorOps } from '../../field/vectors.js'
 
 /** The largest input (elements with the sample count) lean mode moves along the tree. */
 export const TREE_MAX_ELEMENTS = 4096
