@@ -1,15 +1,63 @@
 /**
- * @simon-p2p/core: the pure part of simon-p2p. Field arithmetic, encodings, share splitting,
- * the SecureSum state machine and the wire codec; no I/O, no timers, randomness injected.
+ * @packageDocumentation
+ * @simon-p2p/core: the pure part of simon-p2p. No I/O, no timers, no libp2p: randomness and the
+ * time are passed in, so every machine runs the same in a test as in a node.
+ *
+ * - the fields (wide bigint primes, the fast 2^52 - 47 in doubles) and uniform randomness
+ * - encodings: fixed-point decimals, integers, vectors
+ * - the task: descriptor, parameters, digest
+ * - the wire: messages and replies, every length checked
+ * - the protocol machines (full mesh, threshold, lean ring and tree) on one kernel, and
+ *   `createMachine`, which picks one from the task's parameters
+ *
+ * @example
+ * import { createMachine, resolveParameters } from '@simon-p2p/core'
+ * const descriptor = { taskId: 't1', microprotocol: 'SecureSum', parameters: resolveParameters({}, 3), peers }
+ * const machine = createMachine({ descriptor, myself: 0, randomBytes })
+ * const out = machine.input('123.456789', Date.now())      // [{ to, message }, ...]: encode and send
+ * const { verdict, out: more } = machine.receive(message, authenticatedPeerId, Date.now())
  */
-export * from './errors.js'
-export * from './field/wide.js'
-export * from './field/random.js'
-export * from './encoding/fixed-point.js'
-export * from './protocols/mesh/shares.js'
-export * from './task/descriptor.js'
-export * from './wire/codec.js'
-export * from './protocols/mesh/machine.js'
-export * from './machine/create.js'
-export * from './protocols/threshold/index.js'
-export * from './protocols/lean/index.js'
+export {
+  SimonError, InvalidInputError, CodecError, ProtocolError, DigestMismatchError, TaskTimeoutError,
+  ResultMismatchError, TaskAbortedError, TaskCancelledError, InconsistentPartialError
+} from './errors.js'
+
+export { createField, mersennePrimeFor, isProbablePrime, type Field } from './field/wide.js'
+export { FAST_PRIME } from './field/fast.js'
+export { randomElements, type RandomBytes } from './field/random.js'
+
+export {
+  encodeInput, encodeScalar, decodeScaled, isVectorInput, DEFAULT_FIXED_POINT,
+  type InputValue, type Scalar, type VectorInput, type Shape, type FixedPoint, type EncodedInput
+} from './encoding/fixed-point.js'
+
+export {
+  MICROPROTOCOLS, MAX_PARTIES, MAX_TASK_ID_BYTES, checkTaskId, checkMicroprotocol, resolveParameters,
+  fixedPointOf, fieldOf, canonicalDescriptor, taskDigest, describeDifferences,
+  type Microprotocol, type TaskParameters, type TaskDescriptor
+} from './task/descriptor.js'
+export { thresholdOf, DEFAULT_SHARE_TIMEOUT_S } from './task/threshold.js'
+export { profileOf, modeOf, PROFILES, MODES, type Profile, type Mode } from './task/mode.js'
+
+export {
+  encodeMessage, decodeMessage, encodeReply, decodeReply, WIRE_VERSION, DEFAULT_DECODE_LIMITS,
+  type WireMessage, type MessageKind, type AbortMessage, type DecodeLimits, type Reply, type ReplyStatus
+} from './wire/codec.js'
+export type { LeanMessage, Topology } from './wire/lean.js'
+export { FAST_FRAME_ELEMENTS } from './field/vectors.js'
+
+export {
+  DEFAULT_MAX_LENGTH, type ProtocolMachine, type MachineInit, type Outgoing, type Received, type Verdict,
+  type SecureSumResult, type Sum
+} from './machine/types.js'
+export { createMachine } from './machine/create.js'
+export { chooseMode, chooseTopology, LEAN_MIN_PARTIES, LEAN_MIN_UPLOAD_ELEMENTS, type Family } from './machine/auto.js'
+
+export { SecureSum, type Step } from './protocols/mesh/machine.js'
+export { splitAdditive, sumVectors } from './protocols/mesh/shares.js'
+export { ThresholdMachine, type ThresholdStep } from './protocols/threshold/machine.js'
+export { splitShamir, reconstructShamir } from './protocols/threshold/shamir.js'
+export { LeanMachine } from './protocols/lean/ring.js'
+export { TreeMachine, TREE_MAX_ELEMENTS } from './protocols/lean/tree.js'
+export type { LeanStep, LeanMachineInit } from './protocols/lean/base.js'
+export type { LeanCrypto } from './protocols/lean/crypto.js'

@@ -105,13 +105,11 @@ export function network (descriptor: TaskDescriptor, inputs: readonly InputValue
     deliver (index: number) {
       const [e] = queue.splice(index, 1)
       const message = options.tamper?.(e!) ?? e!.message
-      try {
-        post(e!.to, machines[e!.to]!.receive(message, peers[e!.from]!, 0))
-      } catch (err) {
-        const code = (err as { code?: string }).code
-        if (code === undefined) throw err
-        refusals.push({ to: e!.to, kind: message.kind, code })
-      }
+      const machine = machines[e!.to]!
+      const { verdict, out } = machine.receive(message, peers[e!.from]!, 0)
+      // a refusal that leaves the task going on; one that failed it shows on machine.error
+      if (verdict.status === 'refused' && verdict.error !== machine.error) refusals.push({ to: e!.to, kind: message.kind, code: verdict.code })
+      post(e!.to, out)
     },
     input (party: number) {
       waitingInput.splice(waitingInput.indexOf(party), 1)

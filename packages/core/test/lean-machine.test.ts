@@ -5,13 +5,14 @@
  */
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
+import { AutoMachine } from '../src/machine/auto.js'
+import type { LeanDataMessage } from '../src/wire/lean.js'
 import {
-  AutoMachine, chooseMode, createMachine, InvalidInputError, LEAN_MIN_PARTIES, ProtocolError, ResultMismatchError,
-  TaskAbortedError, TaskCancelledError, DigestMismatchError, type InputValue, type SecureSumResult, type WireMessage,
-  type LeanDataMessage
+  chooseMode, createMachine, InvalidInputError, LEAN_MIN_PARTIES, ProtocolError, ResultMismatchError,
+  TaskAbortedError, TaskCancelledError, DigestMismatchError, type InputValue, type SecureSumResult, type WireMessage
 } from '../src/index.js'
 import { descriptorFor, network, prng, runNetwork, peerNames, testLeanCrypto, type Network } from './lean-helpers.js'
-import { seededRandomBytes } from './helpers.js'
+import { seededRandomBytes, taken } from './helpers.js'
 
 function results (net: Network): SecureSumResult[] {
   return net.machines.map((m, i) => {
@@ -240,7 +241,7 @@ describe('tampering and refusals', () => {
     m0.input([1], 0)
     const [first] = m1.input([1], 0)
     assert.equal(first!.to, 0)
-    m0.receive(first!.message, peers[1]!, 0)
+    taken(m0, m0.receive(first!.message, peers[1]!, 0))
     assert.ok(m0.error instanceof DigestMismatchError)
     assert.match(m0.error.message, /parameters.digits_after/)
   })

@@ -7,9 +7,10 @@ import {
   DigestMismatchError, InvalidInputError, ProtocolError, ResultMismatchError, SimonError, TaskAbortedError
 } from '../src/errors.js'
 import type { InputValue } from '../src/encoding/fixed-point.js'
-import { SecureSum, type Outgoing } from '../src/protocols/mesh/machine.js'
+import { SecureSum } from '../src/protocols/mesh/machine.js'
 import { canonicalDescriptor, resolveParameters, taskDigest, type TaskDescriptor } from '../src/task/descriptor.js'
-import { seededRandomBytes } from './helpers.js'
+import type { Outgoing, Received } from '../src/machine/types.js'
+import { assertRefused, seededRandomBytes, taken } from './helpers.js'
 
 const TASK_ID = 'a1b2c3d4-0000-4000-8000-secure-sum'
 const peerIds = (n: number): string[] => Array.from({ length: n }, (_, i) => `12D3KooWParty${i}`)
@@ -53,12 +54,11 @@ class Network {
   deliver (index = 0): void {
     const [m] = this.queue.splice(index, 1)
     assert.ok(m !== undefined)
-    try {
-      this.post(m.to, this.parties[m.to]!.receive(m.message, this.peers[m.from]!))
-    } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err
-      this.refusals.push(err)
-    }
+    const party = this.parties[m.to]!
+    const { verdict, out } = party.receive(m.message, this.peers[m.from]!)
+    // a refusal that leaves the task going on; one that failed it shows on party.error
+    if (verdict.status === 'refused' && verdict.error !== party.error) this.refusals.push(verdict.error)
+    this.post(m.to, out)
   }
 
   /** Deliver everything, in the order `pick` chooses (first in, first out by default). */
@@ -106,13 +106,22 @@ function assertError (party: SecureSum, cls: new (...args: never[]) => SimonErro
   check(party.error)
 }
 
-function throwsNamed (fn: () => unknown, name: string, props: Record<string, unknown> = {}): void {
-  assert.throws(fn, (err: unknown) => {
+function namedError (name: string, props: Record<string, unknown>): (err: unknown) => boolean {
+  return (err: unknown) => {
     assert.ok(err instanceof SimonError, `expected ${name}, got ${String(err)}`)
     assert.equal(err.name, name)
     for (const [k, v] of Object.entries(props)) assert.deepEqual((err as unknown as Record<string, unknown>)[k], v, k)
     return true
-  })
+  }
+}
+
+function throwsNamed (fn: () => unknown, name: string, props: Record<string, unknown> = {}): void {
+  assert.throws(fn, namedError(name, props))
+}
+
+/** A refusal that leaves the task going on, with an error of this name and these properties. */
+function refusedNamed (party: SecureSum, received: Received, name: string, props: Record<string, unknown> = {}): void {
+  assertRefused(party, received, namedError(name, props))
 }
 
 describe('SecureSum: the happy path', () => {
@@ -375,8 +384,8 @@ describe('SecureSum: refused messages', () => {
     const m = share(1, 0).message
     const before = p0.waitingFor()
     // party 2's peer claims to speak for party 1
-    throwsNamed(() => p0.receive(m, parties[0]!.descriptor.peers[2]!), 'ProtocolError', { party: 1, code: 'PROTOCOL_VIOLATION' })
-    throwsNamed(() => p0.receive(m, '12D3KooWStranger'), 'ProtocolError', { party: 1 })
+    refusedNamed(p0, p0.receive(m, parties[0]!.descriptor.peers[2]!), 'ProtocolError', { party: 1, code: 'PROTOCOL_VIOLATION' })
+    refusedNamed(p0, p0.receive(m, '12D3KooWStranger'), 'ProtocolError', { party: 1 })
     assert.deepEqual(p0.waitingFor(), before)
     assert.equal(p0.step, 'share')
     // the real party 1 is still heard, and the task finishes
@@ -389,9 +398,9 @@ describe('SecureSum: refused messages', () => {
     const { parties, share } = started()
     const p0 = parties[0]!
     const m = share(1, 0).message
-    throwsNamed(() => p0.receive({ ...m, from: 3 }, 'x'), 'ProtocolError', { party: undefined })
-    throwsNamed(() => p0.receive({ ...m, from: -1 }, 'x'), 'ProtocolError')
-    throwsNamed(() => p0.receive({ ...m, from: 0 }, p0.descriptor.peers[0]!), 'ProtocolError', { party: 0 })
+    refusedNamed(p0, p0.receive({ ...m, from: 3 }, 'x'), 'ProtocolError', { party: undefined })
+    refusedNamed(p0, p0.receive({ ...m, from: -1 }, 'x'), 'ProtocolError')
+    refusedNamed(p0, p0.receive({ ...m, from: 0 }, p0.descriptor.peers[0]!), 'ProtocolError', { party: 0 })
     assert.deepEqual(p0.waitingFor(), { step: 'share', missing: [1, 2] })
     // a party without input yet has an empty slot of its own: a message "from itself" must not fill it
     const fresh = new SecureSum({ descriptor: p0.descriptor, myself: 0, randomBytes: seededRandomBytes('fresh') })
@@ -401,7 +410,7 @@ describe('SecureSum: refused messages', () => {
         : kind === 'partial'
           ? { kind, taskId: TASK_ID, digest: fresh.digest, from: 0, shape: 'scalar', elements: [1n, 1n] }
           : { kind, taskId: TASK_ID, digest: fresh.digest, from: 0, hash: new Uint8Array(32) }
-      throwsNamed(() => fresh.receive(own, fresh.descriptor.peers[0]!), 'ProtocolError', { party: 0 })
+      refusedNamed(fresh, fresh.receive(own, fresh.descriptor.peers[0]!), 'ProtocolError', { party: 0 })
     }
     assert.deepEqual(fresh.waitingFor(), { step: 'input', missing: [0] })
     fresh.input(10)
@@ -413,10 +422,10 @@ describe('SecureSum: refused messages', () => {
     const p0 = parties[0]!
     const m = share(1, 0).message
     const peer1 = p0.descriptor.peers[1]!
-    throwsNamed(() => p0.receive({ ...m, taskId: 'other' }, peer1), 'ProtocolError', { party: 1 })
+    refusedNamed(p0, p0.receive({ ...m, taskId: 'other' }, peer1), 'ProtocolError', { party: 1 })
     const otherDigest = new Uint8Array(32)
-    throwsNamed(() => p0.receive({ kind: 'partial', taskId: TASK_ID, digest: otherDigest, from: 1, shape: 'scalar', elements: [1n, 1n] }, peer1), 'ProtocolError', { party: 1 })
-    throwsNamed(() => p0.receive({ kind: 'confirm', taskId: TASK_ID, digest: otherDigest, from: 1, hash: new Uint8Array(32) }, peer1), 'ProtocolError', { party: 1 })
+    refusedNamed(p0, p0.receive({ kind: 'partial', taskId: TASK_ID, digest: otherDigest, from: 1, shape: 'scalar', elements: [1n, 1n] }, peer1), 'ProtocolError', { party: 1 })
+    refusedNamed(p0, p0.receive({ kind: 'confirm', taskId: TASK_ID, digest: otherDigest, from: 1, hash: new Uint8Array(32) }, peer1), 'ProtocolError', { party: 1 })
     assert.deepEqual(p0.waitingFor(), { step: 'share', missing: [1, 2] })
   })
 
@@ -425,7 +434,7 @@ describe('SecureSum: refused messages', () => {
     const p0 = parties[0]!
     const m = share(1, 0).message
     assert.ok(m.kind === 'share')
-    throwsNamed(() => p0.receive({ ...m, descriptor: m.descriptor + ' ' }, p0.descriptor.peers[1]!), 'ProtocolError', { party: 1 })
+    refusedNamed(p0, p0.receive({ ...m, descriptor: m.descriptor + ' ' }, p0.descriptor.peers[1]!), 'ProtocolError', { party: 1 })
     assert.deepEqual(p0.waitingFor(), { step: 'share', missing: [1, 2] })
   })
 
@@ -434,9 +443,9 @@ describe('SecureSum: refused messages', () => {
     const p0 = parties[0]!
     const m = share(1, 0).message
     const peer1 = p0.descriptor.peers[1]!
-    p0.receive(m, peer1)
+    taken(p0, p0.receive(m, peer1))
     assert.deepEqual(p0.waitingFor(), { step: 'share', missing: [2] })
-    throwsNamed(() => p0.receive(m, peer1), 'ProtocolError', { party: 1 })
+    refusedNamed(p0, p0.receive(m, peer1), 'ProtocolError', { party: 1 })
     assert.deepEqual(p0.waitingFor(), { step: 'share', missing: [2] })
     net.queue.splice(net.queue.findIndex(q => q.message === m), 1)
     net.run()
@@ -451,7 +460,7 @@ describe('SecureSum: refused messages', () => {
     assert.equal(p0.step, 'done')
     for (const kind of ['share', 'partial', 'confirm'] as const) {
       const m = seen.find(q => q.to === 0 && q.from === 1 && q.message.kind === kind)!
-      throwsNamed(() => p0.receive(m.message, p0.descriptor.peers[1]!), 'ProtocolError', { party: 1 })
+      refusedNamed(p0, p0.receive(m.message, p0.descriptor.peers[1]!), 'ProtocolError', { party: 1 })
     }
     assert.equal(p0.step, 'done')
     assert.deepEqual(p0.result, { inputs: 3, result: { samples: 3, sum: 31 } })
@@ -465,7 +474,7 @@ describe('SecureSum: refused messages', () => {
     const toZero = net.queue.find(m => m.to === 0)!
     net.deliver(net.queue.indexOf(toZero))
     assert.equal(parties[0]!.step, 'partial')
-    throwsNamed(() => parties[0]!.receive(toZero.message, parties[0]!.descriptor.peers[1]!), 'ProtocolError', { party: 1 })
+    refusedNamed(parties[0]!, parties[0]!.receive(toZero.message, parties[0]!.descriptor.peers[1]!), 'ProtocolError', { party: 1 })
     net.run()
     for (const p of parties) assert.deepEqual(p.result, { inputs: 2, result: { samples: 2, sum: 3 } })
   })
@@ -475,7 +484,7 @@ describe('SecureSum: refused messages', () => {
     const p0 = parties[0]!
     const m = share(1, 0).message
     assert.ok(m.kind === 'share')
-    const out = p0.receive({ ...m, elements: [p0.field.p, 0n] }, p0.descriptor.peers[1]!)
+    const out = taken(p0, p0.receive({ ...m, elements: [p0.field.p, 0n] }, p0.descriptor.peers[1]!))
     assertError(p0, ProtocolError, e => assert.equal((e as ProtocolError).party, 1))
     assert.deepEqual(out.map(o => [o.to, o.message.kind]), [[1, 'abort'], [2, 'abort']])
   })
@@ -484,7 +493,7 @@ describe('SecureSum: refused messages', () => {
     const { parties, share } = started()
     const p0 = parties[0]!
     p0.fail(new ProtocolError('test'))
-    assert.deepEqual(p0.receive(share(1, 0).message, p0.descriptor.peers[1]!), [])
+    assert.deepEqual(taken(p0, p0.receive(share(1, 0).message, p0.descriptor.peers[1]!)), [])
     assert.equal(p0.step, 'failed')
     assert.deepEqual(p0.fail(new ProtocolError('again')), [])
     assert.equal(p0.error?.message, 'test')
@@ -493,7 +502,7 @@ describe('SecureSum: refused messages', () => {
   test('an abort after the task is done is ignored', () => {
     const parties = runAll([1, 2])
     const p0 = parties[0]!
-    const out = p0.receive({ kind: 'abort', taskId: TASK_ID, digest: p0.digest, from: 1, code: 'X', reason: 'late' }, p0.descriptor.peers[1]!)
+    const out = taken(p0, p0.receive({ kind: 'abort', taskId: TASK_ID, digest: p0.digest, from: 1, code: 'X', reason: 'late' }, p0.descriptor.peers[1]!))
     assert.deepEqual(out, [])
     assert.equal(p0.step, 'done')
     assert.deepEqual(p0.result, { inputs: 2, result: { samples: 2, sum: 3 } })
@@ -509,7 +518,7 @@ describe('SecureSum: parties that disagree', () => {
     const net = new Network(parties, d.peers)
     net.input(2, 14)
     const shareTo0 = net.queue.findIndex(m => m.to === 0)
-    const out = p0.receive(net.queue.splice(shareTo0, 1)[0]!.message, d.peers[2]!)
+    const out = taken(p0, p0.receive(net.queue.splice(shareTo0, 1)[0]!.message, d.peers[2]!))
     assertError(p0, DigestMismatchError, (e) => {
       const err = e as DigestMismatchError
       assert.equal(err.code, 'DIGEST_MISMATCH')
@@ -525,14 +534,14 @@ describe('SecureSum: parties that disagree', () => {
       assert.match(o.message.reason, /parameters\.digits_after/)
     }
     // party 1 holds the same description as party 0: it fails with TaskAbortedError, and stays quiet
-    assert.deepEqual(p1.receive(out[0]!.message, d.peers[0]!), [])
+    assert.deepEqual(taken(p1, p1.receive(out[0]!.message, d.peers[0]!)), [])
     assertError(p1, TaskAbortedError, (e) => {
       assert.equal((e as TaskAbortedError).party, 0)
       assert.equal((e as TaskAbortedError).remoteCode, 'DIGEST_MISMATCH')
       assert.equal(e.code, 'ABORTED')
     })
     // party 2, whose description differs, learns of the failure too
-    assert.deepEqual(p2.receive(out[1]!.message, d.peers[0]!), [])
+    assert.deepEqual(taken(p2, p2.receive(out[1]!.message, d.peers[0]!)), [])
     assertError(p2, TaskAbortedError, e => assert.equal((e as TaskAbortedError).remoteCode, 'DIGEST_MISMATCH'))
   })
 
@@ -541,7 +550,7 @@ describe('SecureSum: parties that disagree', () => {
     const other = makeDescriptor(3, { digits_after: 6 })
     const [p0, , p2] = makeParties([d, d, other]) as [SecureSum, SecureSum, SecureSum]
     const share = p0.input(10).find(o => o.to === 2)!
-    p2.receive(share.message, d.peers[0]!)
+    taken(p2, p2.receive(share.message, d.peers[0]!))
     assertError(p2, DigestMismatchError, (e) => {
       assert.equal((e as DigestMismatchError).party, 0)
       assert.ok((e as DigestMismatchError).differences.some(s => s.startsWith('parameters.digits_after: 6 here, 12 at party 0')))
@@ -556,7 +565,7 @@ describe('SecureSum: parties that disagree', () => {
       new SecureSum({ descriptor: swapped, myself: 2, randomBytes: seededRandomBytes(2) })
     ]
     const share = p2.input(14).find(o => o.to === 1)! // index 1 in party 2's list is peers[0]
-    const out = p0.receive(share.message, d.peers[2]!)
+    const out = taken(p0, p0.receive(share.message, d.peers[2]!))
     assertError(p0, DigestMismatchError, (e) => {
       const diff = (e as DigestMismatchError).differences
       assert.ok(diff.some(s => s.startsWith('network.nodes[0]')), diff.join('; '))
@@ -572,7 +581,7 @@ describe('SecureSum: parties that disagree', () => {
     const [p0, p1] = makeParties([d, d]) as [SecureSum, SecureSum]
     const m = p1.input(1)[0]!.message
     assert.ok(m.kind === 'share')
-    p0.receive({ ...m, digest: new Uint8Array(32), descriptor: '{not json' }, d.peers[1]!)
+    taken(p0, p0.receive({ ...m, digest: new Uint8Array(32), descriptor: '{not json' }, d.peers[1]!))
     assertError(p0, DigestMismatchError, e => assert.equal((e as DigestMismatchError).party, 1))
   })
 
@@ -605,10 +614,10 @@ describe('SecureSum: parties that disagree', () => {
     const [p0, p1] = makeParties([d, d]) as [SecureSum, SecureSum]
     p0.input(10)
     const share = p1.input([1, 2])[0]!
-    const out = p0.receive(share.message, d.peers[1]!)
+    const out = taken(p0, p0.receive(share.message, d.peers[1]!))
     assertError(p0, ProtocolError, e => assert.equal((e as ProtocolError).party, 1))
     assert.deepEqual(out.map(o => [o.to, o.message.kind]), [[1, 'abort']])
-    p1.receive(out[0]!.message, d.peers[0]!)
+    taken(p1, p1.receive(out[0]!.message, d.peers[0]!))
     assertError(p1, TaskAbortedError, e => assert.equal((e as TaskAbortedError).remoteCode, 'PROTOCOL_VIOLATION'))
   })
 
@@ -616,14 +625,14 @@ describe('SecureSum: parties that disagree', () => {
     const d = makeDescriptor(2)
     const [p0, p1] = makeParties([d, d]) as [SecureSum, SecureSum]
     p0.input([1, 2, 3])
-    p0.receive(p1.input([1, 2])[0]!.message, d.peers[1]!)
+    taken(p0, p0.receive(p1.input([1, 2])[0]!.message, d.peers[1]!))
     assertError(p0, ProtocolError)
   })
 
   test('an input of another shape than the shares already received is refused', () => {
     const d = makeDescriptor(2)
     const [p0, p1] = makeParties([d, d]) as [SecureSum, SecureSum]
-    p0.receive(p1.input([1, 2])[0]!.message, d.peers[1]!)
+    taken(p0, p0.receive(p1.input([1, 2])[0]!.message, d.peers[1]!))
     assert.equal(p0.step, 'input')
     throwsNamed(() => p0.input(5), 'InvalidInputError', { field: 'value' })
     throwsNamed(() => p0.input([1, 2, 3]), 'InvalidInputError', { field: 'value' })
@@ -638,7 +647,7 @@ describe('SecureSum: parties that disagree', () => {
     const [p0, p1] = makeParties([d, d]) as [SecureSum, SecureSum]
     const m = p1.input(1)[0]!.message
     assert.ok(m.kind === 'share')
-    p0.receive({ ...m, elements: [1n, 2n, 3n] }, d.peers[1]!)
+    taken(p0, p0.receive({ ...m, elements: [1n, 2n, 3n] }, d.peers[1]!))
     assertError(p0, ProtocolError)
   })
 

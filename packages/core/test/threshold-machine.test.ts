@@ -6,7 +6,7 @@ import { DigestMismatchError, InconsistentPartialError, InvalidInputError, Proto
 import { createMachine } from '../src/machine/create.js'
 import { canonicalDescriptor, taskDigest } from '../src/task/descriptor.js'
 import { ThresholdMachine } from '../src/protocols/threshold/machine.js'
-import { seededRandomBytes } from './helpers.js'
+import { assertRefused, seededRandomBytes, taken } from './helpers.js'
 import { peerIds, Sim, TASK_ID, thresholdDescriptor } from './threshold-sim.js'
 
 const ST = 1000 // share_timeout of 1 s, in the virtual clock's ms
@@ -50,7 +50,7 @@ describe('threshold machine: every party up', () => {
     const s = sim(4, 3, 'fast', { profile: 'fast' })
     ;[new Float64Array([1.5, 2]), new Float64Array([1, -1]), new Float64Array([0.25, 0]), new Float64Array([3, 3])].forEach((v, i) => s.input(i, v))
     s.runSynchronous()
-    for (const p of s.parties) assert.deepEqual(p.result, { inputs: 4, result: { samples: 8, sum: [5.75, 4] } })
+    for (const p of s.parties) assert.deepEqual(p.result, { inputs: 4, result: { samples: 8, sum: Float64Array.from([5.75, 4]) } })
   })
 
   test('decimals, negatives and vectors, element-wise', () => {
@@ -154,7 +154,7 @@ describe('threshold machine: parties that drop out', () => {
     // party 3 times out before anything was delivered and tells the others
     s.crash(3)
     const abort = { kind: 'abort' as const, taskId: TASK_ID, digest: s.parties[3]!.digest, from: 3, code: 'TIMEOUT', reason: 'timed out' }
-    for (const i of [0, 1, 2]) s.post(i, s.parties[i]!.receive(abort, peerIds(4)[3]!, 0))
+    for (const i of [0, 1, 2]) s.post(i, taken(s.parties[i]!, s.parties[i]!.receive(abort, peerIds(4)[3]!, 0)))
     s.runSynchronous()
     assertAllDone(s, [0, 1, 2], [0, 1, 2, 3], vs)
   })
@@ -163,7 +163,7 @@ describe('threshold machine: parties that drop out', () => {
     const s = sim(4, 3)
     s.input(0, 1)
     const abort = { kind: 'abort' as const, taskId: TASK_ID, digest: s.parties[0]!.digest, from: 1, code: 'INVALID_INPUT', reason: 'bad' }
-    s.parties[0]!.receive(abort, peerIds(4)[1]!, 0)
+    taken(s.parties[0]!, s.parties[0]!.receive(abort, peerIds(4)[1]!, 0))
     assert.ok(s.parties[0]!.error instanceof TaskAbortedError)
   })
 
@@ -371,39 +371,39 @@ describe('threshold machine: refused messages', () => {
   test('a second proposal, commit, partial sum or confirmation from one party', () => {
     const { p, header } = started()
     const propose = { ...header, kind: 'propose' as const, from: 1, members: [0, 1, 2] }
-    p.receive(propose, peer[1]!, 0)
-    assert.throws(() => p.receive(propose, peer[1]!, 0), (e: unknown) => e instanceof ProtocolError && /already sent its proposal/.test(e.message))
+    taken(p, p.receive(propose, peer[1]!, 0))
+    assertRefused(p, p.receive(propose, peer[1]!, 0), (e: unknown) => e instanceof ProtocolError && /already sent its proposal/.test(e.message))
     const commit = { ...header, kind: 'commit' as const, from: 1, members: [0, 1, 2] }
-    p.receive(commit, peer[1]!, 0)
-    assert.throws(() => p.receive({ ...commit, members: [1, 2, 3] }, peer[1]!, 0), /already committed/)
+    taken(p, p.receive(commit, peer[1]!, 0))
+    assertRefused(p, p.receive({ ...commit, members: [1, 2, 3] }, peer[1]!, 0), /already committed/)
     const partial = { ...header, kind: 'set-partial' as const, from: 1, members: [0, 1, 2], shape: 'scalar' as const, elements: [1n, 1n] }
-    p.receive(partial, peer[1]!, 0)
-    assert.throws(() => p.receive(partial, peer[1]!, 0), /already revealed a partial sum/)
+    taken(p, p.receive(partial, peer[1]!, 0))
+    assertRefused(p, p.receive(partial, peer[1]!, 0), /already revealed a partial sum/)
     const confirm = { ...header, kind: 'confirm' as const, from: 1, hash: new Uint8Array(32) }
-    p.receive(confirm, peer[1]!, 0)
-    assert.throws(() => p.receive(confirm, peer[1]!, 0), /already sent its confirmation/)
+    taken(p, p.receive(confirm, peer[1]!, 0))
+    assertRefused(p, p.receive(confirm, peer[1]!, 0), /already sent its confirmation/)
   })
 
   test('a commit to fewer than t inputs, a party index off the list, a partial sum over another set than committed', () => {
     const { p, header } = started()
-    assert.throws(() => p.receive({ ...header, kind: 'commit', from: 1, members: [0, 1] }, peer[1]!, 0), /fewer than the threshold 3/)
-    assert.throws(() => p.receive({ ...header, kind: 'propose', from: 1, members: [0, 5] }, peer[1]!, 0), /party 5, which is not on the task's node list/)
-    p.receive({ ...header, kind: 'commit', from: 2, members: [0, 1, 2] }, peer[2]!, 0)
-    assert.throws(() => p.receive({ ...header, kind: 'set-partial', from: 2, members: [0, 1, 3], shape: 'scalar', elements: [1n, 1n] }, peer[2]!, 0), /another input set than it committed to/)
+    assertRefused(p, p.receive({ ...header, kind: 'commit', from: 1, members: [0, 1] }, peer[1]!, 0), /fewer than the threshold 3/)
+    assertRefused(p, p.receive({ ...header, kind: 'propose', from: 1, members: [0, 5] }, peer[1]!, 0), /party 5, which is not on the task's node list/)
+    taken(p, p.receive({ ...header, kind: 'commit', from: 2, members: [0, 1, 2] }, peer[2]!, 0))
+    assertRefused(p, p.receive({ ...header, kind: 'set-partial', from: 2, members: [0, 1, 3], shape: 'scalar', elements: [1n, 1n] }, peer[2]!, 0), /another input set than it committed to/)
   })
 
   test('a full-mesh partial, a sender that is not who it claims, another digest', () => {
     const { p, header } = started()
-    assert.throws(() => p.receive({ ...header, kind: 'partial', from: 1, shape: 'scalar', elements: [1n, 1n] }, peer[1]!, 0), /no place in threshold mode/)
-    assert.throws(() => p.receive({ ...header, kind: 'propose', from: 1, members: [] }, peer[2]!, 0), /is party 2 and may not speak for party 1/)
-    assert.throws(() => p.receive({ ...header, digest: new Uint8Array(32), kind: 'propose', from: 1, members: [] }, peer[1]!, 0), /another task digest/)
+    assertRefused(p, p.receive({ ...header, kind: 'partial', from: 1, shape: 'scalar', elements: [1n, 1n] }, peer[1]!, 0), /no place in threshold mode/)
+    assertRefused(p, p.receive({ ...header, kind: 'propose', from: 1, members: [] }, peer[2]!, 0), /is party 2 and may not speak for party 1/)
+    assertRefused(p, p.receive({ ...header, digest: new Uint8Array(32), kind: 'propose', from: 1, members: [] }, peer[1]!, 0), /another task digest/)
   })
 
   test('a share from a party whose threshold differs fails the task with the difference named', () => {
     const mine = thresholdDescriptor(5, params(3))
     const theirs = thresholdDescriptor(5, params(4))
     const p = new ThresholdMachine({ descriptor: mine, myself: 0, randomBytes: seededRandomBytes(0) })
-    const out = p.receive({ kind: 'share', taskId: TASK_ID, digest: taskDigest(theirs), from: 1, shape: 'scalar', descriptor: canonicalDescriptor(theirs), elements: [1n, 1n] }, peer[1]!, 0)
+    const out = taken(p, p.receive({ kind: 'share', taskId: TASK_ID, digest: taskDigest(theirs), from: 1, shape: 'scalar', descriptor: canonicalDescriptor(theirs), elements: [1n, 1n] }, peer[1]!, 0))
     assert.ok(p.error instanceof DigestMismatchError)
     assert.deepEqual(p.error.differences, ['parameters.threshold: 3 here, 4 at party 1'])
     assert.equal(out.length, 4, 'the others are told')

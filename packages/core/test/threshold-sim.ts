@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { decodeMessage, encodeMessage, type WireMessage } from '../src/wire/codec.js'
 import type { InputValue } from '../src/encoding/fixed-point.js'
 import { ProtocolError, type SimonError } from '../src/errors.js'
-import type { Outgoing } from '../src/protocols/mesh/machine.js'
+import type { Outgoing } from '../src/machine/types.js'
 import { resolveParameters, type TaskDescriptor } from '../src/task/descriptor.js'
 import { ThresholdMachine } from '../src/protocols/threshold/machine.js'
 import { seededRandomBytes } from './helpers.js'
@@ -71,12 +71,11 @@ export class Sim {
     const [m] = this.queue.splice(index, 1)
     assert.ok(m !== undefined)
     if (this.crashed.has(m.to)) return
-    try {
-      this.post(m.to, this.parties[m.to]!.receive(m.message, this.descriptor.peers[m.from]!, this.now))
-    } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err
-      this.refusals.push(err)
-    }
+    const party = this.parties[m.to]!
+    const { verdict, out } = party.receive(m.message, this.descriptor.peers[m.from]!, this.now)
+    // a refusal that leaves the task going on; one that failed it shows on party.error
+    if (verdict.status === 'refused' && verdict.error !== party.error) this.refusals.push(verdict.error)
+    this.post(m.to, out)
   }
 
   /** The earliest deadline of a live party, if any. */

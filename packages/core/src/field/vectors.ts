@@ -5,12 +5,16 @@
  */
 import { decodeScaled, encodeInput, type FixedPoint, type Shape } from '../encoding/fixed-point.js'
 import type { Field } from './wide.js'
-import type { Sum } from '../protocols/mesh/machine.js'
+import type { Sum } from '../machine/types.js'
 import {
   FAST_PRIME, fastAddInto, fastAddKeystream, fastFindInvalid, fastToBytes, type KeystreamReader
 } from './fast.js'
 import { decodeFastTotal, encodeFastInput } from '../encoding/fast.js'
-import { FAST_FRAME_ELEMENTS, WIDE_FRAME_ELEMENTS } from '../protocols/lean/plan.js'
+
+/** Frame size of the fast profile: 2^15 elements, 256 KiB on the wire. */
+export const FAST_FRAME_ELEMENTS = 1 << 15
+/** Frame size of the wide profile (elements of 8 to a few hundred bytes). */
+export const WIDE_FRAME_ELEMENTS = 1 << 14
 
 export interface EncodedVector<V> {
   /** Field elements: the input, then its sample count. */

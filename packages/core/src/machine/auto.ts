@@ -7,11 +7,10 @@
 import type { WireMessage } from '../wire/codec.js'
 import { isVectorInput, type InputValue } from '../encoding/fixed-point.js'
 import { ProtocolError, type SimonError } from '../errors.js'
-import type { ProtocolMachine } from './create.js'
-import type { Outgoing, SecureSumResult } from '../protocols/mesh/machine.js'
 import { taskDigest, type TaskDescriptor } from '../task/descriptor.js'
 import { isLeanMessage, type Topology } from '../wire/lean.js'
 import { TREE_MAX_ELEMENTS } from '../protocols/lean/tree.js'
+import type { Outgoing, ProtocolMachine, Received, SecureSumResult } from './types.js'
 
 /**
  * From this many parties on, lean mode is the default whatever the size: the full mesh opens a
@@ -109,14 +108,23 @@ export class AutoMachine implements ProtocolMachine {
     }
   }
 
-  receive (message: WireMessage, senderPeerId: string, now: number): Outgoing[] {
+  receive (message: WireMessage, senderPeerId: string, now: number): Received {
     const family = familyOf(message)
-    if (this.inner === undefined) this.become(family !== undefined && this.make[family] !== undefined ? family : this.fallback())
-    this.committed = true
-    if (family !== undefined && family !== this.family && this.descriptor.peers.indexOf(senderPeerId) === message.from) {
-      return this.inner!.fail(new ProtocolError(`party ${message.from} has ${describeMessage(message)} and runs ${FAMILY_NAMES[family]}; this party runs ${FAMILY_NAMES[this.family!]}: the inputs differ in shape`, message.from))
+    // Only a listed party speaking for itself about this task may settle the mode.
+    const sender = this.descriptor.peers.indexOf(senderPeerId)
+    const listed = sender >= 0 && sender !== this.myself && message.taskId === this.descriptor.taskId
+    if (this.inner === undefined) {
+      // a refusal from a machine of the default family, which is then dropped: nothing is settled
+      if (!listed || (message.kind !== 'abort' && message.from !== sender)) return this.make[this.fallback()]!().receive(message, senderPeerId, now)
+      this.become(family !== undefined && this.make[family] !== undefined ? family : this.fallback())
     }
-    return this.inner!.receive(message, senderPeerId, now)
+    this.committed = true
+    const inner = this.inner!
+    if (family !== undefined && family !== this.family && listed && message.from === sender && !inner.finished) {
+      const error = new ProtocolError(`party ${sender} has ${describeMessage(message)} and runs ${FAMILY_NAMES[family]}; this party runs ${FAMILY_NAMES[this.family!]}: the inputs differ in shape`, sender)
+      return { verdict: { status: 'refused', code: error.code, error }, out: inner.fail(error) }
+    }
+    return inner.receive(message, senderPeerId, now)
   }
 
   fail (error: SimonError, notify?: boolean): Outgoing[] {
@@ -127,6 +135,10 @@ export class AutoMachine implements ProtocolMachine {
   waitingFor (): { step: string, missing: number[] } {
     return this.inner?.waitingFor() ?? { step: 'input', missing: [this.myself] }
   }
+
+  nextDeadline (): number | undefined { return this.inner?.nextDeadline() }
+
+  tick (now: number): Outgoing[] { return this.inner?.tick(now) ?? [] }
 
   encode (message: WireMessage): Uint8Array {
     if (this.inner === undefined) this.become(this.fallback())

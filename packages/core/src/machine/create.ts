@@ -1,94 +1,41 @@
 /**
- * What the node layer needs of a protocol state machine, whatever the mode (the additive full
- * mesh, the lean mode for large vectors, threshold mode). A machine is pure: it takes the input,
- * the authenticated messages and the time (only as a number passed in), and answers with the
- * messages to send.
+ * Which machine runs a task, from its parameters: threshold mode when `threshold` t < n;
+ * otherwise by `mode`: 'mesh' the additive full mesh, 'lean' lean mode (a tree for small inputs,
+ * a ring for large ones), 'auto' (the default) whichever is faster for the input's size.
  */
-import type { WireMessage } from '../wire/codec.js'
-import { encodeMessage } from '../wire/codec.js'
-import type { InputValue } from '../encoding/fixed-point.js'
-import type { SimonError } from '../errors.js'
-import type { RandomBytes } from '../field/random.js'
-import { SecureSum, type Outgoing, type SecureSumResult } from '../protocols/mesh/machine.js'
-import type { TaskDescriptor } from '../task/descriptor.js'
+import { InvalidInputError } from '../errors.js'
+import { SecureSum } from '../protocols/mesh/machine.js'
 import { ThresholdMachine } from '../protocols/threshold/machine.js'
+import { LeanMachine } from '../protocols/lean/ring.js'
+import { TreeMachine } from '../protocols/lean/tree.js'
+import { modeOf } from '../task/mode.js'
 import { thresholdOf } from '../task/threshold.js'
-import type { LeanCrypto } from '../protocols/lean/crypto.js'
-import { isTypedInput, leanMachineFor, profileOf, withTypedSum } from '../protocols/lean/index.js'
+import { AutoMachine, chooseMode, chooseTopology, type Family } from './auto.js'
+import type { MachineInit, ProtocolMachine } from './types.js'
 
-export interface ProtocolMachine {
-  readonly descriptor: TaskDescriptor
-  readonly digest: Uint8Array
-  readonly myself: number
-  readonly parties: number
-  /** The current step's name, e.g. 'share', 'partial', 'confirm', 'done', 'failed'. */
-  readonly step: string
-  readonly finished: boolean
-  readonly hasInput: boolean
-  readonly result: SecureSumResult | undefined
-  readonly error: SimonError | undefined
-  /** Validate and take this party's input. @throws InvalidInputError before producing anything */
-  input: (value: InputValue, now: number) => Outgoing[]
-  /** A message from the peer authenticated as `senderPeerId`. @throws ProtocolError when refused */
-  receive: (message: WireMessage, senderPeerId: string, now: number) => Outgoing[]
-  /** Fail here; returns the aborts to send (none when `notify` is false). */
-  fail: (error: SimonError, notify?: boolean) => Outgoing[]
-  waitingFor: () => { step: string, missing: number[] }
-  /** The frame for one of this machine's messages. */
-  encode: (message: WireMessage) => Uint8Array
-  /** When the machine next wants `tick` (absolute, in the clock of `now`); undefined for never. */
-  nextDeadline?: () => number | undefined
-  /** Time has reached a deadline the machine asked for. */
-  tick?: (now: number) => Outgoing[]
-  /** After done, how long deliveries still under way may go on; until the task's deadline when absent. */
-  readonly lingerMs?: number
-  /** Parties this machine will send to once it has its input; the node may connect to them early. */
-  readonly neighbours?: readonly number[]
-  /** How far a long sum has come (lean mode counts frames), for progress bars. */
-  readonly progress?: { done: number, total: number }
-}
-
-export interface MachineInit {
-  readonly descriptor: TaskDescriptor
-  readonly myself: number
-  readonly randomBytes: RandomBytes
-  readonly maxLength?: number
-  /** Key agreement and keystream for lean mode; without them `auto` runs the full mesh. */
-  readonly lean?: LeanCrypto
-}
-
-/** The additive full-mesh SecureSum as a ProtocolMachine. */
-class FullMeshMachine implements ProtocolMachine {
-  private readonly m: SecureSum
-  private typed = false
-  constructor (init: MachineInit) { this.m = new SecureSum(init) }
-  get descriptor (): TaskDescriptor { return this.m.descriptor }
-  get digest (): Uint8Array { return this.m.digest }
-  get myself (): number { return this.m.myself }
-  get parties (): number { return this.m.parties }
-  get step (): string { return this.m.step }
-  get finished (): boolean { return this.m.finished }
-  get hasInput (): boolean { return this.m.hasInput }
-  private typedResult: SecureSumResult | undefined
-  get result (): SecureSumResult | undefined {
-    if (!this.typed || this.m.result === undefined) return this.m.result
-    return (this.typedResult ??= withTypedSum(this.m.result))
-  }
-  get error (): SimonError | undefined { return this.m.error }
-  input (value: InputValue): Outgoing[] {
-    const out = this.m.input(value)
-    this.typed = isTypedInput(value) && profileOf(this.m.descriptor.parameters) === 'fast'
-    return out
-  }
-  receive (message: WireMessage, senderPeerId: string): Outgoing[] { return this.m.receive(message, senderPeerId) }
-  fail (error: SimonError, notify?: boolean): Outgoing[] { return this.m.fail(error, notify) }
-  waitingFor (): { step: string, missing: number[] } { return this.m.waitingFor() }
-  encode (message: WireMessage): Uint8Array { return encodeMessage(message, this.m.field.bytes) }
-}
-
-/** The machine for a task, chosen by its parameters. */
+/**
+ * The machine for a task at one party.
+ * @param init the task, this party's index, its randomness, and lean mode's crypto if it offers it
+ * @throws InvalidInputError naming network.myself or a parameter (mode 'lean' without key agreement)
+ * @example
+ * const machine = createMachine({ descriptor, myself: 0, randomBytes })
+ * const out = machine.input('123.456789', Date.now())   // the messages to send
+ */
 export function createMachine (init: MachineInit): ProtocolMachine {
-  const threshold = thresholdOf(init.descriptor.parameters)
-  if (threshold !== undefined && threshold < init.descriptor.peers.length) return new ThresholdMachine(init)
-  return leanMachineFor(init, () => new FullMeshMachine(init)) ?? new FullMeshMachine(init)
+  const { descriptor, myself, lean } = init
+  const parties = descriptor.peers.length
+  const threshold = thresholdOf(descriptor.parameters)
+  if (threshold !== undefined && threshold < parties) return new ThresholdMachine(init)
+  const mode = modeOf(descriptor.parameters)
+  if (mode === 'mesh') return new SecureSum(init)
+  if (lean === undefined) {
+    if (mode === 'lean') throw new InvalidInputError('parameters.mode', 'lean mode needs key agreement and a keystream, which this node does not provide')
+    return new SecureSum(init)
+  }
+  const ring = (): LeanMachine => new LeanMachine({ ...init, lean })
+  const tree = (): TreeMachine => new TreeMachine({ ...init, lean })
+  if (mode === 'lean') return new AutoMachine(descriptor, myself, { ring, tree }, chooseTopology)
+  const leanUsable = descriptor.peers.every((peer, k) => k === myself || (lean.canPair?.(peer) ?? true))
+  const choose = (length: number): Family => (leanUsable && chooseMode(parties, length) === 'lean' ? chooseTopology(length) : 'mesh')
+  return new AutoMachine(descriptor, myself, { mesh: () => new SecureSum(init), ring, tree }, choose)
 }

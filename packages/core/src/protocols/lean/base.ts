@@ -1,54 +1,40 @@
 /**
- * What lean mode's two topologies (the ring, machine.ts; the tree, tree.ts) share: the task's
+ * What lean mode's two topologies (the ring, ring.ts; the tree, tree.ts) share: the task's
  * setup, taking the input, the pairwise keys from the nonces, the confirmation tags, failing,
  * and forgetting every secret. The topologies differ only in whom they send what, and when.
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
-import { encodeMessage, type WireMessage } from '../../wire/codec.js'
-import type { FixedPoint, InputValue, Shape } from '../../encoding/fixed-point.js'
-import { InvalidInputError, type SimonError } from '../../errors.js'
-import type { RandomBytes } from '../../field/random.js'
-import type { Outgoing, SecureSumResult } from '../mesh/machine.js'
-import { canonicalDescriptor, partiesWith, fieldOf, fixedPointOf, taskDigest, type TaskDescriptor } from '../../task/descriptor.js'
-import { encodeLeanMessage } from '../../wire/lean.js'
+import type { AbortMessage } from '../../wire/codec.js'
+import type { InputValue, Shape } from '../../encoding/fixed-point.js'
+import { isTypedInput } from '../../encoding/fast.js'
+import { TaskAbortedError, type SimonError } from '../../errors.js'
+import { fastVectors, isFastModulus, wideVectors, type VectorOps } from '../../field/vectors.js'
+import { Kernel } from '../../machine/kernel.js'
+import type { MachineInit, Outgoing } from '../../machine/types.js'
+import { describeShape } from '../../machine/wide.js'
 import {
   agreeSecrets, bytesEqual, confirmTag, nonceHash, NONCE_BYTES, pairKeys, portableHmac, TAG_BYTES,
   type Hmac, type LeanCrypto, type PairKeys
 } from './crypto.js'
-import { isTypedInput } from '../../encoding/fast.js'
-import { fastVectors, isFastModulus, wideVectors, type VectorOps } from '../../field/vectors.js'
+
+export { describeShape }
 
 export type LeanStep = 'input' | 'nonces' | 'sum' | 'confirm' | 'done' | 'failed'
 
-export interface LeanMachineInit {
-  readonly descriptor: TaskDescriptor
-  readonly myself: number
-  readonly randomBytes: RandomBytes
+export interface LeanMachineInit extends MachineInit {
   readonly lean: LeanCrypto
-  readonly maxLength?: number
 }
 
-export function describeShape (shape: Shape, length: number): string {
-  return shape === 'scalar' ? 'a scalar' : `a vector of ${length} elements`
-}
+const KINDS: ReadonlySet<string> = new Set(['lean-nonces', 'lean-data', 'lean-confirm'])
 
-export abstract class LeanBase<V extends Float64Array | bigint[]> {
-  readonly descriptor: TaskDescriptor
-  readonly digest: Uint8Array
-  readonly myself: number
-  readonly parties: number
-  protected readonly canonical: string
+export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel<LeanStep> {
+  protected readonly kinds = KINDS
+  protected readonly modeName = 'lean mode'
   protected readonly ops: VectorOps<V>
   protected readonly elementBytes: number
-  protected readonly fp: FixedPoint
   protected readonly crypto: LeanCrypto
   protected readonly hash: (data: Uint8Array) => Uint8Array
   protected readonly mac: Hmac
-  protected readonly randomBytes: RandomBytes
-
-  protected _step: LeanStep = 'input'
-  protected _result: SecureSumResult | undefined
-  protected _error: SimonError | undefined
   protected shape: { kind: Shape, length: number } | undefined
   protected typedInput = false
   /** The encoded input; it becomes the total, in place. */
@@ -59,58 +45,33 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> {
   protected nonceDigest: Uint8Array | undefined
 
   constructor (init: LeanMachineInit, ops?: VectorOps<V>) {
-    const n = partiesWith(init.descriptor, init.myself)
-    this.descriptor = init.descriptor
-    this.canonical = canonicalDescriptor(init.descriptor)
-    this.digest = taskDigest(init.descriptor)
-    this.myself = init.myself
-    this.parties = n
-    const field = fieldOf(init.descriptor.parameters)
-    this.ops = ops ?? (isFastModulus(init.descriptor.parameters.modulus) ? fastVectors : wideVectors(field)) as unknown as VectorOps<V>
-    this.elementBytes = field.bytes
-    this.fp = fixedPointOf(init.descriptor.parameters)
+    super(init)
+    this.ops = ops ?? (isFastModulus(init.descriptor.parameters.modulus) ? fastVectors : wideVectors(this.field)) as unknown as VectorOps<V>
+    this.elementBytes = this.field.bytes
     this.crypto = init.lean
     this.hash = init.lean.sha256 ?? (data => nobleSha256(data))
     this.mac = init.lean.hmacSha256 ?? portableHmac
-    this.randomBytes = init.randomBytes
   }
 
-  get step (): LeanStep { return this._step }
-  get result (): SecureSumResult | undefined { return this._result }
-  get error (): SimonError | undefined { return this._error }
-  get finished (): boolean { return this._step === 'done' || this._step === 'failed' }
-
   /** Fail here, and tell the neighbours, who pass it on. */
-  fail (error: SimonError, notify = true): Outgoing[] {
-    if (this.finished) return []
-    this._error = error
-    this._step = 'failed'
-    this.forget()
-    if (!notify) return []
+  protected override announce (error: SimonError): Outgoing[] {
     return this.aborts(error.code, `(at party ${this.myself}) ${error.message}`, -1)
   }
 
-  encode (message: WireMessage): Uint8Array {
-    if (message.kind === 'lean-nonces' || message.kind === 'lean-data' || message.kind === 'lean-confirm') {
-      return encodeLeanMessage(message, this.elementBytes)
-    }
-    return encodeMessage(message, this.elementBytes)
+  /** Another party gave up: fail, and pass the abort on to the neighbours it did not come from. */
+  protected override onAbort (m: AbortMessage, sender: number): Outgoing[] {
+    this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
+    return this.aborts(m.code, m.reason, sender)
   }
 
   /** An abort for every neighbour but `except`. */
   protected abstract aborts (code: string, reason: string, except: number): Outgoing[]
 
-  protected header (): { taskId: string, digest: Uint8Array, from: number } {
-    return { taskId: this.descriptor.taskId, digest: this.digest, from: this.myself }
-  }
-
   /**
    * Encode this party's input, agree a secret with every other party and draw its nonce.
    * @throws InvalidInputError before anything is produced; key agreement fails here too, before sending
    */
-  protected takeInput (value: InputValue, maxLength: number): void {
-    if (this.hasInput) throw new InvalidInputError('value', 'this party has already given its input to the task')
-    if (this.finished) throw this._error ?? new InvalidInputError('task', 'the task is already finished')
+  protected prepareInput (value: InputValue, maxLength: number): void {
     const encoded = this.ops.encode(value, this.fp, maxLength)
     this.secrets = agreeSecrets(this.crypto, this.descriptor.peers, this.myself)
     this.x = encoded.elements
@@ -118,8 +79,6 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> {
     this.shape = { kind: encoded.shape, length: encoded.length }
     this.ownNonce = this.randomBytes(NONCE_BYTES).slice()
   }
-
-  abstract get hasInput (): boolean
 
   /** All nonces known: the pair keys from the secrets, which are then wiped. */
   protected deriveKeys (nonces: Uint8Array[]): void {

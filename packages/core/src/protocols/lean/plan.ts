@@ -10,11 +10,6 @@
  * Each party sends about 2 (n - 1) / n of a vector in all, whatever n.
  */
 
-/** Frame size of the fast profile: 2^15 elements, 256 KiB on the wire. */
-export const FAST_FRAME_ELEMENTS = 1 << 15
-/** Frame size of the wide profile (elements of 8 to a few hundred bytes). */
-export const WIDE_FRAME_ELEMENTS = 1 << 14
-
 export class RingPlan {
   readonly parties: number
   readonly elements: number

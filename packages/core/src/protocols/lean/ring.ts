@@ -17,11 +17,9 @@
  */
 import type { AbortMessage, WireMessage } from '../../wire/codec.js'
 import type { InputValue } from '../../encoding/fixed-point.js'
-import { authenticatedSender, checkClaim, descriptionMismatch } from '../../machine/envelope.js'
-import { ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError } from '../../errors.js'
-import type { Outgoing } from '../mesh/machine.js'
-import { DEFAULT_MAX_LENGTH } from '../mesh/machine.js'
-import { digestsEqual } from '../../task/descriptor.js'
+import { ProtocolError, ResultMismatchError, type SimonError } from '../../errors.js'
+import { HELD, sent } from '../../machine/kernel.js'
+import type { Outgoing } from '../../machine/types.js'
 import { LeanBase, describeShape, type LeanMachineInit, type LeanStep } from './base.js'
 import {
   buildFastDataFrame, type LeanConfirmMessage, type LeanDataMessage, type LeanEntry, type LeanTags,
@@ -42,7 +40,6 @@ function u32 (x: number): Uint8Array {
 }
 
 export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> extends LeanBase<V> {
-  private readonly maxLength: number
   private readonly pred: number
   private readonly succ: number
 
@@ -50,10 +47,8 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   private entries: LeanEntry[] | undefined
   private collectSeen = false
   private collectHeld: LeanNoncesMessage | undefined
-  /** Per frame: this party's part was added (1), reduce / gather frame received (1), total stored (1). */
+  /** Per frame: this party's part was added (1), total stored (1). */
   private consumed = new Uint8Array(0)
-  private reduceSeen = new Uint8Array(0)
-  private gatherSeen = new Uint8Array(0)
   private stored = new Uint8Array(0)
   private consumedCount = 0
   private storedCount = 0
@@ -62,14 +57,12 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   private resultHash: Uint8Array | undefined
   private ownTags: LeanTags | undefined
   private confirmCollectSeen = false
-  private confirmDistributeSeen = false
   private confirmHeld: LeanConfirmMessage | undefined
   private verified: Uint8Array
 
   constructor (init: LeanMachineInit, ops?: VectorOps<V>) {
     super(init, ops)
     const n = this.parties
-    this.maxLength = init.maxLength ?? DEFAULT_MAX_LENGTH
     this.pred = (init.myself + n - 1) % n
     this.succ = (init.myself + 1) % n
     this.verified = new Uint8Array(n)
@@ -109,13 +102,11 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
    * Take this party's input and start the nonce gather.
    * @throws InvalidInputError before anything is produced
    */
-  input (value: InputValue): Outgoing[] {
-    this.takeInput(value, this.maxLength)
+  protected takeInput (value: InputValue): Outgoing[] {
+    this.prepareInput(value, this.maxLength)
     this.plan = new RingPlan(this.parties, this.shape!.length + 1, this.ops.frameElements)
     const frames = this.plan.frames
     this.consumed = new Uint8Array(frames)
-    this.reduceSeen = new Uint8Array(frames)
-    this.gatherSeen = new Uint8Array(frames)
     this.stored = new Uint8Array(frames)
     this.frameHashes = new Array(frames).fill(undefined)
     this._step = 'nonces'
@@ -123,29 +114,25 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     if (this.myself === 0) out.push(this.noncesTo(this.succ, 'collect', [this.ownEntry()]))
     const held = this.collectHeld
     this.collectHeld = undefined
-    if (held !== undefined) out.push(...this.onNonces(held))
+    if (held !== undefined) out.push(...sent(this.onNonces(held)))
     return out
   }
 
-  /**
-   * A message from the peer authenticated as `senderPeerId`.
-   * @throws ProtocolError when refused (wrong sender, a duplicate); the task itself goes on
-   */
-  receive (m: WireMessage, senderPeerId: string): Outgoing[] {
-    const from = m.from
-    const sender = authenticatedSender(this.descriptor, this.myself, m, senderPeerId)
-    if (m.kind === 'lean-nonces' && !digestsEqual(m.digest, this.digest)) return this.fail(descriptionMismatch(this.descriptor, m.descriptor, sender))
-    if (m.kind === 'abort') return this.onAbort(m, sender)
-    checkClaim(m, sender, senderPeerId, this.digest)
-    if (this._step === 'failed') return []
-    if (m.kind !== 'lean-nonces' && m.kind !== 'lean-data' && m.kind !== 'lean-confirm') {
-      throw new ProtocolError(`party ${from} sent a ${m.kind} message, which has no place in lean mode (does it run another mode?)`, from)
-    }
+  protected slot (m: WireMessage): readonly [string, string] {
+    if (m.kind === 'lean-data') return [`${m.phase}/${m.frame}`, `sent frame ${m.frame} of the ${m.phase} phase`]
+    if (m.kind === 'lean-nonces') return [`nonces/${m.pass}`, m.pass === 'collect' ? 'sent its nonces' : 'sent the nonces of all parties']
+    const pass = (m as LeanConfirmMessage).pass
+    return [`confirm/${pass}`, pass === 'collect' ? 'sent its confirmation' : 'handed on all confirmations']
+  }
+
+  /** A message from the ring predecessor (the kernel has checked who sent it). */
+  protected take (m: WireMessage, from: number): Outgoing[] | typeof HELD {
     if (from !== this.pred) throw new ProtocolError(`party ${from} is not this party's ring predecessor (party ${this.pred})`, from)
     switch (m.kind) {
       case 'lean-nonces': return this.onNonces(m)
       case 'lean-data': return this.onData(m)
       case 'lean-confirm': return this.onConfirm(m)
+      default: return []
     }
   }
 
@@ -155,12 +142,6 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     const to = new Set([this.pred, this.succ])
     to.delete(except)
     return [...to].map(j => ({ to: j, message }))
-  }
-
-  private onAbort (m: AbortMessage, sender: number): Outgoing[] {
-    if (this.finished) return []
-    this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
-    return this.aborts(m.code, m.reason, sender)
   }
 
   private ownEntry (): LeanEntry {
@@ -186,15 +167,13 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     return undefined
   }
 
-  private onNonces (m: LeanNoncesMessage): Outgoing[] {
+  private onNonces (m: LeanNoncesMessage): Outgoing[] | typeof HELD {
     const n = this.parties
-    if (m.descriptor !== this.canonical) throw new ProtocolError(`party ${m.from} sent a task description whose digest does not match it`, m.from)
     if (m.topology !== 'ring') throw new ProtocolError(`party ${m.from} runs lean mode on a ${m.topology}, this party on a ring: the inputs differ in size`, m.from)
     if (m.pass === 'collect') {
       if (this.myself === 0) throw new ProtocolError('party 0 starts the nonce collection and receives none', m.from)
-      if (this.collectSeen || this.collectHeld !== undefined) throw new ProtocolError(`party ${m.from} already sent its nonces`, m.from)
       if (m.entries.length !== this.myself) throw new ProtocolError(`party ${m.from} sent ${m.entries.length} nonces at the collect pass, expected ${this.myself}`, m.from)
-      if (this.x === undefined) { this.collectHeld = m; return [] }
+      if (this.x === undefined) { this.collectHeld = m; return HELD }
       this.collectSeen = true
       const error = this.shapeError(m.entries, m.from)
       if (error !== undefined) return this.fail(error)
@@ -204,7 +183,6 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
       return [this.noncesTo(this.succ, 'distribute', list), ...this.startSum()]
     }
     if (this.myself === n - 1) throw new ProtocolError(`party ${n - 1} ends the nonce collection and receives no distribution`, m.from)
-    if (this.entries !== undefined) throw new ProtocolError(`party ${m.from} already sent the nonces of all parties`, m.from)
     if (this.x === undefined || (this.myself > 0 && !this.collectSeen)) {
       throw new ProtocolError(`party ${m.from} sent the nonces of all parties before this party gave its own`, m.from)
     }
@@ -232,7 +210,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     }
     const pending = this.pendingData
     this.pendingData = []
-    for (const m of pending) out.push(...this.onData(m))
+    for (const m of pending) out.push(...sent(this.onData(m)))
     return out
   }
 
@@ -268,7 +246,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     return { out: { to: this.succ, message }, elements }
   }
 
-  private onData (m: LeanDataMessage): Outgoing[] {
+  private onData (m: LeanDataMessage): Outgoing[] | typeof HELD {
     const plan = this.plan
     if (plan === undefined) throw new ProtocolError(`party ${m.from} sent data before this party gave its input`, m.from)
     const n = this.parties
@@ -279,19 +257,14 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     if (plan.frameSegment[g] !== segment) {
       throw new ProtocolError(`party ${m.from} sent frame ${g} at ${m.phase} step ${m.step}, where segment ${segment} belongs`, m.from)
     }
-    const seen = m.phase === 'reduce' ? this.reduceSeen : this.gatherSeen
-    if (seen[g] === 1 || this.pendingData.some(p => p.phase === m.phase && p.frame === g)) {
-      throw new ProtocolError(`party ${m.from} already sent frame ${g} of the ${m.phase} phase`, m.from)
-    }
     const fastFrame = m.elements instanceof Float64Array
     if (fastFrame !== (this.x instanceof Float64Array) || m.elements.length !== plan.frameCount[g]) {
       return this.fail(new ProtocolError(`party ${m.from} sent frame ${g} with ${m.elements.length} elements of another profile or count (expected ${plan.frameCount[g]})`, m.from))
     }
     const elements = m.elements as V
     if (this.ops.findInvalid(elements) >= 0) return this.fail(new ProtocolError(`party ${m.from} sent an element outside the field`, m.from))
-    if (this._step === 'nonces') { this.pendingData.push(m); return [] }
+    if (this._step === 'nonces') { this.pendingData.push(m); return HELD }
     if (this._step !== 'sum') throw new ProtocolError(`party ${m.from} sent frame ${g} after the sum was complete`, m.from)
-    seen[g] = 1
     const out: Outgoing[] = []
     if (m.phase === 'reduce') {
       // at the last step the sum is the total of the segment this party holds: hand it round
@@ -332,7 +305,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     if (this.myself === 0) out.push(this.confirmTo('collect', [this.ownTags]))
     const held = this.confirmHeld
     this.confirmHeld = undefined
-    if (held !== undefined) out.push(...this.onConfirm(held))
+    if (held !== undefined) out.push(...sent(this.onConfirm(held)))
     return out
   }
 
@@ -349,14 +322,13 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     return undefined
   }
 
-  private onConfirm (m: LeanConfirmMessage): Outgoing[] {
+  private onConfirm (m: LeanConfirmMessage): Outgoing[] | typeof HELD {
     const n = this.parties
     if (m.tags.some(t => t.blob.length !== (n - 1) * TAG_BYTES)) throw new ProtocolError(`party ${m.from} sent confirmation entries of the wrong size`, m.from)
     if (m.pass === 'collect') {
       if (this.myself === 0) throw new ProtocolError('party 0 starts the confirmation and receives no collect pass', m.from)
-      if (this.confirmCollectSeen || this.confirmHeld !== undefined) throw new ProtocolError(`party ${m.from} already sent its confirmation`, m.from)
       if (m.tags.length !== this.myself) throw new ProtocolError(`party ${m.from} sent ${m.tags.length} confirmations at the collect pass, expected ${this.myself}`, m.from)
-      if (this._step !== 'confirm') { this.confirmHeld = m; return [] }
+      if (this._step !== 'confirm') { this.confirmHeld = m; return HELD }
       this.confirmCollectSeen = true
       for (let k = 0; k < m.tags.length; k++) {
         const error = this.check(k, m.tags[k]!)
@@ -367,12 +339,10 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
       return [this.confirmTo('distribute', list), ...this.finish()]
     }
     if (this.myself === n - 1) throw new ProtocolError(`party ${n - 1} ends the confirmation and receives no distribution`, m.from)
-    if (this.confirmDistributeSeen) throw new ProtocolError(`party ${m.from} already handed on all confirmations`, m.from)
     if (this._step !== 'confirm' || (this.myself > 0 && !this.confirmCollectSeen)) {
       throw new ProtocolError(`party ${m.from} handed on all confirmations before this party gave its own`, m.from)
     }
     if (m.tags.length !== n) throw new ProtocolError(`party ${m.from} sent ${m.tags.length} confirmations at the distribute pass, expected ${n}`, m.from)
-    this.confirmDistributeSeen = true
     for (let k = this.myself + 1; k < n; k++) {
       const error = this.check(k, m.tags[k]!)
       if (error !== undefined) return this.fail(error)

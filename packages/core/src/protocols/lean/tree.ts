@@ -8,11 +8,9 @@
  */
 import type { AbortMessage, WireMessage } from '../../wire/codec.js'
 import type { InputValue } from '../../encoding/fixed-point.js'
-import { authenticatedSender, checkClaim, descriptionMismatch } from '../../machine/envelope.js'
-import { ProtocolError, ResultMismatchError, TaskAbortedError, type SimonError } from '../../errors.js'
-import type { Outgoing } from '../mesh/machine.js'
-import { DEFAULT_MAX_LENGTH } from '../mesh/machine.js'
-import { digestsEqual } from '../../task/descriptor.js'
+import { ProtocolError, ResultMismatchError, type SimonError } from '../../errors.js'
+import { HELD, sent } from '../../machine/kernel.js'
+import type { Outgoing } from '../../machine/types.js'
 import { LeanBase, describeShape, type LeanMachineInit, type LeanStep } from './base.js'
 import type { LeanConfirmMessage, LeanDataMessage, LeanEntry, LeanNoncesMessage, LeanTags, RingPass } from '../../wire/lean.js'
 import { bytesEqual, concatBytes, frameIv, TAG_BYTES } from './crypto.js'
@@ -37,7 +35,6 @@ function subtree (root: number, n: number): number[] {
 }
 
 export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> extends LeanBase<V> {
-  private readonly maxLength: number
   private readonly parent: number | undefined
   private readonly children: number[]
 
@@ -45,15 +42,13 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   private readonly upNonces = new Map<number, LeanEntry[]>()
   private readonly upData = new Map<number, V>()
   private readonly upTags = new Map<number, LeanTags[]>()
-  private downNonces = false
   private sentUp = { nonces: false, data: false, tags: false }
-  private held: Array<{ m: WireMessage, peer: string }> = []
+  private held: Array<{ m: LeanNoncesMessage, from: number }> = []
   private resultHash: Uint8Array | undefined
   private ownTags: LeanTags | undefined
 
   constructor (init: LeanMachineInit, ops?: VectorOps<V>) {
     super(init, ops)
-    this.maxLength = Math.min(init.maxLength ?? DEFAULT_MAX_LENGTH, TREE_MAX_ELEMENTS - 1)
     this.parent = init.myself === 0 ? undefined : (init.myself - 1) >> 1
     this.children = [2 * init.myself + 1, 2 * init.myself + 2].filter(c => c < this.parties)
   }
@@ -78,38 +73,32 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     }
   }
 
-  input (value: InputValue): Outgoing[] {
-    this.takeInput(value, this.maxLength)
+  protected takeInput (value: InputValue): Outgoing[] {
+    this.prepareInput(value, Math.min(this.maxLength, TREE_MAX_ELEMENTS - 1))
     this._step = 'nonces'
     const out = this.maybeNoncesUp()
     const held = this.held
     this.held = []
-    for (const h of held) out.push(...this.receive(h.m, h.peer))
+    for (const h of held) out.push(...sent(this.take(h.m, h.from)))
     return out
   }
 
-  receive (m: WireMessage, senderPeerId: string): Outgoing[] {
-    const from = m.from
-    const sender = authenticatedSender(this.descriptor, this.myself, m, senderPeerId)
-    if (m.kind === 'lean-nonces' && !digestsEqual(m.digest, this.digest)) return this.fail(descriptionMismatch(this.descriptor, m.descriptor, sender))
-    if (m.kind === 'abort') {
-      if (this.finished) return []
-      this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
-      return this.aborts(m.code, m.reason, sender)
-    }
-    checkClaim(m, sender, senderPeerId, this.digest)
-    if (this._step === 'failed') return []
-    if (m.kind !== 'lean-nonces' && m.kind !== 'lean-data' && m.kind !== 'lean-confirm') {
-      throw new ProtocolError(`party ${from} sent a ${m.kind} message, which has no place in lean mode (does it run another mode?)`, from)
-    }
+  protected slot (m: WireMessage): readonly [string, string] {
+    if (m.kind === 'lean-nonces') return m.pass === 'collect' ? ['nonces/up', 'sent its nonces'] : ['nonces/down', 'handed down the nonces']
+    if (m.kind === 'lean-data') return m.phase === 'reduce' ? ['sum/up', "sent its subtree's sum"] : ['sum/down', 'handed down the total']
+    return (m as LeanConfirmMessage).pass === 'collect' ? ['tags/up', 'sent its confirmations'] : ['tags/down', 'handed down confirmations']
+  }
+
+  /** A message from a child (on its way up) or the parent (on its way down), checked by the kernel. */
+  protected take (m: WireMessage, from: number): Outgoing[] | typeof HELD {
+    if (m.kind !== 'lean-nonces' && m.kind !== 'lean-data' && m.kind !== 'lean-confirm') return []
     const upward = m.kind === 'lean-data' ? m.phase === 'reduce' : m.pass === 'collect'
     if (upward && !this.children.includes(from)) throw new ProtocolError(`party ${from} is not a child of this party in the tree`, from)
     if (!upward && from !== this.parent) throw new ProtocolError(`party ${from} is not this party's parent in the tree`, from)
     if (this._step === 'input') {
       if (!upward || m.kind !== 'lean-nonces') throw new ProtocolError(`party ${from} sent a ${m.kind} before this party gave its input`, from)
-      if (this.held.some(h => h.m.from === from)) throw new ProtocolError(`party ${from} already sent its nonces`, from)
-      this.held.push({ m, peer: senderPeerId })
-      return []
+      this.held.push({ m, from })
+      return HELD
     }
     switch (m.kind) {
       case 'lean-nonces': return this.onNonces(m)
@@ -152,10 +141,8 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   }
 
   private onNonces (m: LeanNoncesMessage): Outgoing[] {
-    if (m.descriptor !== this.canonical) throw new ProtocolError(`party ${m.from} sent a task description whose digest does not match it`, m.from)
     if (m.topology !== 'tree') throw new ProtocolError(`party ${m.from} runs lean mode on a ${m.topology}, this party on a tree: the inputs differ in size`, m.from)
     if (m.pass === 'collect') {
-      if (this.upNonces.has(m.from)) throw new ProtocolError(`party ${m.from} already sent its nonces`, m.from)
       const expected = subtree(m.from, this.parties)
       if (m.entries.length !== expected.length || m.entries.some((e, i) => e.party !== expected[i])) {
         throw new ProtocolError(`party ${m.from} sent nonces of parties ${m.entries.map(e => e.party).join(', ')}, not of its subtree`, m.from)
@@ -165,14 +152,13 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
       this.upNonces.set(m.from, m.entries)
       return this.maybeNoncesUp()
     }
-    if (this.downNonces || !this.sentUp.nonces) throw new ProtocolError(`party ${m.from} handed down nonces out of turn`, m.from)
+    if (!this.sentUp.nonces) throw new ProtocolError(`party ${m.from} handed down nonces out of turn`, m.from)
     if (m.entries.length !== this.parties || m.entries.some((e, i) => e.party !== i)) throw new ProtocolError(`party ${m.from} handed down ${m.entries.length} nonces, not one per party in order`, m.from)
     if (!bytesEqual(m.entries[this.myself]!.nonce, this.ownNonce!)) {
       return this.fail(new ProtocolError(`the nonces handed down by party ${m.from} do not hold this party's own nonce`, m.from))
     }
     const error = this.shapeError(m.entries, m.from)
     if (error !== undefined) return this.fail(error)
-    this.downNonces = true
     return [...this.children.map(c => this.nonces(c, 'distribute', m.entries)), ...this.startSum(m.entries)]
   }
 
@@ -213,7 +199,6 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     const elements = m.elements as V
     if (this.ops.findInvalid(elements) >= 0) return this.fail(new ProtocolError(`party ${m.from} sent an element outside the field`, m.from))
     if (m.phase === 'reduce') {
-      if (this.upData.has(m.from) || this.sentUp.data) throw new ProtocolError(`party ${m.from} already sent its subtree's sum`, m.from)
       if (this._step !== 'sum') throw new ProtocolError(`party ${m.from} sent its subtree's sum out of turn`, m.from)
       this.upData.set(m.from, elements)
       return this.maybeDataUp()
@@ -257,7 +242,6 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   private onConfirm (m: LeanConfirmMessage): Outgoing[] {
     if (m.tags.some(t => t.blob.length !== (this.parties - 1) * TAG_BYTES)) throw new ProtocolError(`party ${m.from} sent confirmation entries of the wrong size`, m.from)
     if (m.pass === 'collect') {
-      if (this.upTags.has(m.from) || this.sentUp.tags) throw new ProtocolError(`party ${m.from} already sent its confirmations`, m.from)
       const expected = subtree(m.from, this.parties)
       if (m.tags.length !== expected.length || m.tags.some((t, i) => t.party !== expected[i])) {
         throw new ProtocolError(`party ${m.from} sent confirmations of parties ${m.tags.map(t => t.party).join(', ')}, not of its subtree`, m.from)

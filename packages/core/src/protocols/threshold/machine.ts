@@ -16,23 +16,13 @@
  *   confirm  Lagrange at 0 gives the total; exchange SHA-256(digest, W, total); done with t
  *            matching confirmations. Partial sums beyond t are checked on the way.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
-import { encodeMessage, type WireMessage } from '../../wire/codec.js'
-import { decodeScaled, encodeInput, type InputValue, type Shape } from '../../encoding/fixed-point.js'
-import { authenticatedSender, checkClaim, descriptionMismatch } from '../../machine/envelope.js'
-import {
-  InconsistentPartialError, InvalidInputError, ProtocolError, ResultMismatchError, SimonError,
-  TaskAbortedError
-} from '../../errors.js'
-import type { Field } from '../../field/wide.js'
-import type { MachineInit, ProtocolMachine } from '../../machine/create.js'
-import type { RandomBytes } from '../../field/random.js'
-import { DEFAULT_MAX_LENGTH, type Outgoing, type SecureSumResult } from '../mesh/machine.js'
+import type { AbortMessage, WireMessage } from '../../wire/codec.js'
+import type { InputValue } from '../../encoding/fixed-point.js'
+import { InconsistentPartialError, InvalidInputError, ProtocolError, ResultMismatchError, TaskAbortedError } from '../../errors.js'
+import type { MachineInit, Outgoing } from '../../machine/types.js'
+import { WideKernel } from '../../machine/wide.js'
 import { sumVectors } from '../mesh/shares.js'
-import {
-  canonicalDescriptor, partiesWith, digestsEqual, fieldOf, fixedPointOf,
-  taskDigest, type TaskDescriptor
-} from '../../task/descriptor.js'
+import { digestsEqual } from '../../task/descriptor.js'
 import { agreedSet, partySet, winningSet, type PartySet } from './agreement.js'
 import { DEFAULT_SHARE_TIMEOUT_S, thresholdOf } from '../../task/threshold.js'
 import { findInconsistentPoint, reconstructShamir, splitShamir, type Misfit, type SharePoint } from './shamir.js'
@@ -42,27 +32,15 @@ export type ThresholdStep = 'input' | 'share' | 'propose' | 'commit' | 'partial'
 /** Abort codes that mean "that party gave up", not "the task is wrong": threshold mode carries on without it. */
 const DROPOUT_CODES = new Set(['TIMEOUT', 'CANCELLED'])
 
-type Body =
-  | { kind: 'propose' | 'commit', members: number[] }
-  | { kind: 'set-partial', members: number[], shape: Shape, elements: bigint[] }
-  | { kind: 'confirm', hash: Uint8Array }
-  | { kind: 'abort', code: string, reason: string }
+const KINDS: ReadonlySet<string> = new Set(['share', 'propose', 'commit', 'set-partial', 'confirm'])
 
-export class ThresholdMachine implements ProtocolMachine {
-  readonly descriptor: TaskDescriptor
-  readonly digest: Uint8Array
-  readonly myself: number
-  readonly parties: number
+export class ThresholdMachine extends WideKernel<ThresholdStep> {
+  protected readonly kinds = KINDS
+  protected readonly modeName = 'threshold mode'
   readonly threshold: number
-  readonly field: Field
   /** The sharing deadline after input, and the proposal window after the proposal. */
   readonly shareTimeoutMs: number
-  private readonly canonical: string
-  private readonly randomBytes: RandomBytes
-  private readonly maxLength: number
-
   private inputAt: number | undefined
-  private shape: { kind: Shape, length: number } | undefined
   /** shares[j]: party j's share for this party; wiped once the partial sum is revealed. */
   private readonly shares: Array<bigint[] | undefined>
   /** held[j]: party j's share arrived (stays true after the share is wiped). */
@@ -89,29 +67,19 @@ export class ThresholdMachine implements ProtocolMachine {
   private suspectSince: number | undefined
   private total: bigint[] | undefined
   private ownHash: Uint8Array | undefined
-  private pendingResult: SecureSumResult | undefined
+  private pendingResult: ReturnType<WideKernel['decode']> | undefined
   private readonly confirms: Array<Uint8Array | undefined>
   /** Parties that told us they gave up (their timeout or cancel). */
   private readonly gaveUp = new Set<number>()
-  private _step: ThresholdStep = 'input'
-  private _result: SecureSumResult | undefined
-  private _error: SimonError | undefined
 
   constructor (init: MachineInit) {
-    const n = partiesWith(init.descriptor, init.myself)
+    super(init)
+    const n = this.parties
     const t = thresholdOf(init.descriptor.parameters)
     if (t === undefined || t <= n / 2 || t >= n) throw new InvalidInputError('parameters.threshold', `threshold mode needs n/2 < t < n, got ${String(t)} for ${n} parties`)
     const seconds = init.descriptor.parameters.share_timeout
-    this.descriptor = init.descriptor
-    this.canonical = canonicalDescriptor(init.descriptor)
-    this.digest = taskDigest(init.descriptor)
-    this.myself = init.myself
-    this.parties = n
     this.threshold = t
     this.shareTimeoutMs = (typeof seconds === 'number' ? seconds : DEFAULT_SHARE_TIMEOUT_S) * 1000
-    this.field = fieldOf(init.descriptor.parameters)
-    this.randomBytes = init.randomBytes
-    this.maxLength = init.maxLength ?? DEFAULT_MAX_LENGTH
     this.shares = new Array(n).fill(undefined)
     this.held = new Array(n).fill(false)
     this.proposals = new Array(n).fill(undefined)
@@ -120,17 +88,11 @@ export class ThresholdMachine implements ProtocolMachine {
     this.confirms = new Array(n).fill(undefined)
   }
 
-  get step (): ThresholdStep { return this._step }
-  get result (): SecureSumResult | undefined { return this._result }
-  get error (): SimonError | undefined { return this._error }
-  get finished (): boolean { return this._step === 'done' || this._step === 'failed' }
   get hasInput (): boolean { return this.inputAt !== undefined }
   /** After done, deliveries (a confirmation others may still need) go on this long, not until the task's deadline. */
   get lingerMs (): number { return this.shareTimeoutMs }
   /** The input set every party agreed on, once t commits name it. */
   get agreedInputs (): readonly number[] | undefined { return this.winner?.members }
-
-  encode (message: WireMessage): Uint8Array { return encodeMessage(message, this.field.bytes) }
 
   waitingFor (): { step: string, missing: number[] } {
     const all = Array.from({ length: this.parties }, (_, j) => j)
@@ -158,47 +120,33 @@ export class ThresholdMachine implements ProtocolMachine {
    * deadline starts at `now`.
    * @throws InvalidInputError before anything is produced
    */
-  input (value: InputValue, now: number): Outgoing[] {
-    if (this.hasInput) throw new InvalidInputError('value', 'this party has already given its input to the task')
-    if (this.finished) throw this._error ?? new InvalidInputError('task', 'the task is already finished')
-    const encoded = encodeInput(value, fixedPointOf(this.descriptor.parameters), 'value', this.maxLength)
-    const shapeError = this.checkShape(encoded.shape, encoded.values.length, this.myself)
-    if (shapeError !== undefined) throw new InvalidInputError('value', shapeError)
+  protected takeInput (value: InputValue, now: number): Outgoing[] {
+    const { kind, secret } = this.encodeOwn(value)
     this.inputAt = now
-    this.shape = { kind: encoded.shape, length: encoded.values.length }
-    const split = splitShamir(this.field, [...encoded.values, BigInt(encoded.samples)], this.parties, this.threshold, this.randomBytes)
+    const split = splitShamir(this.field, secret, this.parties, this.threshold, this.randomBytes)
     const out: Outgoing[] = []
     for (let j = 0; j < this.parties; j++) {
       if (j === this.myself) continue
-      out.push({ to: j, message: { kind: 'share', taskId: this.descriptor.taskId, digest: this.digest, from: this.myself, shape: encoded.shape, descriptor: this.canonical, elements: split[j]! } })
+      out.push({ to: j, message: { kind: 'share', ...this.header(), shape: kind, descriptor: this.canonical, elements: split[j]! } })
     }
     this.shares[this.myself] = split[this.myself]
     this.held[this.myself] = true
     return [...out, ...this.advance(now)]
   }
 
-  /**
-   * A message from the peer authenticated as `senderPeerId`.
-   * @throws ProtocolError when the message is refused; the task itself goes on
-   */
-  receive (m: WireMessage, senderPeerId: string, now: number): Outgoing[] {
-    const from = m.from
-    const sender = authenticatedSender(this.descriptor, this.myself, m, senderPeerId)
-    if (m.kind === 'share' && !digestsEqual(m.digest, this.digest)) return this.fail(descriptionMismatch(this.descriptor, m.descriptor, sender))
-    if (m.kind === 'abort') {
-      if (this.finished) return []
-      // A party that gave up is a party that dropped out: the others may still finish without it.
-      if (DROPOUT_CODES.has(m.code)) { this.gaveUp.add(sender); return this.advance(now) }
-      return this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
+  protected slot (m: WireMessage): readonly [string, string] {
+    switch (m.kind) {
+      case 'share': return ['share', 'sent its share']
+      case 'propose': return ['propose', 'sent its proposal']
+      case 'commit': return ['commit', 'committed to an input set']
+      case 'set-partial': return ['partial', 'revealed a partial sum']
+      default: return ['confirm', 'sent its confirmation']
     }
-    checkClaim(m, sender, senderPeerId, this.digest)
-    // Late messages (surplus partial sums, confirmations) keep arriving after this party is done.
-    if (this.finished) return []
+  }
 
+  protected take (m: WireMessage, from: number, now: number): Outgoing[] {
     switch (m.kind) {
       case 'share': {
-        if (m.descriptor !== this.canonical) throw new ProtocolError(`party ${from} sent a task description whose digest does not match it`, from)
-        if (this.held[from]!) throw new ProtocolError(`party ${from} already sent its share`, from)
         const error = this.checkElements(m.shape, m.elements, from)
         if (error !== undefined) return this.fail(error)
         this.held[from] = true
@@ -207,19 +155,16 @@ export class ThresholdMachine implements ProtocolMachine {
         return this.advance(now)
       }
       case 'propose': {
-        if (this.proposals[from] !== undefined) throw new ProtocolError(`party ${from} already sent its proposal`, from)
         this.proposals[from] = this.checkSet(m.members, from)
         return this.advance(now)
       }
       case 'commit': {
-        if (this.commits[from] !== undefined) throw new ProtocolError(`party ${from} already committed to an input set`, from)
         const set = this.checkSet(m.members, from)
         if (set.members.length < this.threshold) throw new ProtocolError(`party ${from} committed to ${set.members.length} inputs, fewer than the threshold ${this.threshold}`, from)
         this.commits[from] = set
         return this.advance(now)
       }
       case 'set-partial': {
-        if (this.partials[from] !== undefined) throw new ProtocolError(`party ${from} already revealed a partial sum`, from)
         const set = this.checkSet(m.members, from)
         const committed = this.commits[from]
         if (committed !== undefined && committed.key !== set.key) throw new ProtocolError(`party ${from} revealed a partial sum over another input set than it committed to`, from)
@@ -230,16 +175,22 @@ export class ThresholdMachine implements ProtocolMachine {
         return this.advance(now)
       }
       case 'confirm':
-        if (this.confirms[from] !== undefined) throw new ProtocolError(`party ${from} already sent its confirmation`, from)
         this.confirms[from] = m.hash
         return this.advance(now)
       default:
-        throw new ProtocolError(`a ${m.kind} message has no place in threshold mode`, from)
+        return []
     }
   }
 
+  /** A party that gave up is a party that dropped out: the others may still finish without it. */
+  protected override onAbort (m: AbortMessage, sender: number, now: number): Outgoing[] {
+    if (!DROPOUT_CODES.has(m.code)) return this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
+    this.gaveUp.add(sender)
+    return this.advance(now)
+  }
+
   /** When this party next needs tick(): its sharing deadline, its proposal window, or the wait for one more partial sum. */
-  nextDeadline (): number | undefined {
+  override nextDeadline (): number | undefined {
     if (this.inputAt === undefined || this.finished) return undefined
     if (this.suspectSince !== undefined) return this.suspectSince + this.shareTimeoutMs
     if (this.commitment !== undefined) return undefined
@@ -248,19 +199,10 @@ export class ThresholdMachine implements ProtocolMachine {
     return undefined
   }
 
-  tick (now: number): Outgoing[] {
+  override tick (now: number): Outgoing[] {
     if (this.inputAt === undefined || this.finished) return []
     if (this.suspectSince !== undefined && now >= this.suspectSince + this.shareTimeoutMs) return this.failSuspect()
     return this.advance(now)
-  }
-
-  /** Fail here and tell every other party why (none when `notify` is false). */
-  fail (error: SimonError, notify = true): Outgoing[] {
-    if (this.finished) return []
-    this._error = error
-    this._step = 'failed'
-    this.forget()
-    return notify ? this.broadcast({ kind: 'abort', code: error.code, reason: error.message }) : []
   }
 
   /** Move on as far as the messages at hand and the time allow. */
@@ -322,7 +264,7 @@ export class ThresholdMachine implements ProtocolMachine {
     const total = reconstructShamir(this.field, points)
     this.total = total
     this.pendingResult = this.decode(total, winner.members.length)
-    this.ownHash = this.resultHash(winner, total)
+    this.ownHash = this.resultHash(`threshold/${winner.key}/`, total)
     this.confirms[this.myself] = this.ownHash
     return this.broadcast({ kind: 'confirm', hash: this.ownHash })
   }
@@ -390,15 +332,6 @@ export class ThresholdMachine implements ProtocolMachine {
     else this._step = 'share'
   }
 
-  private broadcast (body: Body): Outgoing[] {
-    const header = { taskId: this.descriptor.taskId, digest: this.digest, from: this.myself }
-    const out: Outgoing[] = []
-    for (let j = 0; j < this.parties; j++) {
-      if (j !== this.myself) out.push({ to: j, message: { ...header, ...body } as WireMessage })
-    }
-    return out
-  }
-
   private checkSet (members: readonly number[], from: number): PartySet {
     for (const j of members) {
       if (!Number.isSafeInteger(j) || j < 0 || j >= this.parties) throw new ProtocolError(`party ${from} named party ${j}, which is not on the task's node list`, from)
@@ -406,47 +339,8 @@ export class ThresholdMachine implements ProtocolMachine {
     return partySet(members)
   }
 
-  private checkShape (kind: Shape, length: number, from: number): string | undefined {
-    if (this.shape === undefined) return undefined
-    if (this.shape.kind !== kind || this.shape.length !== length) {
-      const describe = (k: Shape, l: number): string => (k === 'scalar' ? 'a scalar' : `a vector of ${l} elements`)
-      return `party ${from} has ${describe(kind, length)}, the task has ${describe(this.shape.kind, this.shape.length)}`
-    }
-    return undefined
-  }
-
-  private checkElements (shape: Shape, elements: bigint[], from: number): SimonError | undefined {
-    const length = elements.length - 1
-    if (length < 1 || length > this.maxLength || (shape === 'scalar' && length !== 1)) {
-      return new ProtocolError(`party ${from} sent ${elements.length} elements for a ${shape}`, from)
-    }
-    const shapeError = this.checkShape(shape, length, from)
-    if (shapeError !== undefined) return new ProtocolError(shapeError, from)
-    for (const x of elements) {
-      if (x >= this.field.p) return new ProtocolError(`party ${from} sent an element outside the field`, from)
-    }
-    this.shape ??= { kind: shape, length }
-    return undefined
-  }
-
-  private decode (total: bigint[], inputs: number): SecureSumResult {
-    const fp = fixedPointOf(this.descriptor.parameters)
-    const samples = Number(this.field.toSigned(total[total.length - 1]!))
-    const values = total.slice(0, -1).map(x => decodeScaled(this.field.toSigned(x), fp))
-    return { inputs, result: { samples, sum: this.shape!.kind === 'scalar' ? values[0]! : values } }
-  }
-
-  /** SHA-256 over the task digest, the agreed set and the total. */
-  private resultHash (winner: PartySet, total: bigint[]): Uint8Array {
-    const bytes = new TextEncoder().encode(`threshold/${winner.key}/${total.map(x => x.toString(16)).join(',')}`)
-    const buf = new Uint8Array(this.digest.length + bytes.length)
-    buf.set(this.digest)
-    buf.set(bytes, this.digest.length)
-    return sha256(buf)
-  }
-
   /** Drop every share, partial sum and pending total this task still holds. */
-  private forget (): void {
+  protected forget (): void {
     this.shares.fill(undefined)
     this.partials.fill(undefined)
     this.total?.fill(0n)
