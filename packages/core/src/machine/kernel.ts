@@ -156,6 +156,13 @@ export abstract class Kernel<S extends string = string> implements ProtocolMachi
     return notify ? this.announce(error) : []
   }
 
+  /** Done: the result is this party's, and every secret behind it is dropped. */
+  protected succeed (result: SecureSumResult): void {
+    this._result = result
+    this._step = 'done'
+    this.forget()
+  }
+
   encode (message: WireMessage): Uint8Array { return encodeMessage(message, this.field.bytes) }
 
   abstract waitingFor (): { step: string, missing: number[] }

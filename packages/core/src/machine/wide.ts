@@ -10,7 +10,7 @@ import { isTypedInput, withTypedSum } from '../encoding/fast.js'
 import { InvalidInputError, ProtocolError, type SimonError } from '../errors.js'
 import { profileOf } from '../task/mode.js'
 import { Kernel } from './kernel.js'
-import type { SecureSumResult } from './types.js'
+import type { Outgoing, SecureSumResult } from './types.js'
 
 /** How a party's input is described in errors. */
 export function describeShape (kind: Shape, length: number): string {
@@ -33,6 +33,15 @@ export abstract class WideKernel<S extends string = string> extends Kernel<S> {
     this.shape = { kind: encoded.shape, length: encoded.values.length }
     this.typedInput = isTypedInput(value) && profileOf(this.descriptor.parameters) === 'fast'
     return { kind: encoded.shape, secret: [...encoded.values, BigInt(encoded.samples)] }
+  }
+
+  /** Deal one share to every other party (share j to party j); this party keeps its own. */
+  protected deal (kind: Shape, split: bigint[][]): { own: bigint[], out: Outgoing[] } {
+    const out: Outgoing[] = []
+    for (let j = 0; j < this.parties; j++) {
+      if (j !== this.myself) out.push({ to: j, message: { kind: 'share', ...this.header(), shape: kind, descriptor: this.canonical, elements: split[j]! } })
+    }
+    return { own: split[this.myself]!, out }
   }
 
   /** Shape and length must be the same at all parties; the extra element is the sample count. */

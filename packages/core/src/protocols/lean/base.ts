@@ -5,19 +5,19 @@
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
 import type { AbortMessage } from '../../wire/codec.js'
+import type { LeanConfirmMessage, LeanEntry, LeanNoncesMessage, LeanTags, RingPass, Topology } from '../../wire/lean.js'
 import type { InputValue, Shape } from '../../encoding/fixed-point.js'
 import { isTypedInput } from '../../encoding/fast.js'
-import { TaskAbortedError, type SimonError } from '../../errors.js'
+import { ProtocolError, TaskAbortedError, type SimonError } from '../../errors.js'
 import { fastVectors, isFastModulus, wideVectors, type VectorOps } from '../../field/vectors.js'
 import { Kernel } from '../../machine/kernel.js'
 import type { MachineInit, Outgoing } from '../../machine/types.js'
 import { describeShape } from '../../machine/wide.js'
+import { digestsEqual } from '../../task/descriptor.js'
 import {
-  agreeSecrets, bytesEqual, confirmTag, nonceHash, NONCE_BYTES, pairKeys, portableHmac, TAG_BYTES,
+  agreeSecrets, confirmTag, nonceHash, NONCE_BYTES, pairKeys, portableHmac, TAG_BYTES,
   type Hmac, type LeanCrypto, type PairKeys
 } from './crypto.js'
-
-export { describeShape }
 
 export type LeanStep = 'input' | 'nonces' | 'sum' | 'confirm' | 'done' | 'failed'
 
@@ -64,8 +64,48 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
     return this.aborts(m.code, m.reason, sender)
   }
 
-  /** An abort for every neighbour but `except`. */
-  protected abstract aborts (code: string, reason: string, except: number): Outgoing[]
+  /** How this machine moves sums: the topology its nonce messages name. */
+  protected abstract readonly topology: Topology
+  /** The parties next to this one, who pass an abort on. */
+  protected abstract readonly adjacent: readonly number[]
+
+  /** An abort for every adjacent party but `except`. */
+  protected aborts (code: string, reason: string, except: number): Outgoing[] {
+    const message: AbortMessage = { kind: 'abort', ...this.header(), code, reason }
+    return this.adjacent.filter(j => j !== except).map(j => ({ to: j, message }))
+  }
+
+  /** This party's entry in the nonce gather. */
+  protected ownEntry (): LeanEntry {
+    return { party: this.myself, nonce: this.ownNonce!, shape: this.shape!.kind, length: this.shape!.length }
+  }
+
+  protected noncesTo (to: number, pass: RingPass, entries: LeanEntry[]): Outgoing {
+    const message: LeanNoncesMessage = { kind: 'lean-nonces', ...this.header(), pass, topology: this.topology, descriptor: this.canonical, entries }
+    return { to, message }
+  }
+
+  protected confirmTo (to: number, pass: RingPass, tags: LeanTags[]): Outgoing {
+    const message: LeanConfirmMessage = { kind: 'lean-confirm', ...this.header(), pass, tags }
+    return { to, message }
+  }
+
+  /** The first entry (of another party) whose input has another shape than this party's, as an error. */
+  protected shapeError (entries: readonly LeanEntry[], from: number): SimonError | undefined {
+    const own = this.shape!
+    for (const e of entries) {
+      if (e.party !== this.myself && (e.shape !== own.kind || e.length !== own.length)) {
+        return new ProtocolError(`party ${e.party} has ${describeShape(e.shape, e.length)}, this party has ${describeShape(own.kind, own.length)}`, from)
+      }
+    }
+    return undefined
+  }
+
+  /** Whether the full list of nonces handed on by `from` holds this party's own nonce, as an error if not. */
+  protected ownNonceError (entries: readonly LeanEntry[], from: number): SimonError | undefined {
+    if (digestsEqual(entries[this.myself]!.nonce, this.ownNonce!)) return undefined
+    return new ProtocolError(`the nonces handed on by party ${from} do not hold this party's own nonce`, from)
+  }
 
   /**
    * Encode this party's input, agree a secret with every other party and draw its nonce.
@@ -104,17 +144,15 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
   /** Whether party k's blob holds the right tag for this party over this party's result hash. */
   protected tagMatches (k: number, blob: Uint8Array, resultHash: Uint8Array): boolean {
     const at = (this.myself < k ? this.myself : this.myself - 1) * TAG_BYTES
-    return bytesEqual(blob.subarray(at, at + TAG_BYTES), confirmTag(this.keys[k]!.tag, resultHash, this.mac))
+    return digestsEqual(blob.subarray(at, at + TAG_BYTES), confirmTag(this.keys[k]!.tag, resultHash, this.mac))
   }
 
   /** Decode the total and be done. */
   protected finish (): Outgoing[] {
     const { samples, sum } = this.ops.decode(this.x!, this.fp, this.shape!.kind, this.typedInput)
-    this._result = { inputs: this.parties, result: { samples, sum } }
-    this._step = 'done'
     // a Float64Array sum is the total's own buffer, decoded in place: hand it over, do not wipe it
     if (sum === this.x || (sum instanceof Float64Array && sum.buffer === (this.x as Float64Array).buffer)) this.x = undefined
-    this.forget()
+    this.succeed({ inputs: this.parties, result: { samples, sum } })
     return []
   }
 

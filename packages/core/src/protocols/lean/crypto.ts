@@ -6,6 +6,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { hmac } from '@noble/hashes/hmac.js'
+import { concat } from 'uint8arrays/concat'
 import { InvalidInputError } from '../../errors.js'
 import type { KeystreamReader } from '../../field/fast.js'
 
@@ -58,16 +59,8 @@ export const TAG_BYTES = 16
 const utf8 = new TextEncoder()
 const KEYS_LABEL = utf8.encode('simon-p2p/lean/v1/pair-keys')
 
-function concat (parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0
-  for (const p of parts) size += p.length
-  const out = new Uint8Array(size)
-  let off = 0
-  for (const p of parts) { out.set(p, off); off += p.length }
-  return out
-}
-
-function u32 (x: number): Uint8Array {
+/** A big-endian u32, for labels hashed with indices. */
+export function u32 (x: number): Uint8Array {
   const b = new Uint8Array(4)
   new DataView(b.buffer).setUint32(0, x)
   return b
@@ -75,7 +68,7 @@ function u32 (x: number): Uint8Array {
 
 /** SHA-256 over the nonces of all parties, in party order: binds every key of a task to all of them. */
 export function nonceHash (nonces: readonly Uint8Array[]): Uint8Array {
-  return sha256(concat(nonces))
+  return sha256(concat([...nonces]))
 }
 
 export interface PairKeys {
@@ -109,15 +102,6 @@ export function confirmTag (key: Uint8Array, resultHash: Uint8Array, mac: Hmac =
   return mac(key, resultHash).subarray(0, TAG_BYTES)
 }
 
-/** Constant-time comparison of two byte strings of equal length. */
-export function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
-  return diff === 0
-}
-
-export { concat as concatBytes }
 
 /**
  * The static secret with every other party (undefined at `myself`), before anything is sent.

@@ -15,17 +15,18 @@
  * sharing of zero, uniform given the total), so the ring reveals no more than the full mesh;
  * see README-lean.md for the argument.
  */
-import type { AbortMessage, WireMessage } from '../../wire/codec.js'
+import type { WireMessage } from '../../wire/codec.js'
 import type { InputValue } from '../../encoding/fixed-point.js'
 import { ProtocolError, ResultMismatchError, type SimonError } from '../../errors.js'
 import { HELD, sent } from '../../machine/kernel.js'
 import type { Outgoing } from '../../machine/types.js'
-import { LeanBase, describeShape, type LeanMachineInit, type LeanStep } from './base.js'
+import { LeanBase, type LeanMachineInit, type LeanStep } from './base.js'
 import {
   buildFastDataFrame, type LeanConfirmMessage, type LeanDataMessage, type LeanEntry, type LeanTags,
-  type LeanNoncesMessage, type RingPass
+  type LeanNoncesMessage
 } from '../../wire/lean.js'
-import { bytesEqual, concatBytes, frameIv, TAG_BYTES } from './crypto.js'
+import { concat } from 'uint8arrays/concat'
+import { frameIv, TAG_BYTES, u32 } from './crypto.js'
 import { RingPlan } from './plan.js'
 import type { VectorOps } from '../../field/vectors.js'
 
@@ -33,13 +34,10 @@ export type { LeanMachineInit, LeanStep } from './base.js'
 
 const RESULT_LABEL = new TextEncoder().encode('simon-p2p/lean/v1/result')
 
-function u32 (x: number): Uint8Array {
-  const b = new Uint8Array(4)
-  new DataView(b.buffer).setUint32(0, x)
-  return b
-}
-
 export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> extends LeanBase<V> {
+  protected readonly topology = 'ring'
+  /** Both ring neighbours, who pass an abort on around the ring. */
+  protected readonly adjacent: readonly number[]
   private readonly pred: number
   private readonly succ: number
 
@@ -65,6 +63,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     const n = this.parties
     this.pred = (init.myself + n - 1) % n
     this.succ = (init.myself + 1) % n
+    this.adjacent = [...new Set([this.pred, this.succ])]
     this.verified = new Uint8Array(n)
   }
 
@@ -136,35 +135,10 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     }
   }
 
-  /** Both ring neighbours, who pass it on around the ring. */
-  protected aborts (code: string, reason: string, except: number): Outgoing[] {
-    const message: AbortMessage = { kind: 'abort', ...this.header(), code, reason }
-    const to = new Set([this.pred, this.succ])
-    to.delete(except)
-    return [...to].map(j => ({ to: j, message }))
-  }
-
-  private ownEntry (): LeanEntry {
-    return { party: this.myself, nonce: this.ownNonce!, shape: this.shape!.kind, length: this.shape!.length }
-  }
-
-  private noncesTo (to: number, pass: RingPass, entries: LeanEntry[]): Outgoing {
-    const message: LeanNoncesMessage = { kind: 'lean-nonces', ...this.header(), pass, topology: 'ring', descriptor: this.canonical, entries }
-    return { to, message }
-  }
-
-  /** The first party whose entry has another shape than this party's input, as an error. */
-  private shapeError (entries: readonly LeanEntry[], from: number): SimonError | undefined {
-    const own = this.shape!
-    for (let k = 0; k < entries.length; k++) {
-      const e = entries[k]!
-      if (e.party !== k) return new ProtocolError(`party ${from} sent nonces out of order (party ${e.party} at place ${k})`, from)
-      if (k === this.myself) continue
-      if (e.shape !== own.kind || e.length !== own.length) {
-        return new ProtocolError(`party ${k} has ${describeShape(e.shape, e.length)}, this party has ${describeShape(own.kind, own.length)}`, from)
-      }
-    }
-    return undefined
+  /** Entries on the ring come in party order. */
+  private orderError (entries: readonly LeanEntry[], from: number): SimonError | undefined {
+    const k = entries.findIndex((e, place) => e.party !== place)
+    return k < 0 ? undefined : new ProtocolError(`party ${from} sent nonces out of order (party ${entries[k]!.party} at place ${k})`, from)
   }
 
   private onNonces (m: LeanNoncesMessage): Outgoing[] | typeof HELD {
@@ -175,7 +149,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
       if (m.entries.length !== this.myself) throw new ProtocolError(`party ${m.from} sent ${m.entries.length} nonces at the collect pass, expected ${this.myself}`, m.from)
       if (this.x === undefined) { this.collectHeld = m; return HELD }
       this.collectSeen = true
-      const error = this.shapeError(m.entries, m.from)
+      const error = this.orderError(m.entries, m.from) ?? this.shapeError(m.entries, m.from)
       if (error !== undefined) return this.fail(error)
       const list = [...m.entries, this.ownEntry()]
       if (this.myself < n - 1) return [this.noncesTo(this.succ, 'collect', list)]
@@ -187,10 +161,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
       throw new ProtocolError(`party ${m.from} sent the nonces of all parties before this party gave its own`, m.from)
     }
     if (m.entries.length !== n) throw new ProtocolError(`party ${m.from} sent ${m.entries.length} nonces at the distribute pass, expected ${n}`, m.from)
-    if (!bytesEqual(m.entries[this.myself]!.nonce, this.ownNonce!)) {
-      return this.fail(new ProtocolError(`the nonces handed on by party ${m.from} do not hold this party's own nonce`, m.from))
-    }
-    const error = this.shapeError(m.entries, m.from)
+    const error = this.ownNonceError(m.entries, m.from) ?? this.orderError(m.entries, m.from) ?? this.shapeError(m.entries, m.from)
     if (error !== undefined) return this.fail(error)
     this.entries = m.entries
     const out: Outgoing[] = this.succ !== n - 1 ? [this.noncesTo(this.succ, 'distribute', m.entries)] : []
@@ -297,21 +268,16 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   /** The total is complete here: hash it, tag the hash for every other party, start the confirm gather. */
   private finishSum (): Outgoing[] {
     const plan = this.plan!
-    this.resultHash = this.hash(concatBytes([RESULT_LABEL, this.digest, this.nonceDigest!, u32(plan.frames), ...this.frameHashes as Uint8Array[]]))
+    this.resultHash = this.hash(concat([RESULT_LABEL, this.digest, this.nonceDigest!, u32(plan.frames), ...this.frameHashes as Uint8Array[]]))
     this.ownTags = { party: this.myself, blob: this.tagBlob(this.resultHash) }
     this.verified[this.myself] = 1
     this._step = 'confirm'
     const out: Outgoing[] = []
-    if (this.myself === 0) out.push(this.confirmTo('collect', [this.ownTags]))
+    if (this.myself === 0) out.push(this.confirmTo(this.succ, 'collect', [this.ownTags]))
     const held = this.confirmHeld
     this.confirmHeld = undefined
     if (held !== undefined) out.push(...sent(this.onConfirm(held)))
     return out
-  }
-
-  private confirmTo (pass: RingPass, tags: LeanTags[]): Outgoing {
-    const message: LeanConfirmMessage = { kind: 'lean-confirm', ...this.header(), pass, tags }
-    return { to: this.succ, message }
   }
 
   /** Check party k's tag for this party against this party's own result hash. */
@@ -335,8 +301,8 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
         if (error !== undefined) return this.fail(error)
       }
       const list = [...m.tags, this.ownTags!]
-      if (this.myself < n - 1) return [this.confirmTo('collect', list)]
-      return [this.confirmTo('distribute', list), ...this.finish()]
+      if (this.myself < n - 1) return [this.confirmTo(this.succ, 'collect', list)]
+      return [this.confirmTo(this.succ, 'distribute', list), ...this.finish()]
     }
     if (this.myself === n - 1) throw new ProtocolError(`party ${n - 1} ends the confirmation and receives no distribution`, m.from)
     if (this._step !== 'confirm' || (this.myself > 0 && !this.confirmCollectSeen)) {
@@ -347,7 +313,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
       const error = this.check(k, m.tags[k]!)
       if (error !== undefined) return this.fail(error)
     }
-    const out: Outgoing[] = this.succ !== n - 1 ? [this.confirmTo('distribute', m.tags)] : []
+    const out: Outgoing[] = this.succ !== n - 1 ? [this.confirmTo(this.succ, 'distribute', m.tags)] : []
     return [...out, ...this.finish()]
   }
 

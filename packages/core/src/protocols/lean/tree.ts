@@ -6,14 +6,15 @@
  * subtree's sum once and the total to at most two children: at most 3 times its input. Used
  * when the input (with its sample count) has at most TREE_MAX_ELEMENTS elements.
  */
-import type { AbortMessage, WireMessage } from '../../wire/codec.js'
+import type { WireMessage } from '../../wire/codec.js'
 import type { InputValue } from '../../encoding/fixed-point.js'
 import { ProtocolError, ResultMismatchError, type SimonError } from '../../errors.js'
 import { HELD, sent } from '../../machine/kernel.js'
 import type { Outgoing } from '../../machine/types.js'
-import { LeanBase, describeShape, type LeanMachineInit, type LeanStep } from './base.js'
-import type { LeanConfirmMessage, LeanDataMessage, LeanEntry, LeanNoncesMessage, LeanTags, RingPass } from '../../wire/lean.js'
-import { bytesEqual, concatBytes, frameIv, TAG_BYTES } from './crypto.js'
+import { LeanBase, type LeanMachineInit, type LeanStep } from './base.js'
+import type { LeanConfirmMessage, LeanDataMessage, LeanEntry, LeanNoncesMessage, LeanTags } from '../../wire/lean.js'
+import { concat } from 'uint8arrays/concat'
+import { frameIv, TAG_BYTES } from './crypto.js'
 import type { VectorOps } from '../../field/vectors.js'
 
 /** The largest input (elements with the sample count) lean mode moves along the tree. */
@@ -35,6 +36,9 @@ function subtree (root: number, n: number): number[] {
 }
 
 export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> extends LeanBase<V> {
+  protected readonly topology = 'tree'
+  /** The parent and the children, who pass an abort on through the tree. */
+  protected readonly adjacent: readonly number[]
   private readonly parent: number | undefined
   private readonly children: number[]
 
@@ -51,6 +55,7 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     super(init, ops)
     this.parent = init.myself === 0 ? undefined : (init.myself - 1) >> 1
     this.children = [2 * init.myself + 1, 2 * init.myself + 2].filter(c => c < this.parties)
+    this.adjacent = [...(this.parent === undefined ? [] : [this.parent]), ...this.children]
   }
 
   get hasInput (): boolean { return this._step !== 'input' }
@@ -107,37 +112,14 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     }
   }
 
-  /** The parent and the children, who pass it on through the tree. */
-  protected aborts (code: string, reason: string, except: number): Outgoing[] {
-    const message: AbortMessage = { kind: 'abort', ...this.header(), code, reason }
-    const to = new Set([...(this.parent === undefined ? [] : [this.parent]), ...this.children])
-    to.delete(except)
-    return [...to].map(j => ({ to: j, message }))
-  }
-
-  private nonces (to: number, pass: RingPass, entries: LeanEntry[]): Outgoing {
-    const message: LeanNoncesMessage = { kind: 'lean-nonces', ...this.header(), pass, topology: 'tree', descriptor: this.canonical, entries }
-    return { to, message }
-  }
-
-  private shapeError (entries: readonly LeanEntry[], from: number): SimonError | undefined {
-    const own = this.shape!
-    for (const e of entries) {
-      if (e.party !== this.myself && (e.shape !== own.kind || e.length !== own.length)) {
-        return new ProtocolError(`party ${e.party} has ${describeShape(e.shape, e.length)}, this party has ${describeShape(own.kind, own.length)}`, from)
-      }
-    }
-    return undefined
-  }
 
   /** Own entry and every child's subtree in: pass them up (the root hands the full list down). */
   private maybeNoncesUp (): Outgoing[] {
     if (this.sentUp.nonces || this.upNonces.size < this.children.length) return []
     this.sentUp.nonces = true
-    const own: LeanEntry = { party: this.myself, nonce: this.ownNonce!, shape: this.shape!.kind, length: this.shape!.length }
-    const list = [own, ...[...this.upNonces.values()].flat()].sort((a, b) => a.party - b.party)
-    if (this.parent !== undefined) return [this.nonces(this.parent, 'collect', list)]
-    return [...this.children.map(c => this.nonces(c, 'distribute', list)), ...this.startSum(list)]
+    const list = [this.ownEntry(), ...[...this.upNonces.values()].flat()].sort((a, b) => a.party - b.party)
+    if (this.parent !== undefined) return [this.noncesTo(this.parent, 'collect', list)]
+    return [...this.children.map(c => this.noncesTo(c, 'distribute', list)), ...this.startSum(list)]
   }
 
   private onNonces (m: LeanNoncesMessage): Outgoing[] {
@@ -154,12 +136,9 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     }
     if (!this.sentUp.nonces) throw new ProtocolError(`party ${m.from} handed down nonces out of turn`, m.from)
     if (m.entries.length !== this.parties || m.entries.some((e, i) => e.party !== i)) throw new ProtocolError(`party ${m.from} handed down ${m.entries.length} nonces, not one per party in order`, m.from)
-    if (!bytesEqual(m.entries[this.myself]!.nonce, this.ownNonce!)) {
-      return this.fail(new ProtocolError(`the nonces handed down by party ${m.from} do not hold this party's own nonce`, m.from))
-    }
-    const error = this.shapeError(m.entries, m.from)
+    const error = this.ownNonceError(m.entries, m.from) ?? this.shapeError(m.entries, m.from)
     if (error !== undefined) return this.fail(error)
-    return [...this.children.map(c => this.nonces(c, 'distribute', m.entries)), ...this.startSum(m.entries)]
+    return [...this.children.map(c => this.noncesTo(c, 'distribute', m.entries)), ...this.startSum(m.entries)]
   }
 
   /** All nonces known: derive the pair keys and mask this party's input. */
@@ -209,15 +188,10 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   }
 
   private finishSum (): Outgoing[] {
-    this.resultHash = this.hash(concatBytes([RESULT_LABEL, this.digest, this.nonceDigest!, this.hash(this.ops.toBytes(this.x!))]))
+    this.resultHash = this.hash(concat([RESULT_LABEL, this.digest, this.nonceDigest!, this.hash(this.ops.toBytes(this.x!))]))
     this.ownTags = { party: this.myself, blob: this.tagBlob(this.resultHash) }
     this._step = 'confirm'
     return this.maybeTagsUp()
-  }
-
-  private confirm (to: number, pass: RingPass, tags: LeanTags[]): Outgoing {
-    const message: LeanConfirmMessage = { kind: 'lean-confirm', ...this.header(), pass, tags }
-    return { to, message }
   }
 
   private maybeTagsUp (): Outgoing[] {
@@ -225,10 +199,10 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     this.sentUp.tags = true
     const list = [this.ownTags!, ...[...this.upTags.values()].flat()].sort((a, b) => a.party - b.party)
     this.upTags.clear()
-    if (this.parent !== undefined) return [this.confirm(this.parent, 'collect', list)]
+    if (this.parent !== undefined) return [this.confirmTo(this.parent, 'collect', list)]
     const error = this.checkAll(list)
     if (error !== undefined) return this.fail(error)
-    return [...this.children.map(c => this.confirm(c, 'distribute', list)), ...this.finish()]
+    return [...this.children.map(c => this.confirmTo(c, 'distribute', list)), ...this.finish()]
   }
 
   /** Every other party's tag for this party, over its own result hash. */
@@ -254,7 +228,7 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     if (m.tags.length !== this.parties || m.tags.some((t, i) => t.party !== i)) throw new ProtocolError(`party ${m.from} handed down ${m.tags.length} confirmations, not one per party in order`, m.from)
     const error = this.checkAll(m.tags)
     if (error !== undefined) return this.fail(error)
-    return [...this.children.map(c => this.confirm(c, 'distribute', m.tags)), ...this.finish()]
+    return [...this.children.map(c => this.confirmTo(c, 'distribute', m.tags)), ...this.finish()]
   }
 
   protected override forget (): void {

@@ -65,12 +65,8 @@ export class SecureSum extends WideKernel<Step> {
     this.inputGiven = true
     const split = splitAdditive(this.field, secret, this.parties, this.randomBytes)
     this._step = 'share'
-    const out: Outgoing[] = []
-    for (let j = 0; j < this.parties; j++) {
-      if (j === this.myself) continue
-      out.push({ to: j, message: { kind: 'share', ...this.header(), shape: kind, descriptor: this.canonical, elements: split[j]! } })
-    }
-    this.shares[this.myself] = split[this.myself]
+    const { own, out } = this.deal(kind, split)
+    this.shares[this.myself] = own
     return [...out, ...this.advance()]
   }
 
@@ -136,11 +132,7 @@ export class SecureSum extends WideKernel<Step> {
         const h = this.confirms[j]
         if (h !== undefined && !digestsEqual(h, this.ownHash!)) return [...out, ...this.fail(new ResultMismatchError(j))]
       }
-      if (complete(this.confirms)) {
-        this._result = this.pendingResult
-        this._step = 'done'
-        this.forget()
-      }
+      if (complete(this.confirms)) this.succeed(this.pendingResult!)
     }
     return out
   }

@@ -124,12 +124,8 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
     const { kind, secret } = this.encodeOwn(value)
     this.inputAt = now
     const split = splitShamir(this.field, secret, this.parties, this.threshold, this.randomBytes)
-    const out: Outgoing[] = []
-    for (let j = 0; j < this.parties; j++) {
-      if (j === this.myself) continue
-      out.push({ to: j, message: { kind: 'share', ...this.header(), shape: kind, descriptor: this.canonical, elements: split[j]! } })
-    }
-    this.shares[this.myself] = split[this.myself]
+    const { own, out } = this.deal(kind, split)
+    this.shares[this.myself] = own
     this.held[this.myself] = true
     return [...out, ...this.advance(now)]
   }
@@ -305,11 +301,7 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
       this.suspectSince ??= now
       return undefined
     }
-    if (matching >= this.threshold) {
-      this._result = this.pendingResult
-      this._step = 'done'
-      this.forget()
-    }
+    if (matching >= this.threshold) this.succeed(this.pendingResult!)
     return undefined
   }
 
