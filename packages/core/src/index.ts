@@ -32,12 +32,13 @@ export {
 } from './encoding/fixed-point.js'
 
 export {
-  MICROPROTOCOLS, MAX_PARTIES, MAX_TASK_ID_BYTES, checkTaskId, checkMicroprotocol, resolveParameters,
-  fixedPointOf, fieldOf, canonicalDescriptor, taskDigest, describeDifferences,
-  type Microprotocol, type TaskParameters, type TaskDescriptor
+  MICROPROTOCOLS, MAX_PARTIES, MAX_TASK_ID_BYTES, checkTaskId, checkMicroprotocol, canonicalDescriptor,
+  taskDigest, describeDifferences, type Microprotocol, type TaskParameters, type TaskDescriptor
 } from './task/descriptor.js'
-export { thresholdOf, DEFAULT_SHARE_TIMEOUT_S } from './task/threshold.js'
-export { profileOf, modeOf, PROFILES, MODES, type Profile, type Mode } from './task/mode.js'
+export {
+  resolveParameters, fixedPointOf, fieldOf, thresholdOf, profileOf, modeOf, DEFAULT_SHARE_TIMEOUT_S,
+  PROFILES, MODES, type Profile, type Mode
+} from './task/parameters.js'
 
 export {
   encodeMessage, decodeMessage, encodeReply, decodeReply, WIRE_VERSION, DEFAULT_DECODE_LIMITS,

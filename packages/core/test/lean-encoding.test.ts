@@ -4,10 +4,11 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { encodeInput, type FixedPoint } from '../src/encoding/fixed-point.js'
 import { InvalidInputError } from '../src/errors.js'
-import { canonicalDescriptor, resolveParameters, taskDigest } from '../src/task/descriptor.js'
+import { canonicalDescriptor, taskDigest } from '../src/task/descriptor.js'
+import { resolveParameters } from '../src/task/parameters.js'
 import { FAST_PRIME, FAST_PRIME_BIGINT } from '../src/field/fast.js'
 import { decodeFastTotal, encodeFastInput } from '../src/encoding/fast.js'
-import { FAST_FIXED_POINT } from '../src/task/mode.js'
+import { FAST_FIXED_POINT } from '../src/task/parameters.js'
 
 const RUNS = { numRuns: 400 }
 

@@ -8,7 +8,8 @@ import {
 } from '../src/errors.js'
 import type { InputValue } from '../src/encoding/fixed-point.js'
 import { SecureSum } from '../src/protocols/mesh/machine.js'
-import { canonicalDescriptor, resolveParameters, taskDigest, type TaskDescriptor } from '../src/task/descriptor.js'
+import { canonicalDescriptor, taskDigest, type TaskDescriptor } from '../src/task/descriptor.js'
+import { resolveParameters } from '../src/task/parameters.js'
 import type { Outgoing, Received } from '../src/machine/types.js'
 import { assertRefused, seededRandomBytes, taken } from './helpers.js'
 

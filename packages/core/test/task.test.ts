@@ -2,10 +2,8 @@ import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
-import {
-  canonicalDescriptor, checkMicroprotocol, checkTaskId, describeDifferences, digestsEqual, fieldOf, fixedPointOf,
-  MAX_TASK_ID_BYTES, parseCanonicalDescriptor, resolveParameters, taskDigest, type TaskDescriptor
-} from '../src/task/descriptor.js'
+import { canonicalDescriptor, checkMicroprotocol, checkTaskId, describeDifferences, digestsEqual, MAX_TASK_ID_BYTES, parseCanonicalDescriptor, taskDigest, type TaskDescriptor } from '../src/task/descriptor.js'
+import { fieldOf, fixedPointOf, resolveParameters } from '../src/task/parameters.js'
 import { InvalidInputError } from '../src/errors.js'
 import { P127, P61, P89 } from './helpers.js'
 

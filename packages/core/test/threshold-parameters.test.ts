@@ -1,8 +1,9 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { InvalidInputError } from '../src/errors.js'
-import { resolveParameters, taskDigest } from '../src/task/descriptor.js'
-import { DEFAULT_SHARE_TIMEOUT_S } from '../src/task/threshold.js'
+import { taskDigest } from '../src/task/descriptor.js'
+import { resolveParameters } from '../src/task/parameters.js'
+import { DEFAULT_SHARE_TIMEOUT_S } from '../src/task/parameters.js'
 
 function refused (fn: () => unknown, field: string, reason?: RegExp): void {
   assert.throws(fn, (err: unknown) => {

@@ -8,7 +8,8 @@ import { decodeMessage, encodeMessage, type WireMessage } from '../src/wire/code
 import type { InputValue } from '../src/encoding/fixed-point.js'
 import { ProtocolError, type SimonError } from '../src/errors.js'
 import type { Outgoing } from '../src/machine/types.js'
-import { resolveParameters, type TaskDescriptor } from '../src/task/descriptor.js'
+import { type TaskDescriptor } from '../src/task/descriptor.js'
+import { resolveParameters } from '../src/task/parameters.js'
 import { ThresholdMachine } from '../src/protocols/threshold/machine.js'
 import { seededRandomBytes } from './helpers.js'
 

@@ -1,6 +1,6 @@
 /**
  * Inputs to fast-profile field elements without a bigint per element, with exactly the values
- * encoding.ts gives (round(x * 10^digits_after), half away from zero, from the shortest decimal
+ * fixed-point.ts gives (round(x * 10^digits_after), half away from zero, from the shortest decimal
  * of a number): a number is scaled in double arithmetic, and only when the product lies within
  * two units in the last place of a rounding boundary (x.5) is the element taken through the exact
  * decimal path instead. Decimal strings and bigints always take the exact path.
@@ -8,7 +8,6 @@
 import { encodeScalar, isVectorInput, type FixedPoint, type Shape } from './fixed-point.js'
 import { InvalidInputError } from '../errors.js'
 import { FAST_PRIME, fastToSigned } from '../field/fast.js'
-import { FAST_MAX_TOTAL } from '../task/mode.js'
 
 export interface FastEncoded {
   /** Field elements: the input's elements, then its sample count. */
@@ -123,9 +122,4 @@ export function withTypedSum<R extends { readonly result: { readonly sum: unknow
 /** -0 reads as 0, as the decimal path gives. */
 function normalise (x: number): number {
   return x === 0 ? 0 : x
-}
-
-/** Whether a total is in the range the fast profile promises (|s| < 10^15). */
-export function fastTotalInRange (s: number): boolean {
-  return Math.abs(s) < FAST_MAX_TOTAL
 }

@@ -9,8 +9,6 @@ export const FAST_PRIME = 4503599627370449
 export const FAST_PRIME_BIGINT = 4503599627370449n
 /** Elements above this are negative in the signed view: (p - 1) / 2. */
 export const FAST_HALF = (FAST_PRIME - 1) / 2
-/** Bytes per element on the wire: a little-endian double holding the integer. */
-export const FAST_ELEMENT_BYTES = 8
 
 const TWO_32 = 4294967296
 const LOW_20_BITS = 0xfffff

@@ -8,7 +8,7 @@ import { concat } from 'uint8arrays/concat'
 import { decodeScaled, encodeInput, type InputValue, type Shape } from '../encoding/fixed-point.js'
 import { isTypedInput, withTypedSum } from '../encoding/fast.js'
 import { InvalidInputError, ProtocolError, type SimonError } from '../errors.js'
-import { profileOf } from '../task/mode.js'
+import { profileOf } from '../task/parameters.js'
 import { Kernel } from './kernel.js'
 import type { Outgoing, SecureSumResult } from './types.js'
 

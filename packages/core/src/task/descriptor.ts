@@ -5,10 +5,6 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { InvalidInputError } from '../errors.js'
-import { checkFixedPoint, maxScaled, DEFAULT_FIXED_POINT, type FixedPoint } from '../encoding/fixed-point.js'
-import { createField, mersennePrimeFor, type Field } from '../field/wide.js'
-import { resolveThresholdParameters } from './threshold.js'
-import { fastModulus, fixedPointDefaults, profileOf, resolveModeParameters } from './mode.js'
 
 export const MICROPROTOCOLS = ['SecureSum'] as const
 export type Microprotocol = typeof MICROPROTOCOLS[number]
@@ -50,69 +46,6 @@ export function checkMicroprotocol (value: unknown, field = 'microprotocol'): Mi
   return value as Microprotocol
 }
 
-function optionalDigits (params: Record<string, unknown>, key: string, fallback: number): number {
-  const v = params[key]
-  if (v === undefined || v === null) return fallback
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new InvalidInputError(`parameters.${key}`, `must be an integer, got ${JSON.stringify(v)}`)
-  return v
-}
-
-const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus', 'threshold', 'share_timeout', 'profile', 'mode'])
-
-/**
- * Resolve caller parameters into the full set: defaults filled in, the modulus chosen (the
- * smallest built-in Mersenne prime holding `parties` sums of the largest input) or checked.
- * @throws InvalidInputError naming the parameter
- */
-export function resolveParameters (params: unknown, parties: number): TaskParameters {
-  if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
-    throw new InvalidInputError('parameters', 'must be an object')
-  }
-  const p = (params ?? {}) as Record<string, unknown>
-  for (const key of Object.keys(p)) {
-    if (!KNOWN_PARAMETERS.has(key)) throw new InvalidInputError(`parameters.${key}`, `unknown parameter; known: ${[...KNOWN_PARAMETERS].join(', ')}`)
-  }
-  const profile = profileOf(p)
-  const defaults = fixedPointDefaults(profile, DEFAULT_FIXED_POINT)
-  const fp: FixedPoint = {
-    digitsBefore: optionalDigits(p, 'digits_before', defaults.digitsBefore),
-    digitsAfter: optionalDigits(p, 'digits_after', defaults.digitsAfter)
-  }
-  checkFixedPoint(fp)
-  // Sums of all inputs, and the sample count, must fit in (-p/2, p/2) with room to spare.
-  const maxAbs = BigInt(parties) * maxScaled(fp)
-  let modulus: bigint
-  if (profile === 'fast') {
-    modulus = fastModulus(p.modulus, fp, parties)
-  } else if (p.modulus === undefined || p.modulus === null) {
-    modulus = mersennePrimeFor(maxAbs)
-  } else {
-    if (typeof p.modulus !== 'string' || !/^\d{1,2000}$/.test(p.modulus)) throw new InvalidInputError('parameters.modulus', 'must be a decimal string')
-    modulus = BigInt(p.modulus)
-    fieldOf({ digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: p.modulus })
-    if (modulus <= 4n * maxAbs) throw new InvalidInputError('parameters.modulus', `too small for ${parties} parties at digits_before = ${fp.digitsBefore}, digits_after = ${fp.digitsAfter}`)
-  }
-  const threshold = resolveThresholdParameters(p, parties)
-  return { digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: modulus.toString(), ...threshold, ...resolveModeParameters(p) }
-}
-
-export function fixedPointOf (params: TaskParameters): FixedPoint {
-  return { digitsBefore: params.digits_before, digitsAfter: params.digits_after }
-}
-
-const fieldCache = new Map<string, Field>()
-
-/** The task's field; primality is checked once per modulus, not once per task. */
-export function fieldOf (params: TaskParameters): Field {
-  let field = fieldCache.get(params.modulus)
-  if (field === undefined) {
-    field = createField(BigInt(params.modulus))
-    if (fieldCache.size < 64) fieldCache.set(params.modulus, field)
-  }
-  return field
-}
-
-/** The canonical text of a descriptor: fixed key order, no whitespace. */
 export function canonicalDescriptor (d: TaskDescriptor): string {
   return JSON.stringify({
     v: 1,

@@ -24,7 +24,7 @@ import { WideKernel } from '../../machine/wide.js'
 import { sumVectors } from '../mesh/shares.js'
 import { digestsEqual } from '../../task/descriptor.js'
 import { agreedSet, partySet, winningSet, type PartySet } from './agreement.js'
-import { DEFAULT_SHARE_TIMEOUT_S, thresholdOf } from '../../task/threshold.js'
+import { DEFAULT_SHARE_TIMEOUT_S, thresholdOf } from '../../task/parameters.js'
 import { findInconsistentPoint, reconstructShamir, splitShamir, type Misfit, type SharePoint } from './shamir.js'
 
 export type ThresholdStep = 'input' | 'share' | 'propose' | 'commit' | 'partial' | 'confirm' | 'done' | 'failed'

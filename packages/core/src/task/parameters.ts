@@ -1,0 +1,187 @@
+/**
+ * Every task parameter in one place. Parameters travel in an invitation (snake_case, as in the
+ * original Simon) and every key is bound into the task digest. A value equal to its default is
+ * not kept, so passing it and passing nothing give the same task.
+ *   digits_before, digits_after  the fixed point (defaults 12 and 12; 6 and 6 in the fast profile)
+ *   modulus        the field's prime as a decimal string (default: the smallest built-in
+ *                  Mersenne prime that holds n sums of the largest input)
+ *   threshold      t with n/2 < t <= n; t < n runs threshold mode, t = n is the full mesh
+ *   share_timeout  threshold mode's sharing deadline and proposal window, in seconds (default 10)
+ *   profile        'wide' (default: bigint arithmetic) or 'fast' (p = 2^52 - 47 in Float64Array)
+ *   mode           'auto' (default: the faster for the task's size), 'mesh' (the additive full
+ *                  mesh) or 'lean' (pairwise masks on a ring or tree: upload about 2x the input)
+ */
+import { InvalidInputError } from '../errors.js'
+import { checkFixedPoint, maxScaled, pow10, DEFAULT_FIXED_POINT, type FixedPoint } from '../encoding/fixed-point.js'
+import { FAST_PRIME, FAST_PRIME_BIGINT } from '../field/fast.js'
+import { createField, mersennePrimeFor, type Field } from '../field/wide.js'
+import type { TaskParameters } from './descriptor.js'
+
+export const PROFILES = ['wide', 'fast'] as const
+export type Profile = typeof PROFILES[number]
+export const MODES = ['auto', 'mesh', 'lean'] as const
+export type Mode = typeof MODES[number]
+
+/** The fast profile's default fixed point: |x| < 10^6, six decimals. */
+export const FAST_FIXED_POINT: FixedPoint = Object.freeze({ digitsBefore: 6, digitsAfter: 6 })
+
+/**
+ * Every total of the fast profile stays below 10^15 in magnitude: then it has at most 15
+ * significant digits, reads back exactly from a double, and lies far inside (-p/2, p/2).
+ */
+export const FAST_MAX_TOTAL = 1e15
+
+function choice<T extends string> (params: Readonly<Record<string, unknown>>, key: string, values: readonly T[], fallback: T): T {
+  const v = params[key]
+  if (v === undefined || v === null) return fallback
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
+    throw new InvalidInputError(`parameters.${key}`, `must be one of ${values.map(x => `'${x}'`).join(', ')}, got ${JSON.stringify(v)}`)
+  }
+  return v as T
+}
+
+/** The profile named by caller (or resolved) parameters. @throws InvalidInputError for an unknown one */
+export function profileOf (params: Readonly<Record<string, unknown>>): Profile {
+  return choice(params, 'profile', PROFILES, 'wide')
+}
+
+/** The mode named by caller (or resolved) parameters. @throws InvalidInputError for an unknown one */
+export function modeOf (params: Readonly<Record<string, unknown>>): Mode {
+  return choice(params, 'mode', MODES, 'auto')
+}
+
+/** The default fixed point of a profile (the wide one is encoding.ts's DEFAULT_FIXED_POINT). */
+export function fixedPointDefaults (profile: Profile, wide: FixedPoint): FixedPoint {
+  return profile === 'fast' ? FAST_FIXED_POINT : wide
+}
+
+/**
+ * The fast profile's modulus, after checking that `parties` sums of the largest input fit:
+ * parties * (10^(before + after) - 1) < 10^15.
+ * @throws InvalidInputError naming parameters.modulus or parameters.digits_before
+ */
+export function fastModulus (modulus: unknown, fp: FixedPoint, parties: number): bigint {
+  if (modulus !== undefined && modulus !== null && modulus !== String(FAST_PRIME)) {
+    throw new InvalidInputError('parameters.modulus', `the fast profile's modulus is ${FAST_PRIME} (2^52 - 47), got ${JSON.stringify(modulus)}`)
+  }
+  const largest = BigInt(parties) * (pow10(fp.digitsBefore + fp.digitsAfter) - 1n)
+  if (largest >= BigInt(FAST_MAX_TOTAL)) {
+    throw new InvalidInputError('parameters.digits_before',
+      `the fast profile holds totals below 10^15: ${parties} parties at digits_before = ${fp.digitsBefore}, digits_after = ${fp.digitsAfter} could reach ${parties} * 10^${fp.digitsBefore + fp.digitsAfter}; lower digits_before or digits_after, or use profile 'wide'`)
+  }
+  return FAST_PRIME_BIGINT
+}
+
+/** The profile and mode keys to keep in resolved parameters (none when both are defaults). */
+export function resolveModeParameters (params: Readonly<Record<string, unknown>>): { profile?: 'fast', mode?: 'mesh' | 'lean' } {
+  const profile = profileOf(params)
+  const mode = modeOf(params)
+  return { ...(profile === 'fast' ? { profile } : {}), ...(mode === 'auto' ? {} : { mode }) }
+}
+
+/** Seconds from a party's input until it proposes the input set it holds (also the proposal window). */
+export const DEFAULT_SHARE_TIMEOUT_S = 10
+/** The longest share_timeout accepted, in seconds. */
+export const MAX_SHARE_TIMEOUT_S = 3600
+
+export interface ThresholdParameters {
+  readonly threshold: number
+  readonly share_timeout: number
+}
+
+/**
+ * Validate `threshold` and `share_timeout` from caller parameters.
+ * @returns the keys to keep: none for the full mesh, both (default share_timeout filled in) for t < n
+ * @throws InvalidInputError naming `parameters.threshold` or `parameters.share_timeout`
+ */
+export function resolveThresholdParameters (params: Readonly<Record<string, unknown>>, parties: number): Partial<ThresholdParameters> {
+  const t = params.threshold
+  const timeout = params.share_timeout
+  if (t !== undefined && t !== null) {
+    if (typeof t !== 'number' || !Number.isSafeInteger(t)) throw new InvalidInputError('parameters.threshold', `must be an integer, got ${JSON.stringify(t)}`)
+    const min = Math.floor(parties / 2) + 1
+    if (t < min || t > parties) {
+      throw new InvalidInputError('parameters.threshold', `must be more than half the parties and at most all of them: from ${min} to ${parties} for ${parties} parties, got ${t}`)
+    }
+  }
+  if (timeout !== undefined && timeout !== null) {
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_SHARE_TIMEOUT_S) {
+      throw new InvalidInputError('parameters.share_timeout', `must be a number of seconds in (0, ${MAX_SHARE_TIMEOUT_S}], got ${JSON.stringify(timeout)}`)
+    }
+  }
+  if (typeof t !== 'number' || t === parties) return {}
+  // the full mesh and lean mode need every party: neither can run with t < n
+  if (params.mode === 'mesh' || params.mode === 'lean') {
+    throw new InvalidInputError('parameters.mode', `mode ${params.mode} needs all ${parties} parties; threshold ${t} runs threshold mode (leave mode out, or set it to auto)`)
+  }
+  return { threshold: t, share_timeout: typeof timeout === 'number' ? timeout : DEFAULT_SHARE_TIMEOUT_S }
+}
+
+/** The threshold of resolved parameters: t < n in threshold mode, undefined for the full mesh. */
+export function thresholdOf (params: Readonly<Record<string, unknown>>): number | undefined {
+  return typeof params.threshold === 'number' ? params.threshold : undefined
+}
+
+function optionalDigits (params: Record<string, unknown>, key: string, fallback: number): number {
+  const v = params[key]
+  if (v === undefined || v === null) return fallback
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new InvalidInputError(`parameters.${key}`, `must be an integer, got ${JSON.stringify(v)}`)
+  return v
+}
+
+const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus', 'threshold', 'share_timeout', 'profile', 'mode'])
+
+/**
+ * Resolve caller parameters into the full set: defaults filled in, the modulus chosen (the
+ * smallest built-in Mersenne prime holding `parties` sums of the largest input) or checked.
+ * @throws InvalidInputError naming the parameter
+ */
+export function resolveParameters (params: unknown, parties: number): TaskParameters {
+  if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
+    throw new InvalidInputError('parameters', 'must be an object')
+  }
+  const p = (params ?? {}) as Record<string, unknown>
+  for (const key of Object.keys(p)) {
+    if (!KNOWN_PARAMETERS.has(key)) throw new InvalidInputError(`parameters.${key}`, `unknown parameter; known: ${[...KNOWN_PARAMETERS].join(', ')}`)
+  }
+  const profile = profileOf(p)
+  const defaults = fixedPointDefaults(profile, DEFAULT_FIXED_POINT)
+  const fp: FixedPoint = {
+    digitsBefore: optionalDigits(p, 'digits_before', defaults.digitsBefore),
+    digitsAfter: optionalDigits(p, 'digits_after', defaults.digitsAfter)
+  }
+  checkFixedPoint(fp)
+  // Sums of all inputs, and the sample count, must fit in (-p/2, p/2) with room to spare.
+  const maxAbs = BigInt(parties) * maxScaled(fp)
+  let modulus: bigint
+  if (profile === 'fast') {
+    modulus = fastModulus(p.modulus, fp, parties)
+  } else if (p.modulus === undefined || p.modulus === null) {
+    modulus = mersennePrimeFor(maxAbs)
+  } else {
+    if (typeof p.modulus !== 'string' || !/^\d{1,2000}$/.test(p.modulus)) throw new InvalidInputError('parameters.modulus', 'must be a decimal string')
+    modulus = BigInt(p.modulus)
+    fieldOf({ digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: p.modulus })
+    if (modulus <= 4n * maxAbs) throw new InvalidInputError('parameters.modulus', `too small for ${parties} parties at digits_before = ${fp.digitsBefore}, digits_after = ${fp.digitsAfter}`)
+  }
+  const threshold = resolveThresholdParameters(p, parties)
+  return { digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: modulus.toString(), ...threshold, ...resolveModeParameters(p) }
+}
+
+export function fixedPointOf (params: TaskParameters): FixedPoint {
+  return { digitsBefore: params.digits_before, digitsAfter: params.digits_after }
+}
+
+const fieldCache = new Map<string, Field>()
+
+/** The task's field; primality is checked once per modulus, not once per task. */
+export function fieldOf (params: TaskParameters): Field {
+  let field = fieldCache.get(params.modulus)
+  if (field === undefined) {
+    field = createField(BigInt(params.modulus))
+    if (fieldCache.size < 64) fieldCache.set(params.modulus, field)
+  }
+  return field
+}
+
+/** The canonical text of a descriptor: fixed key order, no whitespace. */
