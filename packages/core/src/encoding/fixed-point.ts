@@ -140,8 +140,15 @@ export function isVectorInput (value: unknown): value is VectorInput {
 
 /**
  * A task input (scalar or vector) to fixed-point integers.
+ * @param value a number, a decimal string (exact), a bigint, or an array or typed array of these
+ * @param fp the task's fixed point
+ * @param field the name of the input in errors
  * @param maxLength the longest vector accepted
+ * @returns the scaled integers, the shape and the sample count
  * @throws InvalidInputError naming the element at fault (`value[3]`)
+ * @example
+ * encodeInput('123.456789', { digitsBefore: 12, digitsAfter: 12 })
+ * // { values: [123456789000000n], shape: 'scalar', samples: 1 }
  */
 export function encodeInput (value: unknown, fp: FixedPoint, field = 'value', maxLength = 1 << 24): EncodedInput {
   if (isVectorInput(value)) {

@@ -62,7 +62,12 @@ export function parseCanonicalDescriptor (text: string): TaskDescriptor {
   return { taskId: o.taskId, microprotocol: o.microprotocol, parameters: o.parameters, peers: o.peers }
 }
 
-/** SHA-256 over a domain tag and the canonical descriptor. */
+/**
+ * The task digest that every message carries: SHA-256 over a domain tag and the canonical
+ * descriptor, so two parties hold the same digest exactly when they hold the same task.
+ * @example
+ * taskDigest({ taskId: 't1', microprotocol: 'SecureSum', parameters: resolveParameters({}, 2), peers: [a, b] })
+ */
 export function taskDigest (d: TaskDescriptor): Uint8Array {
   return sha256(new TextEncoder().encode(`simon-p2p/task-digest/v1\n${canonicalDescriptor(d)}`))
 }

@@ -134,7 +134,13 @@ const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus', 't
 /**
  * Resolve caller parameters into the full set: defaults filled in, the modulus chosen (the
  * smallest built-in Mersenne prime holding `parties` sums of the largest input) or checked.
- * @throws InvalidInputError naming the parameter
+ * @param params the caller's parameters (snake_case keys, see the list at the top of this file)
+ * @param parties how many parties the task has
+ * @returns the parameters every party binds into the task digest
+ * @throws InvalidInputError naming the parameter, e.g. `parameters.threshold`
+ * @example
+ * resolveParameters({ digits_after: 6 }, 3)
+ * // { digits_before: 12, digits_after: 6, modulus: '618970019642690137449562111' } (2^89 - 1)
  */
 export function resolveParameters (params: unknown, parties: number): TaskParameters {
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
