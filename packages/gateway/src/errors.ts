@@ -36,8 +36,14 @@ export type GatewayErrorCode = typeof GATEWAY_ERRORS[number]['code']
 /** Engine codes that all mean "this task can no longer finish", answered as TASK_FAILED. */
 export const TASK_FAILURE_CODES: readonly string[] = ['ABORTED', 'DIGEST_MISMATCH', 'RESULT_MISMATCH', 'PROTOCOL_VIOLATION', 'CANCELLED', 'INCONSISTENT_PARTIAL']
 
-/** Engine codes that never reach a client of the gateway (they stay between nodes, or belong to the HTTP client). */
-export const NOT_FOR_CLIENTS: readonly string[] = ['MALFORMED_FRAME', 'HTTP_STATUS']
+/**
+ * Engine codes that never reach a client of the gateway: they stay between nodes (a frame, a
+ * channel, an inbound stream; a delivery that meets one is retried), belong to the HTTP client,
+ * or refuse a key lean mode is never chosen for (core checks every PeerId before it picks lean).
+ */
+export const NOT_FOR_CLIENTS: readonly string[] = [
+  'MALFORMED_FRAME', 'HTTP_STATUS', 'CHANNEL_CLOSED', 'REPLY_TIMEOUT', 'UNEXPECTED_REPLY', 'INBOUND_IDLE', 'NOT_ED25519'
+]
 
 const BY_CODE = new Map<string, GatewayErrorSpec>(GATEWAY_ERRORS.map(e => [e.code, e]))
 

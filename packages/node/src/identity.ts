@@ -47,13 +47,20 @@ export async function loadIdentity (path: string): Promise<PrivateKey> {
   } catch (err) {
     throw new InvalidInputError('key', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
+  const invalid = (reason: string): InvalidInputError => new InvalidInputError('key', `${path} is not a valid identity file: ${reason}`)
+  let doc: Partial<KeyFile> | null
   try {
-    const doc = JSON.parse(text) as Partial<KeyFile>
-    if (doc.type !== 'simon-p2p/identity' || typeof doc.privateKey !== 'string') throw new Error('not a simon-p2p identity file')
-    const key = privateKeyFromProtobuf(Buffer.from(doc.privateKey, 'base64'))
-    if (doc.peerId !== undefined && doc.peerId !== peerIdOf(key)) throw new Error('peerId does not match the private key')
-    return key
+    doc = JSON.parse(text) as Partial<KeyFile> | null
   } catch (err) {
-    throw new InvalidInputError('key', `${path} is not a valid identity file: ${(err as Error).message}`)
+    throw invalid((err as Error).message)
   }
+  if (doc?.type !== 'simon-p2p/identity' || typeof doc.privateKey !== 'string') throw invalid('not a simon-p2p identity file')
+  let key: PrivateKey
+  try {
+    key = privateKeyFromProtobuf(Buffer.from(doc.privateKey, 'base64'))
+  } catch (err) {
+    throw invalid((err as Error).message)
+  }
+  if (doc.peerId !== undefined && doc.peerId !== peerIdOf(key)) throw invalid('peerId does not match the private key')
+  return key
 }

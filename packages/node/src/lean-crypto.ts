@@ -11,6 +11,7 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import type { LeanCrypto } from '@simon-p2p/core'
+import { NotEd25519Error } from './errors.js'
 
 /** Zero bytes to encrypt: AES-CTR of zeros is the keystream. */
 const ZEROS = new Uint8Array(4 << 20)
@@ -30,14 +31,14 @@ const Fp = ed25519.Point.Fp
 /**
  * Ed25519 public keys to X25519 u-coordinates, u = (1 + y) / (1 - y) (RFC 7748 section 4.1),
  * with one field inversion for all of them (Montgomery's trick) instead of one each.
- * @throws for a y at or above p, or the point y = 1 (no u)
+ * @throws NotEd25519Error for a key not of 32 bytes, a y at or above p, or the point y = 1 (no u)
  */
 export function edwardsToMontgomery (keys: readonly Uint8Array[]): Uint8Array[] {
   const ys = keys.map(key => {
-    if (key.length !== 32) throw new Error(`an Ed25519 key has 32 bytes, not ${key.length}`)
+    if (key.length !== 32) throw new NotEd25519Error(`a key of ${key.length} bytes (an Ed25519 key has 32)`)
     let y = 0n
     for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? key[i]! & 0x7f : key[i]!)
-    if (y >= Fp.ORDER || y === 1n) throw new Error('not an Ed25519 public key')
+    if (y >= Fp.ORDER || y === 1n) throw new NotEd25519Error('not an Ed25519 public key')
     return y
   })
   const inverses = Fp.invertBatch(ys.map(y => Fp.sub(1n, y)))
@@ -93,7 +94,7 @@ export function nodeLeanCrypto (privateKey: PrivateKey, maxCachedPeers = 4096): 
   }
   const ed25519Key = (peerId: string): Uint8Array => {
     const key = ed25519KeyOf(peerId)
-    if (key === null) throw new Error(`${peerId} is not an Ed25519 PeerId`)
+    if (key === null) throw new NotEd25519Error(`${peerId} is not an Ed25519 PeerId`)
     return key
   }
   return {
