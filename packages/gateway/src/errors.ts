@@ -98,7 +98,16 @@ const FASTIFY_CODES: Record<string, GatewayErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE'
 }
 
-/** Map any thrown value to its status and body. Messages of unexpected errors are not passed on. */
+/**
+ * Map any thrown value to its status and body. Messages of unexpected errors are not passed on.
+ * @param err whatever was thrown: a SimonError maps to its row, a fastify error by its code, anything else to INTERNAL
+ * @param context the body limit and the task's node list, to name them in the message
+ * @example
+ * ```ts
+ * errorAnswer(new TaskTimeoutError('share', [2], 60), { parties: nodes })
+ * // { status: 504, body: { code: 504, error: 'TIMEOUT', message: "timed out after 60 s ... (party 2 = http://...)" } }
+ * ```
+ */
 export function errorAnswer (err: unknown, context: ErrorContext = {}): { status: number, body: ErrorBody } {
   const code = (err as { code?: unknown } | null)?.code
   const errorCode: GatewayErrorCode = typeof code !== 'string'
