@@ -115,8 +115,15 @@ export class SecureSumTask {
   }
 
   /**
-   * Give this party's input. Validation happens first: a bad value throws InvalidInputError and
-   * nothing is sent. The deadline starts now.
+   * Give this party's input. Validation happens first: a bad value throws and nothing is sent.
+   * The deadline starts now.
+   * @param value a number, bigint or decimal string, or a vector (array or typed array) of them
+   * @throws InvalidInputError naming `value` or `value[i]` for a value the task's parameters cannot hold
+   * @example
+   * ```ts
+   * task.input('1234.56789')
+   * task.input(Float64Array.of(0.5, -1, 2)) // a vector: the result is one of the same shape
+   * ```
    */
   input (value: InputValue): void {
     this.inputAt = this.clock.now()
@@ -197,7 +204,13 @@ export class SecureSumTask {
 
   /**
    * Wait for the result.
-   * @throws the task's typed error when it failed; TaskCancelledError when `signal` aborts first
+   * @param options `signal` ends the wait (only the wait: the task goes on)
+   * @throws the task's typed error when it failed (TaskTimeoutError, TaskAbortedError, DigestMismatchError, ...);
+   *   TaskCancelledError when `signal` aborts first; InvalidInputError naming `task` before this party's input
+   * @example
+   * ```ts
+   * const { inputs, result } = await task.result({ signal: AbortSignal.timeout(30_000) })
+   * ```
    */
   async result (options: AbortOptions = {}): Promise<SecureSumResult> {
     if (!this.machine.hasInput && !this.machine.finished) {

@@ -16,10 +16,12 @@ export interface KeyFile {
   readonly privateKey: string
 }
 
+/** A fresh Ed25519 identity key (lean mode agrees its pair keys from Ed25519 identities). */
 export async function generateIdentity (): Promise<PrivateKey> {
   return generateKeyPair('Ed25519')
 }
 
+/** The PeerId text of a key, as it ends a multiaddr in a node list. */
 export function peerIdOf (key: PrivateKey): string {
   return peerIdFromPrivateKey(key).toString()
 }
@@ -27,6 +29,12 @@ export function peerIdOf (key: PrivateKey): string {
 /**
  * Write a key to `path`, readable only by its owner.
  * @param overwrite refuse to replace an existing file unless true
+ * @throws the file system's error (EEXIST when the file exists and `overwrite` is false)
+ * @example
+ * ```ts
+ * await saveIdentity(await generateIdentity(), 'alice.key')
+ * const node = await SimonNode.create({ privateKey: await loadIdentity('alice.key') }) // the same PeerId on every start
+ * ```
  */
 export async function saveIdentity (key: PrivateKey, path: string, overwrite = false): Promise<void> {
   const doc: KeyFile = {

@@ -11,6 +11,7 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import type { LeanCrypto } from '@simon-p2p/core'
+import { BoundedMap } from './bounded-map.js'
 import { NotEd25519Error } from './errors.js'
 
 /** Zero bytes to encrypt: AES-CTR of zeros is the keystream. */
@@ -51,7 +52,7 @@ export function edwardsToMontgomery (keys: readonly Uint8Array[]): Uint8Array[] 
 }
 
 /** PeerId text -> its Ed25519 public key (or null): public, shared by all nodes of a process. */
-const ed25519Keys = new Map<string, Uint8Array | null>()
+const ed25519Keys = new BoundedMap<string, Uint8Array | null>(65536)
 
 /** The Ed25519 public key a PeerId carries, or null (decoding a PeerId costs tens of µs: cached). */
 function ed25519KeyOf (peerId: string): Uint8Array | null {
@@ -63,7 +64,6 @@ function ed25519KeyOf (peerId: string): Uint8Array | null {
     } catch {
       key = null
     }
-    if (ed25519Keys.size >= 65536) ed25519Keys.delete(ed25519Keys.keys().next().value!)
     ed25519Keys.set(peerId, key)
   }
   return key
@@ -82,11 +82,7 @@ export function nodeLeanCrypto (privateKey: PrivateKey, maxCachedPeers = 4096): 
   const scalar = ed25519.utils.toMontgomerySecret(seed)
   const own: KeyObject = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64url(scalar), x: b64url(x25519.getPublicKey(scalar)) }, format: 'jwk' })
   scalar.fill(0)
-  const cache = new Map<string, Uint8Array>()
-  const remember = (peerId: string, secret: Uint8Array): void => {
-    if (cache.size >= maxCachedPeers) cache.delete(cache.keys().next().value!)
-    cache.set(peerId, secret)
-  }
+  const cache = new BoundedMap<string, Uint8Array>(maxCachedPeers)
   const agree = (u: Uint8Array): Uint8Array => {
     const theirs = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(u) }, format: 'jwk' })
     // node:crypto refuses an all-zero result (a low-order point)
@@ -104,7 +100,7 @@ export function nodeLeanCrypto (privateKey: PrivateKey, maxCachedPeers = 4096): 
       let secret = cache.get(peerId)
       if (secret === undefined) {
         secret = agree(edwardsToMontgomery([ed25519Key(peerId)])[0]!)
-        remember(peerId, secret)
+        cache.set(peerId, secret)
       }
       // a copy: the machine wipes what it is given once the task's keys are derived
       return secret.slice()
@@ -112,7 +108,7 @@ export function nodeLeanCrypto (privateKey: PrivateKey, maxCachedPeers = 4096): 
     pairSecrets: (peerIds: readonly string[]) => {
       const missing = [...new Set(peerIds.filter(p => !cache.has(p)))]
       const us = edwardsToMontgomery(missing.map(ed25519Key))
-      missing.forEach((peerId, i) => remember(peerId, agree(us[i]!)))
+      missing.forEach((peerId, i) => cache.set(peerId, agree(us[i]!)))
       return peerIds.map(p => cache.get(p)!.slice())
     },
     sha256: (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest()),

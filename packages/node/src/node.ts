@@ -41,7 +41,13 @@ export class SimonNode {
 
   /**
    * Create and start a node; it listens once this resolves.
+   * @param init the identity and listen addresses, and the task options of the service (timeouts, hold limits, retention, allow list)
    * @throws InvalidInputError naming a bad option (`idleTaskTtlMs`, `maxFinishedTasks`, ...); the listen error when an address is taken
+   * @example
+   * ```ts
+   * const node = await SimonNode.create({ privateKey: await loadIdentity('alice.key'), listen: ['/ip4/0.0.0.0/tcp/4001'] })
+   * console.log(node.multiaddrs()) // ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...', ...]: what the others put in their node lists
+   * ```
    */
   static async create (init: SimonNodeInit = {}): Promise<SimonNode> {
     const { privateKey: given, listen, ...tasks } = init
@@ -85,12 +91,25 @@ export class SimonNode {
   isAllowed (peerId: string): boolean { return this.secureSum.isAllowed(peerId) }
 
   /**
-   * Create (or join) a task. Checks everything first and throws InvalidInputError naming the
-   * field; on success the task is registered and the parties on its list may connect.
+   * Create (or join) a task. Checks everything first; on success the task is registered and the
+   * parties on its list may connect.
+   * @param init the task id (the same at every party), microprotocol, parameters, node list and this party's index in it
+   * @throws InvalidInputError naming the field (`network.nodes[1]`, `network.myself`, `microprotocol`, `parameters.digits_after`, `task`, `timeout`)
+   * @example
+   * ```ts
+   * const task = node.createTask({ taskId: 'q3', microprotocol: 'SecureSum', network: { nodes: [alice, bob, carol], myself: 0 } })
+   * task.input(10)
+   * const { result } = await task.result() // { samples: 3, sum: ... }, the same at every party
+   * ```
    */
   createTask (init: CreateTaskInit): SecureSumTask { return this.secureSum.createTask(init) }
 
-  /** Join a task from its invitation, with this party's view of the network. */
+  /**
+   * Join a task from its invitation, with this party's view of the network.
+   * @param invitation what `invitation(task)` gave at the party that created it
+   * @param network the node list (the same at every party) and this party's index in it
+   * @throws InvalidInputError as createTask does, or naming `invitation`
+   */
   joinTask (invitation: Invitation, network: Network, options: { timeoutMs?: number } = {}): SecureSumTask {
     return this.secureSum.joinTask(invitation, network, options)
   }
