@@ -14,6 +14,7 @@ import {
 import type { Party } from './network.js'
 import { ABORT_DELIVERY_MS, RETRY_BACKOFF_MS } from './constants.js'
 import { sleep, systemClock, timeoutSignal, type Clock, type TimerHandle } from './clock.js'
+import { abortion, untilAborted } from './abort.js'
 
 /** The log of a task created without one (a test's, say); a service passes its logger's own. */
 const defaultLog = defaultLogger().forComponent('simon:task')
@@ -218,17 +219,7 @@ export class SecureSumTask {
     }
     const { signal } = options
     if (signal === undefined) return this.settled.promise
-    const cancelled = (): TaskCancelledError => new TaskCancelledError(`waiting for the result of ${this.id} was aborted`)
-    // an already aborted signal is the same cancellation as one that aborts while we wait
-    if (signal.aborted) throw cancelled()
-    const aborted = Promise.withResolvers<never>()
-    const onAbort = (): void => aborted.reject(cancelled())
-    signal.addEventListener('abort', onAbort, { once: true })
-    try {
-      return await Promise.race([this.settled.promise, aborted.promise])
-    } finally {
-      signal.removeEventListener('abort', onAbort)
-    }
+    return untilAborted(this.settled.promise, signal, () => new TaskCancelledError(`waiting for the result of ${this.id} was aborted`))
   }
 
   /** The result if the task is done, undefined while it runs; throws the task's error if it failed. */
@@ -254,9 +245,12 @@ export class SecureSumTask {
   /**
    * Resolves once every message this party sent so far was taken or given up (at the deadline).
    * A one-shot party awaits it before it stops, so the others still get its last confirmation.
+   * @param options `signal` ends the wait (the deliveries go on): it rejects with the signal's reason
    */
-  async flush (): Promise<void> {
-    while (this.deliveries.size > 0) await Promise.all([...this.deliveries])
+  async flush (options: AbortOptions = {}): Promise<void> {
+    const { signal } = options
+    const delivered = async (): Promise<void> => { while (this.deliveries.size > 0) await Promise.all([...this.deliveries]) }
+    await (signal === undefined ? delivered() : untilAborted(delivered(), signal, () => signal.reason))
   }
 
   private dispatch (out: Outgoing[]): void {
@@ -297,18 +291,10 @@ export class SecureSumTask {
 
   private lifetimeEnded: Promise<never> | undefined
 
-  /** Rejects when `signal` aborts: one promise per signal, raced by every delivery. */
+  /** Rejects when `signal` aborts: the task's lifetime has one such promise, raced by every delivery. */
   private ended (signal: AbortSignal): Promise<never> {
-    const make = (): Promise<never> => {
-      const p = new Promise<never>((_resolve, reject) => {
-        if (signal.aborted) reject(signal.reason)
-        else signal.addEventListener('abort', () => reject(signal.reason), { once: true })
-      })
-      p.catch(() => {})
-      return p
-    }
-    if (signal !== this.lifetime.signal) return make()
-    return (this.lifetimeEnded ??= make())
+    if (signal !== this.lifetime.signal) return abortion(signal)
+    return (this.lifetimeEnded ??= abortion(signal))
   }
 
   /** Deliver one message, retrying with back-off until it is taken or the task's lifetime ends. */
