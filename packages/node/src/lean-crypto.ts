@@ -93,24 +93,19 @@ export function nodeLeanCrypto (privateKey: PrivateKey, maxCachedPeers = 4096): 
     if (key === null) throw new NotEd25519Error(`${peerId} is not an Ed25519 PeerId`)
     return key
   }
+  /** The secrets with these peers, agreed once per peer (one batched inversion for the new ones). */
+  const pairSecrets = (peerIds: readonly string[]): Uint8Array[] => {
+    const missing = [...new Set(peerIds.filter(p => !cache.has(p)))]
+    const us = edwardsToMontgomery(missing.map(ed25519Key))
+    missing.forEach((peerId, i) => cache.set(peerId, agree(us[i]!)))
+    // copies: the machine wipes what it is given once the task's keys are derived
+    return peerIds.map(p => cache.get(p)!.slice())
+  }
   return {
     keystream: aesCtrKeystream,
     canPair: isEd25519PeerId,
-    pairSecret: (peerId: string) => {
-      let secret = cache.get(peerId)
-      if (secret === undefined) {
-        secret = agree(edwardsToMontgomery([ed25519Key(peerId)])[0]!)
-        cache.set(peerId, secret)
-      }
-      // a copy: the machine wipes what it is given once the task's keys are derived
-      return secret.slice()
-    },
-    pairSecrets: (peerIds: readonly string[]) => {
-      const missing = [...new Set(peerIds.filter(p => !cache.has(p)))]
-      const us = edwardsToMontgomery(missing.map(ed25519Key))
-      missing.forEach((peerId, i) => cache.set(peerId, agree(us[i]!)))
-      return peerIds.map(p => cache.get(p)!.slice())
-    },
+    pairSecret: (peerId: string) => pairSecrets([peerId])[0]!,
+    pairSecrets,
     sha256: (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest()),
     hmacSha256: (key: Uint8Array, data: Uint8Array) => new Uint8Array(createHmac('sha256', key).update(data).digest())
   }

@@ -43,32 +43,34 @@ export function parseNetwork (network: unknown, field = 'network'): { parties: P
   const seen = new Map<string, number>()
   const parties = nodes.map((node, index): Party => {
     const name = `${field}.nodes[${index}]`
-    if (typeof node !== 'string') throw new InvalidInputError(name, 'must be a multiaddr string')
-    const known = parsedNodes.get(node)
-    if (known !== undefined) {
-      const earlier = seen.get(known.peerId)
-      if (earlier !== undefined) throw new InvalidInputError(name, `PeerId ${known.peerId} is already in the list at index ${earlier}`)
-      seen.set(known.peerId, index)
-      return { index, peerId: known.peerId, multiaddr: known.multiaddr }
-    }
-    let ma: Multiaddr
-    try { ma = multiaddr(node) } catch (err) {
-      throw new InvalidInputError(name, `${JSON.stringify(node)} is not a multiaddr (${(err as Error).message})`)
-    }
-    const last = ma.getComponents().at(-1)
-    const peerId = last?.name === 'p2p' ? last.value : undefined
-    if (peerId === undefined) throw new InvalidInputError(name, `${node} does not end in /p2p/<PeerId>: the PeerId pins who may speak for this index`)
-    try { peerIdFromString(peerId) } catch {
-      throw new InvalidInputError(name, `${peerId} is not a valid PeerId`)
-    }
+    const { peerId, multiaddr } = parseNode(node, name)
     const earlier = seen.get(peerId)
     if (earlier !== undefined) throw new InvalidInputError(name, `PeerId ${peerId} is already in the list at index ${earlier}`)
     seen.set(peerId, index)
-    parsedNodes.set(node, { peerId, multiaddr: ma })
-    return { index, peerId, multiaddr: ma }
+    return { index, peerId, multiaddr }
   })
   if (typeof myself !== 'number' || !Number.isSafeInteger(myself) || myself < 0 || myself >= nodes.length) {
     throw new InvalidInputError(`${field}.myself`, `must be an index from 0 to ${nodes.length - 1}, got ${JSON.stringify(myself)}`)
   }
   return { parties, myself }
+}
+
+/** One node list entry: a multiaddr that ends in /p2p/<a valid PeerId>. @throws InvalidInputError naming `name` */
+function parseNode (node: unknown, name: string): { peerId: string, multiaddr: Multiaddr } {
+  if (typeof node !== 'string') throw new InvalidInputError(name, 'must be a multiaddr string')
+  const known = parsedNodes.get(node)
+  if (known !== undefined) return known
+  let ma: Multiaddr
+  try { ma = multiaddr(node) } catch (err) {
+    throw new InvalidInputError(name, `${JSON.stringify(node)} is not a multiaddr (${(err as Error).message})`)
+  }
+  const last = ma.getComponents().at(-1)
+  const peerId = last?.name === 'p2p' ? last.value : undefined
+  if (peerId === undefined) throw new InvalidInputError(name, `${node} does not end in /p2p/<PeerId>: the PeerId pins who may speak for this index`)
+  try { peerIdFromString(peerId) } catch {
+    throw new InvalidInputError(name, `${peerId} is not a valid PeerId`)
+  }
+  const parsed = { peerId, multiaddr: ma }
+  parsedNodes.set(node, parsed)
+  return parsed
 }
