@@ -163,8 +163,7 @@ export class SecureSumTask {
       if (own !== undefined && own > now) { this.armDeadline(own - now + this.init.timeoutMs); return }
       const { step, missing } = this.machine.waitingFor()
       this.log('task %s timed out at %s waiting for %o', this.id, step, missing)
-      this.dispatch(this.machine.fail(new TaskTimeoutError(step, missing, Math.round((at - this.inputAt) / 100) / 10)))
-      this.lifetime.abort()
+      this.fail(new TaskTimeoutError(step, missing, Math.round((at - this.inputAt) / 100) / 10))
     }, ms)
   }
 
@@ -230,7 +229,12 @@ export class SecureSumTask {
 
   /** Stop the task here and tell the others. */
   cancel (reason: string): void {
-    this.dispatch(this.machine.fail(new TaskCancelledError(reason)))
+    this.fail(new TaskCancelledError(reason))
+  }
+
+  /** Fail here, tell the others (their aborts get a window of their own), and end every other delivery. */
+  private fail (error: SimonError): void {
+    this.dispatch(this.machine.fail(error))
     this.lifetime.abort()
   }
 

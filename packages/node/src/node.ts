@@ -52,6 +52,7 @@ export class SimonNode {
   static async create (init: SimonNodeInit = {}): Promise<SimonNode> {
     const { privateKey: given, listen, ...tasks } = init
     const privateKey = given ?? await generateIdentity()
+    const attemptTimeoutMs = init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS
     let service: SecureSumService | undefined
     const libp2p = await createLibp2p({
       privateKey,
@@ -69,8 +70,8 @@ export class SimonNode {
         // A delivery attempt bounds its dial (attemptTimeoutMs); libp2p's own 6 s per address would
         // cut a handshake that is slow but progressing (many parties connecting at once on a busy
         // machine), and every retry would start the same work again.
-        dialTimeout: init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
-        addressDialTimeout: init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS
+        dialTimeout: attemptTimeoutMs,
+        addressDialTimeout: attemptTimeoutMs
       },
       services: { secureSum: secureSum(tasks) }
     })
