@@ -150,10 +150,10 @@ test('every inbound frame is zeroed once decoded; the sum is still right', async
   const nodes = await startNodes(t, 3)
   const seen: Array<{ frame: Uint8Array, nonzero: boolean }> = []
   for (const node of nodes) {
-    // the node's frame sink, wrapped to keep a reference to each frame it was handed
-    const sink = node as unknown as { onFrame: (frame: Uint8Array, peer: string) => Reply }
-    assert.equal(typeof sink.onFrame, 'function', 'SimonNode takes inbound frames in onFrame')
-    const onFrame = sink.onFrame.bind(node)
+    // the node's frame sink (its SecureSum service's), wrapped to keep a reference to each frame it was handed
+    const sink = node.secureSum as unknown as { onFrame: (frame: Uint8Array, peer: string) => Reply }
+    assert.equal(typeof sink.onFrame, 'function', 'the SecureSum service takes inbound frames in onFrame')
+    const onFrame = sink.onFrame.bind(sink)
     sink.onFrame = (frame, peer) => {
       seen.push({ frame, nonzero: frame.some(b => b !== 0) })
       return onFrame(frame, peer)

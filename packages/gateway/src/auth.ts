@@ -12,6 +12,11 @@ export type BearerCheck = (authorization: string | undefined) => boolean
 /**
  * @param token the token; printable ASCII without spaces, so that it fits in a header
  * @throws InvalidInputError when the token is empty or has characters a header cannot carry
+ * @example
+ * ```ts
+ * const check = bearerCheck('s3cret')
+ * check('Bearer s3cret') // true
+ * ```
  */
 export function bearerCheck (token: string): BearerCheck {
   if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token)) {

@@ -36,8 +36,14 @@ export type GatewayErrorCode = typeof GATEWAY_ERRORS[number]['code']
 /** Engine codes that all mean "this task can no longer finish", answered as TASK_FAILED. */
 export const TASK_FAILURE_CODES: readonly string[] = ['ABORTED', 'DIGEST_MISMATCH', 'RESULT_MISMATCH', 'PROTOCOL_VIOLATION', 'CANCELLED', 'INCONSISTENT_PARTIAL']
 
-/** Engine codes that never reach a client of the gateway (they stay between nodes, or belong to the HTTP client). */
-export const NOT_FOR_CLIENTS: readonly string[] = ['MALFORMED_FRAME', 'HTTP_STATUS']
+/**
+ * Engine codes that never reach a client of the gateway: they stay between nodes (a frame, a
+ * channel, an inbound stream; a delivery that meets one is retried), belong to the HTTP client,
+ * or refuse a key lean mode is never chosen for (core checks every PeerId before it picks lean).
+ */
+export const NOT_FOR_CLIENTS: readonly string[] = [
+  'MALFORMED_FRAME', 'HTTP_STATUS', 'CHANNEL_CLOSED', 'REPLY_TIMEOUT', 'UNEXPECTED_REPLY', 'INBOUND_IDLE', 'NOT_ED25519'
+]
 
 const BY_CODE = new Map<string, GatewayErrorSpec>(GATEWAY_ERRORS.map(e => [e.code, e]))
 
@@ -92,7 +98,16 @@ const FASTIFY_CODES: Record<string, GatewayErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE'
 }
 
-/** Map any thrown value to its status and body. Messages of unexpected errors are not passed on. */
+/**
+ * Map any thrown value to its status and body. Messages of unexpected errors are not passed on.
+ * @param err whatever was thrown: a SimonError maps to its row, a fastify error by its code, anything else to INTERNAL
+ * @param context the body limit and the task's node list, to name them in the message
+ * @example
+ * ```ts
+ * errorAnswer(new TaskTimeoutError('share', [2], 60), { parties: nodes })
+ * // { status: 504, body: { code: 504, error: 'TIMEOUT', message: "timed out after 60 s ... (party 2 = http://...)" } }
+ * ```
+ */
 export function errorAnswer (err: unknown, context: ErrorContext = {}): { status: number, body: ErrorBody } {
   const code = (err as { code?: unknown } | null)?.code
   const errorCode: GatewayErrorCode = typeof code !== 'string'

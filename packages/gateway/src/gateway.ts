@@ -4,7 +4,6 @@
  * OpenAPI document. HTTP is only the door between a user's client and that user's own node;
  * between parties everything goes over libp2p.
  */
-import { debuglog } from 'node:util'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { InvalidInputError } from '@simon-p2p/core'
 import { FdrtdServer, toJson, type CallResult } from '@simon-p2p/api'
@@ -18,9 +17,6 @@ import { errorAnswer, GatewayError, type ErrorContext } from './errors.js'
 import { resolveGatewayNetwork, type GatewayIdentity } from './identity.js'
 import { parseJsonBody } from './json-body.js'
 import { openApiDocument } from './openapi.js'
-
-// NODE_DEBUG=simon-gateway prints unexpected failures (never bodies, inputs or values)
-const debug = debuglog('simon-gateway')
 
 export interface GatewayInit {
   /** The node this gateway stands in front of; the gateway does not stop it. */
@@ -50,12 +46,26 @@ export interface Gateway {
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
+/** A logger of the node's libp2p logger (`logger.forComponent(name)`), the one convention of node and gateway. */
+type Logger = ReturnType<SimonNode['libp2p']['logger']['forComponent']>
+
 /**
  * Start a gateway in front of `node`, listening once this resolves.
- * @throws InvalidInputError for a bad option; the listen error when the address is taken
+ * @param init the node (the gateway does not stop it), where to listen, an optional token, limits
+ * @returns the running gateway: its root `url`, and `close()`
+ * @throws InvalidInputError for a bad option (naming it: `port`, `bodyLimitBytes`, `token`, ...); the listen error when the address is taken
+ * @example
+ * ```ts
+ * const gateway = await startGateway({ node, port: 0 })
+ * const answer = await fetch(gateway.url) // GET /: the microservices, as fdrtd lists them
+ * await gateway.close()
+ * ```
  */
 export async function startGateway (init: GatewayInit): Promise<Gateway> {
   const { node } = init
+  // the node's logger, as a libp2p service would use it: DEBUG='simon:gateway*' prints unexpected
+  // failures (never bodies, inputs or values)
+  const log = node.libp2p.logger.forComponent('simon:gateway')
   const host = init.host ?? DEFAULT_HOST
   const port = init.port ?? 0
   const bodyLimitBytes = init.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES
@@ -88,10 +98,10 @@ export async function startGateway (init: GatewayInit): Promise<Gateway> {
     try { done(null, parseJsonBody(body as string)) } catch (err) { done(err as Error, undefined) }
   })
 
-  app.setErrorHandler((err, _request, reply) => { sendError(reply, err, context) })
+  app.setErrorHandler((err, _request, reply) => { sendError(reply, err, context, log) })
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.length > 200 ? `${request.url.slice(0, 200)}...` : request.url
-    sendError(reply, new GatewayError('NOT_FOUND', `nothing at ${request.method} ${path}: the fdrtd API is served at the root URL ${url}`), context)
+    sendError(reply, new GatewayError('NOT_FOUND', `nothing at ${request.method} ${path}: the fdrtd API is served at the root URL ${url}`), context, log)
   })
 
   if (checkToken !== undefined) {
@@ -132,7 +142,7 @@ export async function startGateway (init: GatewayInit): Promise<Gateway> {
     try {
       result = await server.call(handle, fn, parameters, callback, { signal: requestSignal(reply, closing.signal) })
     } catch (err) {
-      sendError(reply, err, { ...context, ...(onSimonTask ? { parties: taskNodes.get(callback) } : {}) })
+      sendError(reply, err, { ...context, ...(onSimonTask ? { parties: taskNodes.get(callback) } : {}) }, log)
       return
     }
     if (handle === simonHandle) rememberNodes(fn, parameters, callback, result)
@@ -214,9 +224,9 @@ function sendResult (reply: FastifyReply, result: CallResult): void {
   }
 }
 
-function sendError (reply: FastifyReply, err: unknown, context: ErrorContext): void {
+function sendError (reply: FastifyReply, err: unknown, context: ErrorContext, log: Logger): void {
   const { status, body } = errorAnswer(err, context)
-  if (status === 500) debug('unexpected failure: %s', (err as Error)?.stack ?? String(err))
+  if (status === 500) log.error('unexpected failure: %s', (err as Error)?.stack ?? String(err))
   if (status === 401) void reply.header('www-authenticate', 'Bearer realm="simon-p2p gateway"')
   void reply.code(status).type(JSON_TYPE).send(JSON.stringify(body))
 }

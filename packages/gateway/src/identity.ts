@@ -41,8 +41,15 @@ export function identityUrl (root: string | URL): URL {
 /**
  * Resolve the gateway URLs of `network.nodes` (all at once); multiaddr entries pass unchanged, and
  * anything that is not a network is returned as is for the node to refuse with a precise message.
+ * @param network a task's network, `{nodes, myself}`, whose nodes may be gateway URLs
+ * @param init this gateway's own URL and identity (answered without a request), a timeout, a signal
  * @throws InvalidInputError for a URL that does not parse; NodeUnreachableError naming
  *   `network.nodes[i]` for a gateway that cannot be reached or answers no identity
+ * @example
+ * ```ts
+ * const network = await resolveGatewayNetwork({ nodes: ['http://10.0.0.1:8080', 'http://10.0.0.2:8080'], myself: 0 })
+ * // { nodes: ['/ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...', '/ip4/10.0.0.2/tcp/4001/p2p/12D3KooW...'], myself: 0 }
+ * ```
  */
 export async function resolveGatewayNetwork (network: unknown, init: ResolveGatewayNetworkInit = {}): Promise<Network> {
   if (network === null || typeof network !== 'object' || !Array.isArray((network as { nodes?: unknown }).nodes)) return network as Network
@@ -61,7 +68,13 @@ export async function resolveGatewayNetwork (network: unknown, init: ResolveGate
   return { ...rest, nodes: resolved } as unknown as Network
 }
 
-/** GET a gateway's identity, bounded in time and size. */
+/**
+ * GET a gateway's identity, bounded in time and size.
+ * @param root the gateway's root URL
+ * @param field the node list entry it stands for, to name in an error (`network.nodes[1]`)
+ * @throws NodeUnreachableError naming `field` when it cannot be reached, answers no identity or takes too long;
+ *   the abort reason of `init.signal` when that aborts first
+ */
 export async function fetchIdentity (root: URL, field: string, init: { timeoutMs?: number, signal?: AbortSignal } = {}): Promise<GatewayIdentity> {
   const timeoutMs = init.timeoutMs ?? DEFAULT_IDENTITY_TIMEOUT_MS
   const signals = [AbortSignal.timeout(timeoutMs), ...(init.signal === undefined ? [] : [init.signal])]

@@ -1,6 +1,19 @@
 /**
+ * @packageDocumentation
+ *
  * @simon-p2p/gateway: the fdrtd HTTP API 0.2.0 in front of one simon-p2p node, so that existing
  * fdrtd clients work unchanged. `startGateway({ node })` serves it; `simon node --http` runs one.
+ * Every error answer comes from one table (`GATEWAY_ERRORS`, the same as in the README).
+ *
+ * @example
+ * ```ts
+ * import { SimonNode } from '@simon-p2p/node'
+ * import { startGateway } from '@simon-p2p/gateway'
+ *
+ * const node = await SimonNode.create({ listen: ['/ip4/0.0.0.0/tcp/4001'] })
+ * const gateway = await startGateway({ node, port: 8080, token: process.env.SIMON_GATEWAY_TOKEN })
+ * console.log(gateway.url) // http://127.0.0.1:8080: the root URL fdrtd clients use
+ * ```
  */
 export { startGateway, type Gateway, type GatewayInit } from './gateway.js'
 export {
@@ -14,4 +27,7 @@ export {
 export { bearerCheck, type BearerCheck } from './auth.js'
 export { parseJsonBody } from './json-body.js'
 export { openApiDocument, SERVED, type OpenApiInit } from './openapi.js'
-export * from './constants.js'
+export {
+  DEFAULT_HOST, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_RESULT_WAIT_MS, DEFAULT_IDENTITY_TIMEOUT_MS, MAX_IDENTITY_BYTES,
+  IDENTITY_PATH, OPENAPI_PATH, TOKEN_ENV, MAX_REMEMBERED_TASKS
+} from './constants.js'

@@ -31,6 +31,10 @@ function errors (codes: GatewayErrorCode[]): Record<string, unknown> {
   return Object.fromEntries([...byStatus].map(([status, lines]) => [String(status), { description: lines.join('\n\n'), ...json(ref('Error')) as object }]))
 }
 
+/**
+ * The OpenAPI 3.1 document a gateway serves at OPENAPI_PATH.
+ * @param init whether a token is required, and the limits to state
+ */
 export function openApiDocument (init: OpenApiInit): Record<string, unknown> {
   const auth: GatewayErrorCode[] = init.tokenRequired ? ['UNAUTHORIZED'] : []
   const body: GatewayErrorCode[] = ['MALFORMED_BODY', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE']

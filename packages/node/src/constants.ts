@@ -33,3 +33,18 @@ export const DEFAULT_MAX_FINISHED_TASKS = 1000
 
 /** How long a failed task keeps trying to tell the others why (its abort messages). */
 export const ABORT_DELIVERY_MS = 2_000
+
+/** Replies to small frames wait this long to go out together (each is a packet of its own otherwise). */
+export const REPLY_DELAY_MS = 5
+
+/** At most this many replies wait in one batch; the next one writes them all. */
+export const REPLY_BATCH_MAX = 64
+
+/** A frame this large, or a refusal, is answered at once (with any replies still waiting). */
+export const REPLY_NOW_FRAME_BYTES = 64 * 1024
+
+/** Largest reply a channel reads: a status, a code and a one-line message. */
+export const REPLY_MAX_BYTES = 8 * 1024
+
+/** Bytes a channel may have written without their replies: end-to-end backpressure for large vectors. */
+export const CHANNEL_WINDOW_BYTES = 8 * 1024 * 1024

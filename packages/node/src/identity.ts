@@ -16,10 +16,12 @@ export interface KeyFile {
   readonly privateKey: string
 }
 
+/** A fresh Ed25519 identity key (lean mode agrees its pair keys from Ed25519 identities). */
 export async function generateIdentity (): Promise<PrivateKey> {
   return generateKeyPair('Ed25519')
 }
 
+/** The PeerId text of a key, as it ends a multiaddr in a node list. */
 export function peerIdOf (key: PrivateKey): string {
   return peerIdFromPrivateKey(key).toString()
 }
@@ -27,6 +29,12 @@ export function peerIdOf (key: PrivateKey): string {
 /**
  * Write a key to `path`, readable only by its owner.
  * @param overwrite refuse to replace an existing file unless true
+ * @throws the file system's error (EEXIST when the file exists and `overwrite` is false)
+ * @example
+ * ```ts
+ * await saveIdentity(await generateIdentity(), 'alice.key')
+ * const node = await SimonNode.create({ privateKey: await loadIdentity('alice.key') }) // the same PeerId on every start
+ * ```
  */
 export async function saveIdentity (key: PrivateKey, path: string, overwrite = false): Promise<void> {
   const doc: KeyFile = {
@@ -47,13 +55,20 @@ export async function loadIdentity (path: string): Promise<PrivateKey> {
   } catch (err) {
     throw new InvalidInputError('key', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
+  const invalid = (reason: string): InvalidInputError => new InvalidInputError('key', `${path} is not a valid identity file: ${reason}`)
+  let doc: Partial<KeyFile> | null
   try {
-    const doc = JSON.parse(text) as Partial<KeyFile>
-    if (doc.type !== 'simon-p2p/identity' || typeof doc.privateKey !== 'string') throw new Error('not a simon-p2p identity file')
-    const key = privateKeyFromProtobuf(Buffer.from(doc.privateKey, 'base64'))
-    if (doc.peerId !== undefined && doc.peerId !== peerIdOf(key)) throw new Error('peerId does not match the private key')
-    return key
+    doc = JSON.parse(text) as Partial<KeyFile> | null
   } catch (err) {
-    throw new InvalidInputError('key', `${path} is not a valid identity file: ${(err as Error).message}`)
+    throw invalid((err as Error).message)
   }
+  if (doc?.type !== 'simon-p2p/identity' || typeof doc.privateKey !== 'string') throw invalid('not a simon-p2p identity file')
+  let key: PrivateKey
+  try {
+    key = privateKeyFromProtobuf(Buffer.from(doc.privateKey, 'base64'))
+  } catch (err) {
+    throw invalid((err as Error).message)
+  }
+  if (doc.peerId !== undefined && doc.peerId !== peerIdOf(key)) throw invalid('peerId does not match the private key')
+  return key
 }

@@ -11,6 +11,8 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import type { LeanCrypto } from '@simon-p2p/core'
+import { BoundedMap } from './bounded-map.js'
+import { NotEd25519Error } from './errors.js'
 
 /** Zero bytes to encrypt: AES-CTR of zeros is the keystream. */
 const ZEROS = new Uint8Array(4 << 20)
@@ -30,14 +32,14 @@ const Fp = ed25519.Point.Fp
 /**
  * Ed25519 public keys to X25519 u-coordinates, u = (1 + y) / (1 - y) (RFC 7748 section 4.1),
  * with one field inversion for all of them (Montgomery's trick) instead of one each.
- * @throws for a y at or above p, or the point y = 1 (no u)
+ * @throws NotEd25519Error for a key not of 32 bytes, a y at or above p, or the point y = 1 (no u)
  */
 export function edwardsToMontgomery (keys: readonly Uint8Array[]): Uint8Array[] {
   const ys = keys.map(key => {
-    if (key.length !== 32) throw new Error(`an Ed25519 key has 32 bytes, not ${key.length}`)
+    if (key.length !== 32) throw new NotEd25519Error(`a key of ${key.length} bytes (an Ed25519 key has 32)`)
     let y = 0n
     for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? key[i]! & 0x7f : key[i]!)
-    if (y >= Fp.ORDER || y === 1n) throw new Error('not an Ed25519 public key')
+    if (y >= Fp.ORDER || y === 1n) throw new NotEd25519Error('not an Ed25519 public key')
     return y
   })
   const inverses = Fp.invertBatch(ys.map(y => Fp.sub(1n, y)))
@@ -50,7 +52,7 @@ export function edwardsToMontgomery (keys: readonly Uint8Array[]): Uint8Array[] 
 }
 
 /** PeerId text -> its Ed25519 public key (or null): public, shared by all nodes of a process. */
-const ed25519Keys = new Map<string, Uint8Array | null>()
+const ed25519Keys = new BoundedMap<string, Uint8Array | null>(65536)
 
 /** The Ed25519 public key a PeerId carries, or null (decoding a PeerId costs tens of µs: cached). */
 function ed25519KeyOf (peerId: string): Uint8Array | null {
@@ -62,7 +64,6 @@ function ed25519KeyOf (peerId: string): Uint8Array | null {
     } catch {
       key = null
     }
-    if (ed25519Keys.size >= 65536) ed25519Keys.delete(ed25519Keys.keys().next().value!)
     ed25519Keys.set(peerId, key)
   }
   return key
@@ -81,11 +82,7 @@ export function nodeLeanCrypto (privateKey: PrivateKey, maxCachedPeers = 4096): 
   const scalar = ed25519.utils.toMontgomerySecret(seed)
   const own: KeyObject = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64url(scalar), x: b64url(x25519.getPublicKey(scalar)) }, format: 'jwk' })
   scalar.fill(0)
-  const cache = new Map<string, Uint8Array>()
-  const remember = (peerId: string, secret: Uint8Array): void => {
-    if (cache.size >= maxCachedPeers) cache.delete(cache.keys().next().value!)
-    cache.set(peerId, secret)
-  }
+  const cache = new BoundedMap<string, Uint8Array>(maxCachedPeers)
   const agree = (u: Uint8Array): Uint8Array => {
     const theirs = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(u) }, format: 'jwk' })
     // node:crypto refuses an all-zero result (a low-order point)
@@ -93,27 +90,22 @@ export function nodeLeanCrypto (privateKey: PrivateKey, maxCachedPeers = 4096): 
   }
   const ed25519Key = (peerId: string): Uint8Array => {
     const key = ed25519KeyOf(peerId)
-    if (key === null) throw new Error(`${peerId} is not an Ed25519 PeerId`)
+    if (key === null) throw new NotEd25519Error(`${peerId} is not an Ed25519 PeerId`)
     return key
+  }
+  /** The secrets with these peers, agreed once per peer (one batched inversion for the new ones). */
+  const pairSecrets = (peerIds: readonly string[]): Uint8Array[] => {
+    const missing = [...new Set(peerIds.filter(p => !cache.has(p)))]
+    const us = edwardsToMontgomery(missing.map(ed25519Key))
+    missing.forEach((peerId, i) => cache.set(peerId, agree(us[i]!)))
+    // copies: the machine wipes what it is given once the task's keys are derived
+    return peerIds.map(p => cache.get(p)!.slice())
   }
   return {
     keystream: aesCtrKeystream,
     canPair: isEd25519PeerId,
-    pairSecret: (peerId: string) => {
-      let secret = cache.get(peerId)
-      if (secret === undefined) {
-        secret = agree(edwardsToMontgomery([ed25519Key(peerId)])[0]!)
-        remember(peerId, secret)
-      }
-      // a copy: the machine wipes what it is given once the task's keys are derived
-      return secret.slice()
-    },
-    pairSecrets: (peerIds: readonly string[]) => {
-      const missing = [...new Set(peerIds.filter(p => !cache.has(p)))]
-      const us = edwardsToMontgomery(missing.map(ed25519Key))
-      missing.forEach((peerId, i) => remember(peerId, agree(us[i]!)))
-      return peerIds.map(p => cache.get(p)!.slice())
-    },
+    pairSecret: (peerId: string) => pairSecrets([peerId])[0]!,
+    pairSecrets,
     sha256: (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest()),
     hmacSha256: (key: Uint8Array, data: Uint8Array) => new Uint8Array(createHmac('sha256', key).update(data).digest())
   }

@@ -5,6 +5,7 @@
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { InvalidInputError, MAX_PARTIES } from '@simon-p2p/core'
+import { BoundedMap } from './bounded-map.js'
 
 export interface Network {
   readonly nodes: readonly string[]
@@ -21,12 +22,17 @@ export interface Party {
  * Node list entries already checked: a task of n parties re-parses n multiaddrs and PeerIds at
  * every party for every task otherwise (tens of µs each). Only valid entries are kept.
  */
-const parsedNodes = new Map<string, { peerId: string, multiaddr: Multiaddr }>()
-const MAX_PARSED_NODES = 16384
+const parsedNodes = new BoundedMap<string, { peerId: string, multiaddr: Multiaddr }>(16384)
 
 /**
  * Check a network and map it to parties.
+ * @param network `{nodes, myself}`: multiaddrs ending in /p2p/<PeerId>, and this party's index
+ * @param field the name of the parameter, for the errors (`body.network`, say)
  * @throws InvalidInputError naming `network.nodes[i]` or `network.myself`
+ * @example
+ * ```ts
+ * const { parties, myself } = parseNetwork({ nodes: ['/ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...', '/ip4/10.0.0.2/tcp/4001/p2p/12D3KooW...'], myself: 0 })
+ * ```
  */
 export function parseNetwork (network: unknown, field = 'network'): { parties: Party[], myself: number } {
   if (network === null || typeof network !== 'object') throw new InvalidInputError(field, 'must be an object {nodes, myself}')
@@ -37,33 +43,34 @@ export function parseNetwork (network: unknown, field = 'network'): { parties: P
   const seen = new Map<string, number>()
   const parties = nodes.map((node, index): Party => {
     const name = `${field}.nodes[${index}]`
-    if (typeof node !== 'string') throw new InvalidInputError(name, 'must be a multiaddr string')
-    const known = parsedNodes.get(node)
-    if (known !== undefined) {
-      const earlier = seen.get(known.peerId)
-      if (earlier !== undefined) throw new InvalidInputError(name, `PeerId ${known.peerId} is already in the list at index ${earlier}`)
-      seen.set(known.peerId, index)
-      return { index, peerId: known.peerId, multiaddr: known.multiaddr }
-    }
-    let ma: Multiaddr
-    try { ma = multiaddr(node) } catch (err) {
-      throw new InvalidInputError(name, `${JSON.stringify(node)} is not a multiaddr (${(err as Error).message})`)
-    }
-    const last = ma.getComponents().at(-1)
-    const peerId = last?.name === 'p2p' ? last.value : undefined
-    if (peerId === undefined) throw new InvalidInputError(name, `${node} does not end in /p2p/<PeerId>: the PeerId pins who may speak for this index`)
-    try { peerIdFromString(peerId) } catch {
-      throw new InvalidInputError(name, `${peerId} is not a valid PeerId`)
-    }
+    const { peerId, multiaddr } = parseNode(node, name)
     const earlier = seen.get(peerId)
     if (earlier !== undefined) throw new InvalidInputError(name, `PeerId ${peerId} is already in the list at index ${earlier}`)
     seen.set(peerId, index)
-    if (parsedNodes.size >= MAX_PARSED_NODES) parsedNodes.delete(parsedNodes.keys().next().value!)
-    parsedNodes.set(node, { peerId, multiaddr: ma })
-    return { index, peerId, multiaddr: ma }
+    return { index, peerId, multiaddr }
   })
   if (typeof myself !== 'number' || !Number.isSafeInteger(myself) || myself < 0 || myself >= nodes.length) {
     throw new InvalidInputError(`${field}.myself`, `must be an index from 0 to ${nodes.length - 1}, got ${JSON.stringify(myself)}`)
   }
   return { parties, myself }
+}
+
+/** One node list entry: a multiaddr that ends in /p2p/<a valid PeerId>. @throws InvalidInputError naming `name` */
+function parseNode (node: unknown, name: string): { peerId: string, multiaddr: Multiaddr } {
+  if (typeof node !== 'string') throw new InvalidInputError(name, 'must be a multiaddr string')
+  const known = parsedNodes.get(node)
+  if (known !== undefined) return known
+  let ma: Multiaddr
+  try { ma = multiaddr(node) } catch (err) {
+    throw new InvalidInputError(name, `${JSON.stringify(node)} is not a multiaddr (${(err as Error).message})`)
+  }
+  const last = ma.getComponents().at(-1)
+  const peerId = last?.name === 'p2p' ? last.value : undefined
+  if (peerId === undefined) throw new InvalidInputError(name, `${node} does not end in /p2p/<PeerId>: the PeerId pins who may speak for this index`)
+  try { peerIdFromString(peerId) } catch {
+    throw new InvalidInputError(name, `${peerId} is not a valid PeerId`)
+  }
+  const parsed = { peerId, multiaddr: ma }
+  parsedNodes.set(node, parsed)
+  return parsed
 }

@@ -16,8 +16,8 @@ const TIMEOUT_MS = 3000
 const SLACK_MS = 1500
 
 function heldAt (node: SimonNode): HeldMessages {
-  const held = (node as unknown as { held: unknown }).held
-  assert.ok(held instanceof HeldMessages, 'SimonNode keeps its held messages in a HeldMessages')
+  const held = (node.secureSum as unknown as { held: unknown }).held
+  assert.ok(held instanceof HeldMessages, 'the SecureSum service keeps its held messages in a HeldMessages')
   return held
 }
 

@@ -48,8 +48,8 @@ function craftShare (task: SecureSumTask, from: number, elements: bigint[]): Uin
 /** Record a copy of every frame `node` sends (its outbound channels), with the receiving PeerId. */
 function recordFrames (node: SimonNode): Array<{ peerId: string, frame: Uint8Array }> {
   type Send = (peerId: string, target: unknown, frame: Uint8Array, signal: AbortSignal) => Promise<Reply>
-  const channels = (node as unknown as { channels?: { send?: Send } }).channels
-  assert.ok(channels !== undefined && typeof channels.send === 'function', 'SimonNode sends through its channels')
+  const channels = (node.secureSum as unknown as { channels?: { send?: Send } }).channels
+  assert.ok(channels !== undefined && typeof channels.send === 'function', 'the SecureSum service sends through its channels')
   const recorded: Array<{ peerId: string, frame: Uint8Array }> = []
   const send = channels.send.bind(channels)
   channels.send = async (peerId, target, frame, signal) => {

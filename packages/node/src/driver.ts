@@ -1,9 +1,11 @@
 /**
  * One SecureSum task at this node: drives core's state machine, delivers its messages with
  * retries, and keeps the deadline. Everything it waits for ends by the deadline or an AbortSignal.
+ * The time and the network are injected (a Clock, a Messenger), so a test can drive a task alone.
  */
 import { setMaxListeners } from 'node:events'
-import { logger } from '@libp2p/logger'
+import { defaultLogger } from '@libp2p/logger'
+import type { AbortOptions, Logger } from '@libp2p/interface'
 import {
   createMachine, InvalidInputError, SimonError, TaskCancelledError, TaskTimeoutError,
   type InputValue, type Outgoing, type ProtocolMachine, type RandomBytes, type Reply, type SecureSumResult,
@@ -11,8 +13,11 @@ import {
 } from '@simon-p2p/core'
 import type { Party } from './network.js'
 import { ABORT_DELIVERY_MS, RETRY_BACKOFF_MS } from './constants.js'
+import { sleep, systemClock, timeoutSignal, type Clock, type TimerHandle } from './clock.js'
+import { abortion, untilAborted } from './abort.js'
 
-const log = logger('simon:task')
+/** The log of a task created without one (a test's, say); a service passes its logger's own. */
+const defaultLog = defaultLogger().forComponent('simon:task')
 
 /**
  * Carries one frame to a party and returns its reply; throws when it could not be delivered.
@@ -36,6 +41,10 @@ export interface SecureSumTaskInit {
   readonly lean?: LeanCrypto
   /** Called once when the task is done or has failed. */
   readonly onFinish?: (task: SecureSumTask) => void
+  /** The time the task runs on (every deadline, retry and timestamp); real time when absent. */
+  readonly clock?: Clock
+  /** Where the task logs (steps, codes, party indices; never a value); `simon:task` when absent. */
+  readonly log?: Logger
 }
 
 /**
@@ -56,26 +65,20 @@ export interface TaskStatus {
   readonly error?: { name: string, code: string, message: string }
 }
 
-function sleep (ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    const done = (): void => { clearTimeout(t); signal.removeEventListener('abort', done); resolve() }
-    const t = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
-}
-
 export class SecureSumTask {
   readonly id: string
   readonly descriptor: TaskDescriptor
   readonly parties: readonly Party[]
   readonly myself: number
   private readonly machine: ProtocolMachine
-  private tickTimer: NodeJS.Timeout | undefined
+  private tickTimer: TimerHandle
   private readonly init: SecureSumTaskInit
+  private readonly clock: Clock
+  private readonly log: Logger
   private readonly settled = Promise.withResolvers<SecureSumResult>()
   /** Aborted at the deadline or on cancel: ends every delivery still under way. */
   private readonly lifetime = new AbortController()
-  private timer: NodeJS.Timeout | undefined
+  private timer: TimerHandle
   private inputAt = 0
   private readonly progressListeners: Array<(event: TaskProgress) => void> = []
   private reportedStep: string | undefined
@@ -89,6 +92,8 @@ export class SecureSumTask {
     this.id = init.descriptor.taskId
     this.parties = init.parties
     this.myself = init.myself
+    this.clock = init.clock ?? systemClock
+    this.log = init.log ?? defaultLog
     this.machine = createMachine({ descriptor: init.descriptor, myself: init.myself, randomBytes: init.randomBytes, maxLength: init.maxLength, lean: init.lean })
     this.settled.promise.catch(() => {}) // a failure nobody asked about is not an unhandled rejection
     // every delivery under way (n - 1 per step) listens to the task's lifetime
@@ -111,11 +116,18 @@ export class SecureSumTask {
   }
 
   /**
-   * Give this party's input. Validation happens first: a bad value throws InvalidInputError and
-   * nothing is sent. The deadline starts now.
+   * Give this party's input. Validation happens first: a bad value throws and nothing is sent.
+   * The deadline starts now.
+   * @param value a number, bigint or decimal string, or a vector (array or typed array) of them
+   * @throws InvalidInputError naming `value` or `value[i]` for a value the task's parameters cannot hold
+   * @example
+   * ```ts
+   * task.input('1234.56789')
+   * task.input(Float64Array.of(0.5, -1, 2)) // a vector: the result is one of the same shape
+   * ```
    */
   input (value: InputValue): void {
-    this.inputAt = Date.now()
+    this.inputAt = this.clock.now()
     const out = this.machine.input(value, this.inputAt)
     this.armDeadline(this.init.timeoutMs)
     this.dispatch(out)
@@ -142,69 +154,71 @@ export class SecureSumTask {
    * moves to the end of that schedule plus the task's timeout.
    */
   private armDeadline (ms: number): void {
-    const at = Date.now() + ms
-    this.timer = setTimeout(() => {
+    const at = this.clock.now() + ms
+    this.timer = this.clock.setTimeout(() => {
       // Past the deadline a finished task only stops its lingering deliveries (a late confirm).
       if (this.machine.finished) { this.lifetime.abort(); return }
       const own = this.machine.nextDeadline?.()
-      if (own !== undefined && own > Date.now()) { this.armDeadline(own - Date.now() + this.init.timeoutMs); return }
+      const now = this.clock.now()
+      if (own !== undefined && own > now) { this.armDeadline(own - now + this.init.timeoutMs); return }
       const { step, missing } = this.machine.waitingFor()
-      log('task %s timed out at %s waiting for %o', this.id, step, missing)
-      this.dispatch(this.machine.fail(new TaskTimeoutError(step, missing, Math.round((at - this.inputAt) / 100) / 10)))
-      this.lifetime.abort()
+      this.log('task %s timed out at %s waiting for %o', this.id, step, missing)
+      this.fail(new TaskTimeoutError(step, missing, Math.round((at - this.inputAt) / 100) / 10))
     }, ms)
-    this.timer.unref?.()
   }
 
   private progress (event: TaskProgress): void {
     for (const listener of this.progressListeners) {
-      try { listener(event) } catch (err) { log('a progress listener of task %s threw: %s', this.id, (err as Error).message) }
+      try { listener(event) } catch (err) { this.log('a progress listener of task %s threw: %s', this.id, (err as Error).message) }
     }
   }
 
-  /** A message from the peer authenticated as `senderPeerId`. */
+  /** A message from the peer authenticated as `senderPeerId`; the reply says what became of it. */
   receive (message: WireMessage, senderPeerId: string): Reply {
+    const { reply, out } = this.take(message, senderPeerId)
+    if (reply.status !== 'refused') this.progress({ event: 'received', kind: message.kind, from: message.from })
+    this.dispatch(out)
+    return reply
+  }
+
+  /**
+   * The machine's verdict on one message, as the reply to its sender: the one place that calls
+   * machine.receive. A message that made the task fail (a share with another task description, a
+   * bad length) was not taken: it is refused with the error that names the difference (an abort
+   * was taken). A message the machine throws on (a ProtocolError, say) is refused with that error.
+   */
+  private take (message: WireMessage, senderPeerId: string): { reply: Reply, out: Outgoing[] } {
+    const before = this.machine.error
+    let out: Outgoing[]
     try {
-      const before = this.machine.error
-      const out = this.machine.receive(message, senderPeerId, Date.now())
-      // A message that made the task fail (a share with another task description, a bad length)
-      // was not taken: say so, with the error that names the difference. An abort was taken.
-      const error = this.machine.error
-      const refused = error !== undefined && error !== before && message.kind !== 'abort'
-      if (!refused) this.progress({ event: 'received', kind: message.kind, from: message.from })
-      this.dispatch(out)
-      if (refused) return { status: 'refused', code: error.code, message: error.message }
-      return { status: 'accepted', code: 'OK', message: '' }
+      out = this.machine.receive(message, senderPeerId, this.clock.now())
     } catch (err) {
-      if (err instanceof SimonError) {
-        log('task %s refused a %s from %s: %s', this.id, message.kind, senderPeerId, err.code)
-        return { status: 'refused', code: err.code, message: err.message }
-      }
-      throw err
+      if (!(err instanceof SimonError)) throw err
+      this.log('task %s refused a %s from %s: %s', this.id, message.kind, senderPeerId, err.code)
+      return { reply: { status: 'refused', code: err.code, message: err.message }, out: [] }
     }
+    const error = this.machine.error
+    const refused = error !== undefined && error !== before && message.kind !== 'abort'
+    return { reply: refused ? { status: 'refused', code: error.code, message: error.message } : { status: 'accepted', code: 'OK', message: '' }, out }
   }
 
   /**
    * Wait for the result.
-   * @throws the task's typed error when it failed; TaskCancelledError when `signal` aborts first
+   * @param options `signal` ends the wait (only the wait: the task goes on)
+   * @throws the task's typed error when it failed (TaskTimeoutError, TaskAbortedError, DigestMismatchError, ...);
+   *   TaskCancelledError when `signal` aborts first; InvalidInputError naming `task` before this party's input
+   * @example
+   * ```ts
+   * const { inputs, result } = await task.result({ signal: AbortSignal.timeout(30_000) })
+   * ```
    */
-  async result (options: { signal?: AbortSignal } = {}): Promise<SecureSumResult> {
+  async result (options: AbortOptions = {}): Promise<SecureSumResult> {
     if (!this.machine.hasInput && !this.machine.finished) {
       throw new InvalidInputError('task', `no input has been given to task ${this.id} at this party yet: call input() first`)
     }
     const { signal } = options
     if (signal === undefined) return this.settled.promise
-    const cancelled = (): TaskCancelledError => new TaskCancelledError(`waiting for the result of ${this.id} was aborted`)
-    // an already aborted signal is the same cancellation as one that aborts while we wait
-    if (signal.aborted) throw cancelled()
-    const aborted = Promise.withResolvers<never>()
-    const onAbort = (): void => aborted.reject(cancelled())
-    signal.addEventListener('abort', onAbort, { once: true })
-    try {
-      return await Promise.race([this.settled.promise, aborted.promise])
-    } finally {
-      signal.removeEventListener('abort', onAbort)
-    }
+    return untilAborted(this.settled.promise, signal, () => new TaskCancelledError(`waiting for the result of ${this.id} was aborted`))
   }
 
   /** The result if the task is done, undefined while it runs; throws the task's error if it failed. */
@@ -215,24 +229,32 @@ export class SecureSumTask {
 
   /** Stop the task here and tell the others. */
   cancel (reason: string): void {
-    this.dispatch(this.machine.fail(new TaskCancelledError(reason)))
+    this.fail(new TaskCancelledError(reason))
+  }
+
+  /** Fail here, tell the others (their aborts get a window of their own), and end every other delivery. */
+  private fail (error: SimonError): void {
+    this.dispatch(this.machine.fail(error))
     this.lifetime.abort()
   }
 
   /** Release the task: cancel it if it still runs, end lingering deliveries and the deadline timer. */
   dispose (reason: string): void {
     if (!this.machine.finished) this.cancel(reason)
-    clearTimeout(this.timer)
-    clearTimeout(this.tickTimer)
+    this.clock.clearTimeout(this.timer)
+    this.clock.clearTimeout(this.tickTimer)
     this.lifetime.abort()
   }
 
   /**
    * Resolves once every message this party sent so far was taken or given up (at the deadline).
    * A one-shot party awaits it before it stops, so the others still get its last confirmation.
+   * @param options `signal` ends the wait (the deliveries go on): it rejects with the signal's reason
    */
-  async flush (): Promise<void> {
-    while (this.deliveries.size > 0) await Promise.all([...this.deliveries])
+  async flush (options: AbortOptions = {}): Promise<void> {
+    const { signal } = options
+    const delivered = async (): Promise<void> => { while (this.deliveries.size > 0) await Promise.all([...this.deliveries]) }
+    await (signal === undefined ? delivered() : untilAborted(delivered(), signal, () => signal.reason))
   }
 
   private dispatch (out: Outgoing[]): void {
@@ -249,11 +271,10 @@ export class SecureSumTask {
 
   /** Wake the machine at the deadline it asks for (threshold mode's sharing deadline, say). */
   private scheduleTick (): void {
-    clearTimeout(this.tickTimer)
+    this.clock.clearTimeout(this.tickTimer)
     const at = this.machine.finished ? undefined : this.machine.nextDeadline?.()
     if (at === undefined) return
-    this.tickTimer = setTimeout(() => this.dispatch(this.machine.tick?.(Date.now()) ?? []), Math.max(0, at - Date.now()))
-    this.tickTimer.unref?.()
+    this.tickTimer = this.clock.setTimeout(() => this.dispatch(this.machine.tick?.(this.clock.now()) ?? []), Math.max(0, at - this.clock.now()))
   }
 
   private settleIfFinished (): void {
@@ -262,30 +283,22 @@ export class SecureSumTask {
     const error = this.machine.error
     // A done task keeps delivering (another party may still need our confirmation) until the
     // deadline; a failed one stops at once.
-    if (error !== undefined || this.timer === undefined) { clearTimeout(this.timer); this.lifetime.abort() }
+    if (error !== undefined || this.timer === undefined) { this.clock.clearTimeout(this.timer); this.lifetime.abort() }
     // A machine that needs only some of the others (threshold mode) bounds how long it lingers for the rest.
     const linger = this.machine.lingerMs
-    if (error === undefined && linger !== undefined) setTimeout(() => this.lifetime.abort(), linger).unref?.()
+    if (error === undefined && linger !== undefined) this.clock.setTimeout(() => this.lifetime.abort(), linger)
     if (error !== undefined) this.settled.reject(error)
     else this.settled.resolve(this.machine.result!)
-    log('task %s %s', this.id, error === undefined ? 'done' : `failed: ${error.code}`)
+    this.log('task %s %s', this.id, error === undefined ? 'done' : `failed: ${error.code}`)
     this.init.onFinish?.(this)
   }
 
   private lifetimeEnded: Promise<never> | undefined
 
-  /** Rejects when `signal` aborts: one promise per signal, raced by every delivery. */
+  /** Rejects when `signal` aborts: the task's lifetime has one such promise, raced by every delivery. */
   private ended (signal: AbortSignal): Promise<never> {
-    const make = (): Promise<never> => {
-      const p = new Promise<never>((_resolve, reject) => {
-        if (signal.aborted) reject(signal.reason)
-        else signal.addEventListener('abort', () => reject(signal.reason), { once: true })
-      })
-      p.catch(() => {})
-      return p
-    }
-    if (signal !== this.lifetime.signal) return make()
-    return (this.lifetimeEnded ??= make())
+    if (signal !== this.lifetime.signal) return abortion(signal)
+    return (this.lifetimeEnded ??= abortion(signal))
   }
 
   /** Deliver one message, retrying with back-off until it is taken or the task's lifetime ends. */
@@ -293,20 +306,20 @@ export class SecureSumTask {
     const party = this.parties[o.to]!
     const frame = this.machine.encode(o.message)
     // An abort is sent after the task ended; give it one attempt window of its own.
-    const lifetime = o.message.kind === 'abort' ? AbortSignal.timeout(Math.min(this.init.attemptTimeoutMs, ABORT_DELIVERY_MS)) : this.lifetime.signal
+    const lifetime = o.message.kind === 'abort' ? timeoutSignal(this.clock, Math.min(this.init.attemptTimeoutMs, ABORT_DELIVERY_MS)) : this.lifetime.signal
     let backoff = RETRY_BACKOFF_MS.first
     try {
       while (!lifetime.aborted) {
         try {
           // the messenger bounds each attempt; the task's end stops the wait at once (one listener per task, not per frame)
           const reply = await Promise.race([this.init.messenger(party, frame, lifetime, this.init.attemptTimeoutMs), this.ended(lifetime)])
-          if (reply.status === 'refused') log('party %d refused our %s for task %s: %s', o.to, o.message.kind, this.id, reply.code)
+          if (reply.status === 'refused') this.log('party %d refused our %s for task %s: %s', o.to, o.message.kind, this.id, reply.code)
           this.progress({ event: 'delivered', kind: o.message.kind, to: o.to })
           return
         } catch (err) {
-          log('delivery of %s to party %d for task %s failed (%s), retrying', o.message.kind, o.to, this.id, (err as Error).name)
+          this.log('delivery of %s to party %d for task %s failed (%s), retrying', o.message.kind, o.to, this.id, (err as Error).name)
         }
-        await sleep(backoff, lifetime)
+        await sleep(this.clock, backoff, lifetime)
         backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.cap)
       }
     } finally {

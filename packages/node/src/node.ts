@@ -1,0 +1,133 @@
+/**
+ * A simon-p2p node: one libp2p host (TCP and WebSockets, Noise, Yamux) with the SecureSum
+ * service (service.ts), and this party's KeyValueStorage. Every task method is the service's.
+ *
+ * Only peers on the node list of a task held here (or on the node's allow list) may connect:
+ * the connection gater refuses every other PeerId right after the Noise handshake.
+ */
+import './polyfill.js'
+import { createLibp2p } from 'libp2p'
+import { webSockets } from '@libp2p/websockets'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@libp2p/yamux'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { DEFAULT_ATTEMPT_TIMEOUT_MS } from './constants.js'
+import type { SecureSumTask } from './driver.js'
+import { generateIdentity } from './identity.js'
+import { KeyValueStorage } from './kv-store.js'
+import type { Network } from './network.js'
+import {
+  secureSum, secureSumGater, type CreateTaskInit, type Invitation, type NodeStats, type SecureSumService, type SecureSumServiceInit
+} from './service.js'
+import { corkedTcp } from './transport/corked-tcp.js'
+
+export interface SimonNodeInit extends SecureSumServiceInit {
+  /** The identity; a fresh Ed25519 key when absent (the PeerId then changes on every start). */
+  readonly privateKey?: PrivateKey
+  /** Listen multiaddrs, e.g. /ip4/127.0.0.1/tcp/0 and /ip4/127.0.0.1/tcp/0/ws. Default: TCP on a free loopback port. */
+  readonly listen?: readonly string[]
+}
+
+/** The libp2p node of a SimonNode: its services hold `secureSum`. */
+export type SimonLibp2p = Libp2p<{ secureSum: SecureSumService }>
+
+export class SimonNode {
+  readonly libp2p: SimonLibp2p
+  readonly kv = new KeyValueStorage()
+
+  private constructor (libp2p: SimonLibp2p) {
+    this.libp2p = libp2p
+  }
+
+  /**
+   * Create and start a node; it listens once this resolves.
+   * @param init the identity and listen addresses, and the task options of the service (timeouts, hold limits, retention, allow list)
+   * @throws InvalidInputError naming a bad option (`idleTaskTtlMs`, `maxFinishedTasks`, ...); the listen error when an address is taken
+   * @example
+   * ```ts
+   * const node = await SimonNode.create({ privateKey: await loadIdentity('alice.key'), listen: ['/ip4/0.0.0.0/tcp/4001'] })
+   * console.log(node.multiaddrs()) // ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...', ...]: what the others put in their node lists
+   * ```
+   */
+  static async create (init: SimonNodeInit = {}): Promise<SimonNode> {
+    const { privateKey: given, listen, ...tasks } = init
+    const privateKey = given ?? await generateIdentity()
+    const attemptTimeoutMs = init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS
+    let service: SecureSumService | undefined
+    const libp2p = await createLibp2p({
+      privateKey,
+      start: false,
+      addresses: { listen: [...(listen ?? ['/ip4/127.0.0.1/tcp/0'])] },
+      transports: [corkedTcp(), webSockets()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionGater: secureSumGater(() => service, { denyDialMultiaddr: () => false }),
+      connectionManager: {
+        // many parties on one machine all connect from 127.0.0.1
+        inboundConnectionThreshold: 10_000,
+        maxConnections: 2_000,
+        maxIncomingPendingConnections: 1_000,
+        // A delivery attempt bounds its dial (attemptTimeoutMs); libp2p's own 6 s per address would
+        // cut a handshake that is slow but progressing (many parties connecting at once on a busy
+        // machine), and every retry would start the same work again.
+        dialTimeout: attemptTimeoutMs,
+        addressDialTimeout: attemptTimeoutMs
+      },
+      services: { secureSum: secureSum(tasks) }
+    })
+    service = libp2p.services.secureSum
+    await libp2p.start()
+    libp2p.logger.forComponent('simon:node')('node %s listening on %o', libp2p.peerId.toString(), libp2p.getMultiaddrs().map(String))
+    return new SimonNode(libp2p)
+  }
+
+  /** The SecureSum service this node runs (`libp2p.services.secureSum`). */
+  get secureSum (): SecureSumService { return this.libp2p.services.secureSum }
+
+  get peerId (): string { return this.libp2p.peerId.toString() }
+
+  /** Listen addresses, each ending in /p2p/<this PeerId>. */
+  multiaddrs (): string[] { return this.libp2p.getMultiaddrs().map(String) }
+
+  isAllowed (peerId: string): boolean { return this.secureSum.isAllowed(peerId) }
+
+  /**
+   * Create (or join) a task. Checks everything first; on success the task is registered and the
+   * parties on its list may connect.
+   * @param init the task id (the same at every party), microprotocol, parameters, node list and this party's index in it
+   * @throws InvalidInputError naming the field (`network.nodes[1]`, `network.myself`, `microprotocol`, `parameters.digits_after`, `task`, `timeout`)
+   * @example
+   * ```ts
+   * const task = node.createTask({ taskId: 'q3', microprotocol: 'SecureSum', network: { nodes: [alice, bob, carol], myself: 0 } })
+   * task.input(10)
+   * const { result } = await task.result() // { samples: 3, sum: ... }, the same at every party
+   * ```
+   */
+  createTask (init: CreateTaskInit): SecureSumTask { return this.secureSum.createTask(init) }
+
+  /**
+   * Join a task from its invitation, with this party's view of the network.
+   * @param invitation what `invitation(task)` gave at the party that created it
+   * @param network the node list (the same at every party) and this party's index in it
+   * @throws InvalidInputError as createTask does, or naming `invitation`
+   */
+  joinTask (invitation: Invitation, network: Network, options: { timeoutMs?: number } = {}): SecureSumTask {
+    return this.secureSum.joinTask(invitation, network, options)
+  }
+
+  getTask (taskId: string): SecureSumTask | undefined { return this.secureSum.getTask(taskId) }
+
+  invitation (task: SecureSumTask): Invitation { return this.secureSum.invitation(task) }
+
+  /** Forget a task (cancelling it if it still runs). @returns whether there was one */
+  deleteTask (taskId: string): boolean { return this.secureSum.deleteTask(taskId) }
+
+  get taskCount (): number { return this.secureSum.taskCount }
+
+  stats (): NodeStats { return this.secureSum.stats() }
+
+  /** Cancel every task (the service does, before the host stops) and stop the host. */
+  async stop (): Promise<void> {
+    await this.libp2p.stop()
+  }
+}
