@@ -181,25 +181,12 @@ export class SecureSumTask {
     return reply
   }
 
-  /**
-   * The machine's verdict on one message, as the reply to its sender: the one place that calls
-   * machine.receive. A message that made the task fail (a share with another task description, a
-   * bad length) was not taken: it is refused with the error that names the difference (an abort
-   * was taken). A message the machine throws on (a ProtocolError, say) is refused with that error.
-   */
+  /** The machine's verdict on one message, as the reply to its sender: the one place that calls machine.receive. */
   private take (message: WireMessage, senderPeerId: string): { reply: Reply, out: Outgoing[] } {
-    const before = this.machine.error
-    let out: Outgoing[]
-    try {
-      out = this.machine.receive(message, senderPeerId, this.clock.now())
-    } catch (err) {
-      if (!(err instanceof SimonError)) throw err
-      this.log('task %s refused a %s from %s: %s', this.id, message.kind, senderPeerId, err.code)
-      return { reply: { status: 'refused', code: err.code, message: err.message }, out: [] }
-    }
-    const error = this.machine.error
-    const refused = error !== undefined && error !== before && message.kind !== 'abort'
-    return { reply: refused ? { status: 'refused', code: error.code, message: error.message } : { status: 'accepted', code: 'OK', message: '' }, out }
+    const { verdict, out } = this.machine.receive(message, senderPeerId, this.clock.now())
+    if (verdict.status !== 'refused') return { reply: { status: verdict.status, code: verdict.code, message: '' }, out }
+    this.log('task %s refused a %s from %s: %s', this.id, message.kind, senderPeerId, verdict.code)
+    return { reply: { status: 'refused', code: verdict.code, message: verdict.error.message }, out }
   }
 
   /**
