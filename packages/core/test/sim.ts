@@ -6,13 +6,14 @@
  * function; refusals, verdicts and bytes recorded.
  */
 import assert from 'node:assert/strict'
-import { decodeMessage, type WireMessage } from '../src/wire/codec.js'
+import { decodeMessage, encodeMessage, type WireMessage } from '../src/wire/codec.js'
 import type { InputValue } from '../src/encoding/fixed-point.js'
 import { createMachine } from '../src/machine/create.js'
 import type { SimonError } from '../src/errors.js'
 import type { LeanCrypto } from '../src/protocols/lean/crypto.js'
 import type { MachineInit, Outgoing, ProtocolMachine, Received, Verdict } from '../src/machine/types.js'
 import type { TaskDescriptor } from '../src/task/descriptor.js'
+import { fieldOf } from '../src/task/parameters.js'
 import { seededRandomBytes } from './helpers.js'
 import { testLeanCrypto } from './lean-helpers.js'
 
@@ -171,11 +172,14 @@ export class Sim<M extends ProtocolMachine = ProtocolMachine> {
 
   /**
    * Hand party `to` a message of the test's own (a replay, a forgery) from the peer `senderPeerId`,
-   * through the codec. What it answers is sent on; the verdict is returned, not recorded.
+   * through the codec (encoded at the width of the receiver's field, without asking its machine,
+   * which a message it did not make must not touch). What it answers is sent on; the verdict is
+   * returned, not recorded.
    */
   inject (to: number, message: WireMessage, senderPeerId: string): Received {
     const machine = this.machines[to]!
-    const received = machine.receive(decodeMessage(machine.encode(message)), senderPeerId, this.now)
+    const frame = encodeMessage(message, fieldOf(machine.descriptor.parameters).bytes)
+    const received = machine.receive(decodeMessage(frame), senderPeerId, this.now)
     this.post(to, received.out)
     return received
   }
