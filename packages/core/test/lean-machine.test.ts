@@ -8,11 +8,29 @@ import assert from 'node:assert/strict'
 import { AutoMachine } from '../src/machine/auto.js'
 import type { LeanDataMessage } from '../src/wire/lean.js'
 import {
-  chooseMode, createMachine, InvalidInputError, LEAN_MIN_PARTIES, ProtocolError, ResultMismatchError,
-  TaskAbortedError, TaskCancelledError, DigestMismatchError, type InputValue, type SecureSumResult, type WireMessage
+  chooseMode, createMachine, InvalidInputError, LEAN_MIN_PARTIES, LeanMachine, ProtocolError, ResultMismatchError,
+  TaskAbortedError, TaskCancelledError, TreeMachine, DigestMismatchError, type InputValue, type ProtocolMachine, type SecureSumResult, type TaskDescriptor
 } from '../src/index.js'
-import { descriptorFor, network, prng, runNetwork, peerNames, testLeanCrypto, type Network } from './lean-helpers.js'
+import { descriptorFor, peerNames, testLeanCrypto } from './lean-helpers.js'
+import { exploreOrders, machinesFor, prng, Sim, type MakeMachine, type Pick, type Tamper } from './sim.js'
 import { seededRandomBytes, taken } from './helpers.js'
+
+type Network = Sim
+
+/** Every party's machine for one task (lean mode's ring or tree itself when a topology is asked for), and the inputs they give. */
+function network (descriptor: TaskDescriptor, inputs: readonly InputValue[], options: { withLean?: boolean, tamper?: Tamper, seed?: string, topology?: 'ring' | 'tree' } = {}): Network {
+  const make: MakeMachine<ProtocolMachine> | undefined = options.topology === 'ring'
+    ? init => new LeanMachine(init)
+    : options.topology === 'tree' ? init => new TreeMachine(init) : undefined
+  const machines = machinesFor(descriptor.peers.map(() => descriptor), { seed: options.seed ?? 'lean', withLean: options.withLean, make })
+  return new Sim(machines, { inputs, tamper: options.tamper })
+}
+
+/** Run to quiescence, choosing each next event (an input or a delivery) with `pick`; no input may throw. */
+function runNetwork (net: Network, pick: Pick): void {
+  net.run(pick)
+  assert.deepEqual(net.inputErrors, [])
+}
 
 function results (net: Network): SecureSumResult[] {
   return net.machines.map((m, i) => {
@@ -67,22 +85,12 @@ describe('lean mode gives the full mesh\'s result', () => {
     for (const [n, cap, topology] of [[2, Infinity, 'ring'], [3, 2000, 'ring'], [2, Infinity, 'tree'], [3, 2000, 'tree']] as const) {
       const inputs = inputsFor(n, 2, n)
       const expected = meshResult(n, { profile: 'fast' }, inputs)
-      let orders = 0
-      // depth-first over every choice of the next event: replay a prefix, then take the first
-      // choice; every later position with other choices becomes a new prefix to explore
-      const stack: number[][] = [[]]
-      while (stack.length > 0 && orders < cap) {
-        const prefix = stack.pop()!
-        const net = network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputs, { topology })
-        const counts: number[] = []
-        runNetwork(net, c => { const k = counts.length; counts.push(c); return k < prefix.length ? prefix[k]! : 0 })
-        orders++
+      // depth-first over every choice of the next event
+      const { orders, exhausted } = exploreOrders(() => network(descriptorFor(n, { profile: 'fast', mode: 'lean' }), inputs, { topology }), net => {
+        assert.deepEqual(net.inputErrors, [])
         for (const r of results(net)) assert.deepEqual(r, expected)
-        for (let i = counts.length - 1; i >= prefix.length; i--) {
-          for (let alt = counts[i]! - 1; alt >= 1; alt--) stack.push([...prefix, ...Array(i - prefix.length).fill(0), alt])
-        }
-      }
-      if (cap === Infinity) assert.equal(stack.length, 0)
+      }, cap)
+      if (cap === Infinity) assert.ok(exhausted)
       assert.ok(orders >= (cap === Infinity ? 3 : cap), `${orders} orders explored for ${n} parties`)
     }
   })
@@ -146,7 +154,7 @@ describe('what lean mode sends', () => {
         assert.equal((b! - 1) >> 1, a, `${p} is a tree edge`)
       }
       // data: the subtree sum up once, the total down to at most two children; nonces and tags besides
-      for (const [i, bytes] of net.dataBytes.entries()) assert.ok(bytes / (8 * length) <= 3.1, `party ${i} of ${n} sent ${(bytes / (8 * length)).toFixed(2)} x in data`)
+      for (const [i, bytes] of net.machines.map((_, i) => net.bytesSent(i, ['lean-data'])).entries()) assert.ok(bytes / (8 * length) <= 3.1, `party ${i} of ${n} sent ${(bytes / (8 * length)).toFixed(2)} x in data`)
     }
   })
 })
@@ -155,7 +163,7 @@ describe('tampering and refusals', () => {
   for (const topology of ['ring', 'tree'] as const) test(`an altered total on its way is caught by the confirmation (${topology})`, () => {
     for (let victim = 0; victim < 4; victim++) {
       let done = false
-      const tamper = (e: { from: number, to: number, message: WireMessage }): WireMessage => {
+      const tamper: Tamper = e => {
         const m = e.message
         if (!done && m.kind === 'lean-data' && m.phase === 'gather' && e.to === victim) {
           done = true
@@ -215,7 +223,7 @@ describe('tampering and refusals', () => {
         foreign = true
         // party (to + 2) % n sends the same frame: not the predecessor
         const from = (e.to + 2) % n
-        net.queue.push({ from, to: e.to, message: { ...e.message, from } })
+        net.post(from, [{ to: e.to, message: { ...e.message, from } }])
       }
       net.deliver(0)
     }
@@ -253,7 +261,7 @@ describe('tampering and refusals', () => {
     const out = net.machines[3]!.fail(new TaskCancelledError('test'))
     assert.deepEqual(out.map(o => o.to).sort(), [2, 4])
     net.queue.length = 0
-    for (const o of out) net.queue.push({ from: 3, to: o.to, message: o.message })
+    net.post(3, out)
     runNetwork(net, () => 0)
     for (const [i, m] of net.machines.entries()) {
       assert.equal(m.step, 'failed', `party ${i}`)
