@@ -79,7 +79,8 @@ function assertAbortKept (c: MachineCase, n: number, code: string, failure: () =
     // a party may finish before the abort reaches it: the abort is then late
     if (m.step === 'done' && !dropout) { if (c.name !== 'threshold') assert.deepEqual(m.result, plainSum(inputs), `party ${i}`) } else assertAfterAbort(c, sim, i, k, code)
   })
-  for (const m of sim.sent) if (m.message.kind === 'abort') assert.ok(adjacent(c, n, m.from, m.to), `an abort from ${m.from} to ${m.to} (seed ${seed})`)
+  // a party that failed before its input knows no topology yet (it comes from the input's size): it tells every party
+  for (const m of sim.sent) if (m.message.kind === 'abort') assert.ok(adjacent(c, n, m.from, m.to) || !sim.machines[m.from]!.hasInput, `an abort from ${m.from} to ${m.to} (seed ${seed})`)
   if (c.name === 'threshold') {
     const done = sim.machines.filter(m => m.step === 'done') as ThresholdMachine[]
     for (const m of done) assert.deepEqual(m.result, plainSum(m.agreedInputs!.map(j => inputs[j]!)), `party ${m.myself}`)
@@ -87,20 +88,17 @@ function assertAbortKept (c: MachineCase, n: number, code: string, failure: () =
   assert.deepEqual(sim.refusals, [])
 }
 
-/** The tree's abort relay before the input (see the report in the todo). */
-const TREE_RELAY = 'auto.ts: before its input, a tree party (mode lean, createMachine) that hears an abort, or fails, becomes the ring (the fallback) and tells its ring neighbours instead of its tree neighbours'
-
 describe('aborts: an abort from any party, at any point', () => {
   for (const c of MACHINES) {
     test(`${c.name}: once every party has given its input, the others keep the machine's promise`, () => {
       for (const n of c.sizes) for (const [code, failure] of FAILURES) for (let seed = 0; seed < 30; seed++) assertAbortKept(c, n, code, failure, seed, true)
     })
 
-    test(`${c.name}: with inputs interleaved, the others keep the machine's promise`, { todo: c.name === 'tree' ? TREE_RELAY : undefined }, () => {
+    test(`${c.name}: with inputs interleaved, the others keep the machine's promise`, () => {
       for (const n of c.sizes) for (const [code, failure] of FAILURES) for (let seed = 0; seed < 30; seed++) assertAbortKept(c, n, code, failure, seed, false)
     })
 
-    test(`${c.name}: an abort reaches every party, also those that have not given their input`, { todo: c.name === 'tree' ? TREE_RELAY : undefined }, () => {
+    test(`${c.name}: an abort reaches every party, also those that have not given their input`, () => {
       const values = inputSets(4)[0]!.inputs
       const sim = task(c, [values[0], undefined, values[2], undefined])
       sim.run()
@@ -113,8 +111,7 @@ describe('aborts: an abort from any party, at any point', () => {
     })
 
     const lean = c.name === 'ring' || c.name === 'tree'
-    const todo = lean ? `${c.name === 'ring' ? 'ring.ts' : 'tree.ts'}: hasInput is true once the step is not 'input', so after a failure before the input it says true, and input() throws "already given its input" instead of the task's error` : undefined
-    test(`${c.name}: a party that failed before its input has none, and its input throws the task's error`, { todo }, () => {
+    test(`${c.name}: a party that failed before its input has none, and its input throws the task's error`, () => {
       const sim = task(c, inputSets(c.sizes[0]!)[0]!.inputs.map(() => undefined))
       const aborted = sim.machines[1]!
       const abort: WireMessage = { kind: 'abort', taskId: TASK_ID, digest: aborted.digest, from: 0, code: 'PROTOCOL_VIOLATION', reason: 'test' }
@@ -201,10 +198,7 @@ function assertOtherModesRefused (c: MachineCase, sim: Sim): void {
 
 describe('a message of another mode is refused, naming the mode', () => {
   for (const c of MACHINES) {
-    const todo = c.name === 'tree'
-      ? 'auto.ts: in mode lean the auto machine takes a full-mesh or threshold kind from a listed party for a party that "runs the full mesh" and fails the task ("the inputs differ in shape") instead of refusing it'
-      : undefined
-    test(`${c.name}: before the input, during the sum and after the end`, { todo }, () => {
+    test(`${c.name}: before the input, during the sum and after the end`, () => {
       const n = c.sizes[c.sizes.length - 1]!
       const { inputs } = inputSets(n)[0]!
       const sim = task(c, inputs)

@@ -116,8 +116,7 @@ describe('a replayed message is refused with a ProtocolError and changes nothing
       }
     })
 
-    const todo = 'kernel.ts receive() answers LATE before it fills the slot, so a message that first came after the end is accepted LATE again when replayed'
-    test(`${c.name}: a message that first came after the end fills its slot, so its replay is refused`, { todo }, () => {
+    test(`${c.name}: a message that first came after the end fills its slot, so its replay is refused`, () => {
       const n = c.sizes[0]!
       const sim = task(c, inputSets(n)[0]!.inputs)
       for (let i = 0; i < n; i++) sim.input(i)
@@ -175,10 +174,7 @@ describe('foreign messages are refused, change nothing, and the sum completes', 
       }
     })
 
-    const todo = c.name === 'tree'
-      ? 'auto.ts AutoMachine.receive() settles the family on a message it then refuses: before the input, a lean-data with another digest from a listed party makes it the ring (the fallback), and the tree never completes'
-      : undefined
-    test(`${c.name}: a message with another digest, another task id or from a stranger, before this party's input`, { todo }, () => {
+    test(`${c.name}: a message with another digest, another task id or from a stranger, before this party's input`, () => {
       const n = c.sizes[c.sizes.length - 1]!
       const { inputs } = inputSets(n)[3]!
       const reference = task(c, inputs)

@@ -4,10 +4,11 @@
  * message comes first, by the mode that message belongs to). All parties hold inputs of one
  * shape, so all of them choose alike; a party whose input has another shape is named.
  */
-import type { WireMessage } from '../wire/codec.js'
+import { encodeMessage, type WireMessage } from '../wire/codec.js'
 import { isVectorInput, type InputValue } from '../encoding/fixed-point.js'
 import { ProtocolError, type SimonError } from '../errors.js'
-import { taskDigest, type TaskDescriptor } from '../task/descriptor.js'
+import { digestsEqual, taskDigest, type TaskDescriptor } from '../task/descriptor.js'
+import { fieldOf } from '../task/parameters.js'
 import { isLeanMessage, type Topology } from '../wire/lean.js'
 import { TREE_MAX_ELEMENTS } from '../protocols/lean/tree.js'
 import type { Outgoing, ProtocolMachine, Received, SecureSumResult } from './types.js'
@@ -71,6 +72,7 @@ export class AutoMachine implements ProtocolMachine {
   private inner: ProtocolMachine | undefined
   private family: Family | undefined
   private committed = false
+  private readonly elementBytes: number
 
   constructor (descriptor: TaskDescriptor, myself: number,
     private readonly make: Partial<Record<Family, () => ProtocolMachine>>,
@@ -79,6 +81,7 @@ export class AutoMachine implements ProtocolMachine {
     this.digest = taskDigest(descriptor)
     this.myself = myself
     this.parties = descriptor.peers.length
+    this.elementBytes = fieldOf(descriptor.parameters).bytes
   }
 
   get step (): string { return this.inner?.step ?? 'input' }
@@ -110,26 +113,26 @@ export class AutoMachine implements ProtocolMachine {
 
   receive (message: WireMessage, senderPeerId: string, now: number): Received {
     const family = familyOf(message)
-    // Only a listed party speaking for itself about this task may settle the mode.
-    const sender = this.descriptor.peers.indexOf(senderPeerId)
-    const listed = sender >= 0 && sender !== this.myself && message.taskId === this.descriptor.taskId
-    if (this.inner === undefined) {
-      // a refusal from a machine of the default family, which is then dropped: nothing is settled
-      if (!listed || (message.kind !== 'abort' && message.from !== sender)) return this.make[this.fallback()]!().receive(message, senderPeerId, now)
-      this.become(family !== undefined && this.make[family] !== undefined ? family : this.fallback())
-    }
+    const inner = this.inner
+    if (inner === undefined) return this.settleOn(family, message, senderPeerId, now)
     this.committed = true
-    const inner = this.inner!
-    if (family !== undefined && family !== this.family && listed && message.from === sender && !inner.finished) {
+    const sender = this.descriptor.peers.indexOf(senderPeerId)
+    // A listed party speaking for itself about this very task whose message belongs to another
+    // family this task may run: its input has another shape. Anything else is the kernel's to judge.
+    const genuine = sender >= 0 && sender !== this.myself && message.from === sender &&
+      message.taskId === this.descriptor.taskId && digestsEqual(message.digest, this.digest)
+    if (family !== undefined && family !== this.family && this.make[family] !== undefined && genuine && !inner.finished) {
       const error = new ProtocolError(`party ${sender} has ${describeMessage(message)} and runs ${FAMILY_NAMES[family]}; this party runs ${FAMILY_NAMES[this.family!]}: the inputs differ in shape`, sender)
       return { verdict: { status: 'refused', code: error.code, error }, out: inner.fail(error) }
     }
     return inner.receive(message, senderPeerId, now)
   }
 
+  /** Fail here. Before the input the topology is not known: every other party is told. */
   fail (error: SimonError, notify?: boolean): Outgoing[] {
-    if (this.inner === undefined) this.become(this.fallback())
-    return this.inner!.fail(error, notify)
+    if (this.inner !== undefined) return this.inner.fail(error, notify)
+    this.become(this.fallback())
+    return this.toEveryone(this.inner!.fail(error, notify), -1)
   }
 
   waitingFor (): { step: string, missing: number[] } {
@@ -140,9 +143,35 @@ export class AutoMachine implements ProtocolMachine {
 
   tick (now: number): Outgoing[] { return this.inner?.tick(now) ?? [] }
 
+  /** Encoding settles nothing: every family writes the same frames at the field's width. */
   encode (message: WireMessage): Uint8Array {
-    if (this.inner === undefined) this.become(this.fallback())
-    return this.inner!.encode(message)
+    return this.inner?.encode(message) ?? encodeMessage(message, this.elementBytes)
+  }
+
+  /**
+   * The first message before this party's input: a machine of the family it names (or the
+   * default) judges it, and the mode is settled only when it was taken. A refused message
+   * settles nothing; an abort or a mismatch that fails the task is passed on to every party,
+   * since the topology whose neighbours would relay it is not known yet.
+   */
+  private settleOn (family: Family | undefined, message: WireMessage, senderPeerId: string, now: number): Received {
+    const chosen = family !== undefined && this.make[family] !== undefined ? family : this.fallback()
+    const candidate = this.make[chosen]!()
+    const received = candidate.receive(message, senderPeerId, now)
+    if (received.verdict.status === 'refused' && received.verdict.error !== candidate.error) return received
+    this.family = chosen
+    this.inner = candidate
+    this.committed = true
+    if (!candidate.finished || family !== undefined) return received
+    return { verdict: received.verdict, out: this.toEveryone(received.out, this.descriptor.peers.indexOf(senderPeerId)) }
+  }
+
+  /** The aborts in `out`, sent instead to every party but this one and `except` (none when `out` has none). */
+  private toEveryone (out: Outgoing[], except: number): Outgoing[] {
+    const abort = out.find(o => o.message.kind === 'abort')
+    if (abort === undefined) return out
+    const to = Array.from({ length: this.parties }, (_, j) => j).filter(j => j !== this.myself && j !== except)
+    return to.map(j => ({ to: j, message: abort.message }))
   }
 
   private fallback (): Family {

@@ -68,6 +68,7 @@ export abstract class Kernel<S extends string = string> implements ProtocolMachi
   protected _error: SimonError | undefined
   /** The slots (sender/name) of every message taken or held, for the duplicate rule. */
   private readonly filled = new Set<string>()
+  private inputGiven = false
 
   /** The message kinds this mode takes (besides abort, which every mode takes). */
   protected abstract readonly kinds: ReadonlySet<string>
@@ -90,7 +91,8 @@ export abstract class Kernel<S extends string = string> implements ProtocolMachi
   get result (): SecureSumResult | undefined { return this._result }
   get error (): SimonError | undefined { return this._error }
   get finished (): boolean { return this._step === 'done' || this._step === 'failed' }
-  abstract get hasInput (): boolean
+  /** Whether this party has given its input (a task that failed before it has none). */
+  get hasInput (): boolean { return this.inputGiven }
 
   /**
    * Give this party's input.
@@ -99,7 +101,9 @@ export abstract class Kernel<S extends string = string> implements ProtocolMachi
   input (value: InputValue, now = 0): Outgoing[] {
     if (this.hasInput) throw new InvalidInputError('value', 'this party has already given its input to the task')
     if (this.finished) throw this._error ?? new InvalidInputError('task', 'the task is already finished')
-    return this.takeInput(value, now)
+    const out = this.takeInput(value, now)
+    this.inputGiven = true
+    return out
   }
 
   /** A message from the peer authenticated as `senderPeerId`, under the policy above. */
@@ -128,7 +132,7 @@ export abstract class Kernel<S extends string = string> implements ProtocolMachi
     const [name, what] = this.slot(m)
     const slot = `${sender}/${name}`
     if (this.filled.has(slot)) return refused(new ProtocolError(`party ${sender} already ${what}`, sender))
-    if (this.finished) return LATE
+    if (this.finished) { this.filled.add(slot); return LATE }
     if (theirs !== undefined && theirs !== this.canonical) {
       return refused(new ProtocolError(`party ${sender} sent a task description whose digest does not match it`, sender))
     }

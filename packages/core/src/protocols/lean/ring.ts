@@ -69,7 +69,6 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
 
   /** Lean mode sends only to its ring successor (its predecessor connects to it). */
   get neighbours (): readonly number[] { return [this.succ] }
-  get hasInput (): boolean { return this.x !== undefined || this._step !== 'input' }
 
   /** Frames handled so far out of all this party will handle (its part added, and each total stored). */
   get progress (): { done: number, total: number } {

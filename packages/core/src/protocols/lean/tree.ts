@@ -58,7 +58,6 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     this.adjacent = [...(this.parent === undefined ? [] : [this.parent]), ...this.children]
   }
 
-  get hasInput (): boolean { return this._step !== 'input' }
   /** The tree sends to the parent (children connect to this party themselves). */
   get neighbours (): readonly number[] { return this.parent === undefined ? [] : [this.parent] }
   get progress (): { done: number, total: number } {

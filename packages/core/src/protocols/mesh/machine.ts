@@ -33,7 +33,6 @@ function missingIn (slots: ReadonlyArray<unknown>): number[] {
 export class SecureSum extends WideKernel<Step> {
   protected readonly kinds = KINDS
   protected readonly modeName = 'the additive full mesh'
-  private inputGiven = false
   private readonly shares: Array<bigint[] | undefined>
   private readonly partials: Array<bigint[] | undefined>
   private readonly confirms: Array<Uint8Array | undefined>
@@ -47,7 +46,6 @@ export class SecureSum extends WideKernel<Step> {
     this.confirms = new Array(this.parties).fill(undefined)
   }
 
-  get hasInput (): boolean { return this.inputGiven }
 
   waitingFor (): { step: Step, missing: number[] } {
     switch (this._step) {
@@ -62,7 +60,6 @@ export class SecureSum extends WideKernel<Step> {
   /** Split the input and send share j to party j. */
   protected takeInput (value: InputValue): Outgoing[] {
     const { kind, secret } = this.encodeOwn(value)
-    this.inputGiven = true
     const split = splitAdditive(this.field, secret, this.parties, this.randomBytes)
     this._step = 'share'
     const { own, out } = this.deal(kind, split)

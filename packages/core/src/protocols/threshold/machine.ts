@@ -88,7 +88,6 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
     this.confirms = new Array(n).fill(undefined)
   }
 
-  get hasInput (): boolean { return this.inputAt !== undefined }
   /** After done, deliveries (a confirmation others may still need) go on this long, not until the task's deadline. */
   get lingerMs (): number { return this.shareTimeoutMs }
   /** The input set every party agreed on, once t commits name it. */
