@@ -56,16 +56,10 @@ export function fromChoices (choices: readonly number[]): Pick {
   return count => (choices[k++] ?? 0) % count
 }
 
-/** A deterministic PRNG (mulberry32) in [0, 1). */
+/** A deterministic PRNG in [0, 1): 32 bits at a time from the seeded byte stream of the tests. */
 export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const bytes = seededRandomBytes(`prng/${seed}`)
+  return () => new DataView(bytes(4).buffer).getUint32(0) / 4294967296
 }
 
 /** Uniformly random choices from a seeded PRNG. */
