@@ -57,14 +57,32 @@ export class Handle {
   }
 }
 
+/**
+ * The fdrtd client's entry point, over any interface: a node in this process or an fdrtd 0.2.0
+ * server over HTTP (the gateway included).
+ * @example
+ * ```ts
+ * const api = new Api(new InProcessInterface(node))          // or new HttpInterface('http://127.0.0.1:55501')
+ * const protocol = await api.selectMicroservice({ protocol: 'Simon' })
+ * const task = await protocol.create({ microprotocol: 'SecureSum', network: { nodes, myself: 0 } })
+ * const data = await (await api.selectMicroservice({ microservice: 'KeyValueStorage' })).create({ value: 10 })
+ * await task.input({ source: data })
+ * console.log(await task.result())                            // { inputs: 3, result: { samples: 3, sum: 31 } }
+ * ```
+ */
 export class Api {
+  /** @param iface where the calls go: `new InProcessInterface(node)` or `new HttpInterface(url)` */
   constructor (readonly iface: FdrtdInterface) {}
 
+  /** Every microservice the server offers, with its identifiers. */
   async listMicroservices (options?: CallOptions): Promise<MicroserviceDescription[]> {
     return this.iface.listMicroservices(options)
   }
 
-  /** Select by partial identifiers, e.g. `{ protocol: 'Simon' }` or `{ microservice: 'KeyValueStorage' }`. */
+  /**
+   * Select by partial identifiers, e.g. `{ protocol: 'Simon' }` or `{ microservice: 'KeyValueStorage' }`.
+   * @throws MicroserviceNotFoundError when none matches
+   */
   async selectMicroservice (identifiers: Record<string, string>, options?: CallOptions): Promise<Handle> {
     return new Handle(this.iface, await this.iface.selectMicroservice(identifiers, options))
   }

@@ -7,4 +7,6 @@ export type { CallOptions, CallResult, FdrtdInterface, MicroserviceDescription }
 export { FdrtdServer, FDRTD_VERSION, type FdrtdServerInit, type NetworkResolver } from './server.js'
 export { InProcessInterface } from './in-process.js'
 export { HttpInterface, toJson, type HttpInterfaceInit } from './http.js'
-export * from './errors.js'
+export {
+  MicroserviceNotFoundError, UnknownHandleError, UnknownFunctionError, UnsupportedMicroprotocolError, HttpStatusError
+} from './errors.js'
