@@ -48,7 +48,7 @@ export type { LeanMessage, Topology } from './wire/lean.js'
 export { FAST_FRAME_ELEMENTS } from './field/vectors.js'
 
 export {
-  DEFAULT_MAX_LENGTH, type ProtocolMachine, type MachineInit, type Outgoing, type Received, type Verdict,
+  DEFAULT_MAX_LENGTH, type ProtocolMachine, type MachineInit, type IdentitySigner, type Outgoing, type Received, type Verdict,
   type SecureSumResult, type Sum
 } from './machine/types.js'
 export { createMachine } from './machine/create.js'

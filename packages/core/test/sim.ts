@@ -11,11 +11,12 @@ import type { InputValue } from '../src/encoding/fixed-point.js'
 import { createMachine } from '../src/machine/create.js'
 import type { SimonError } from '../src/errors.js'
 import type { LeanCrypto } from '../src/protocols/lean/crypto.js'
-import type { MachineInit, Outgoing, ProtocolMachine, Received, Verdict } from '../src/machine/types.js'
+import type { IdentitySigner, MachineInit, Outgoing, ProtocolMachine, Received, Verdict } from '../src/machine/types.js'
 import type { TaskDescriptor } from '../src/task/descriptor.js'
 import { fieldOf } from '../src/task/parameters.js'
 import { seededRandomBytes } from './helpers.js'
 import { testLeanCrypto } from './lean-helpers.js'
+import { testIdentity } from './identity-helpers.js'
 
 /** A message on its way: the frame the sender's machine encoded, and what the receiver decodes of it. */
 export interface InFlight {
@@ -262,7 +263,7 @@ export class Sim<M extends ProtocolMachine = ProtocolMachine> {
 }
 
 /** How `machinesFor` builds the machine at one party (createMachine by default). */
-export type MakeMachine<M extends ProtocolMachine> = (init: MachineInit & { readonly lean: LeanCrypto }) => M
+export type MakeMachine<M extends ProtocolMachine> = (init: MachineInit & { readonly lean: LeanCrypto, readonly identity: IdentitySigner }) => M
 
 /**
  * One machine per descriptor (party i holds descriptors[i]), with seeded randomness and, unless
@@ -272,9 +273,10 @@ export function machinesFor<M extends ProtocolMachine = ProtocolMachine> (descri
   options: { seed?: string, withLean?: boolean, make?: MakeMachine<M> } = {}): M[] {
   return descriptors.map((descriptor, myself) => {
     const lean = testLeanCrypto(descriptor.peers[myself]!)
-    const init = { descriptor, myself, randomBytes: seededRandomBytes(`${options.seed ?? 'sim'}/${myself}`), lean }
+    const identity = testIdentity(descriptor.peers[myself]!)
+    const init = { descriptor, myself, randomBytes: seededRandomBytes(`${options.seed ?? 'sim'}/${myself}`), lean, identity }
     if (options.make !== undefined) return options.make(init)
-    return createMachine(options.withLean === false ? { descriptor, myself, randomBytes: init.randomBytes } : init) as M
+    return createMachine(options.withLean === false ? { descriptor, myself, randomBytes: init.randomBytes, identity } : init) as M
   })
 }
 

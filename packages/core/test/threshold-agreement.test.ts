@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { agreedSet, intersect, partySet, winningSet, type PartySet } from '../src/protocols/threshold/agreement.js'
+import { agreedSet, intersect, partySet, type PartySet } from '../src/protocols/threshold/agreement.js'
 
 const set = (...members: number[]): PartySet => partySet(members)
 
@@ -40,25 +40,6 @@ describe('agreedSet', () => {
       assert.ok(chosen !== undefined && chosen.members.length >= t)
       assert.ok(big.some(p => chosen.members.every(j => p.members.includes(j))))
       assert.deepEqual(agreedSet(sets.slice(), t), chosen)
-    }), { numRuns: 300 })
-  })
-})
-
-describe('winningSet', () => {
-  test('the set named by t commits', () => {
-    assert.deepEqual(winningSet([set(0, 1, 2), set(0, 1, 2, 3), set(0, 1, 2), undefined, set(0, 1, 2)], 3), set(0, 1, 2))
-    assert.equal(winningSet([set(0, 1, 2), set(0, 1, 2, 3), set(0, 1, 2), undefined, set(0, 1, 2, 3)], 3), undefined)
-  })
-  test('property: with t > n/2 and one commit per party, at most one set can be named', () => {
-    fc.assert(fc.property(fc.integer({ min: 2, max: 9 }).chain(n => fc.record({
-      t: fc.integer({ min: Math.floor(n / 2) + 1, max: n }),
-      commits: fc.array(fc.option(fc.constantFrom('a', 'b', 'c'), { freq: 3 }), { minLength: n, maxLength: n })
-    })), ({ t, commits }) => {
-      const named = new Set(['a', 'b', 'c'].filter(k => commits.filter(c => c === k).length >= t))
-      assert.ok(named.size <= 1)
-      const sets = commits.map(c => (c === null ? undefined : partySet(c === 'a' ? [0] : c === 'b' ? [1] : [2])))
-      const w = winningSet(sets, t)
-      assert.equal(w === undefined, named.size === 0)
     }), { numRuns: 300 })
   })
 })

@@ -6,6 +6,10 @@ import assert from 'node:assert/strict'
 import type { TaskDescriptor } from '../src/task/descriptor.js'
 import { resolveParameters } from '../src/task/parameters.js'
 import { ThresholdMachine } from '../src/protocols/threshold/machine.js'
+import { commitPayload } from '../src/protocols/threshold/certificate.js'
+import { partySet } from '../src/protocols/threshold/agreement.js'
+import type { SignedCommit } from '../src/wire/codec.js'
+import { testIdentity } from './identity-helpers.js'
 import { machinesFor, Sim } from './sim.js'
 
 export const TASK_ID = 'threshold-task-0001'
@@ -44,3 +48,13 @@ export function revealed (s: Sim): Array<{ from: number, key: string }> {
 
 /** Keys of the sets that any partial sum covered. */
 export function revealedSets (s: Sim): Set<string> { return new Set(revealed(s).map(r => r.key)) }
+
+/** Party `from`'s signed commit to `members`, as its identity key signs it (test identities). */
+export function signedBy (digest: Uint8Array, from: number, members: number[], peers = peerIds(Math.max(from + 1, 5))): Uint8Array {
+  return testIdentity(peers[from]!).sign(commitPayload(digest, partySet(members)))
+}
+
+/** A certificate for `members`: the signed commits of `signers`. */
+export function certificateOf (digest: Uint8Array, members: number[], signers: number[], peers?: string[]): SignedCommit[] {
+  return signers.map(party => ({ party, signature: signedBy(digest, party, members, peers) }))
+}

@@ -12,12 +12,15 @@ import { canonicalDescriptor, taskDigest } from '../src/task/descriptor.js'
 import { ThresholdMachine } from '../src/protocols/threshold/machine.js'
 import { assertRefused, seededRandomBytes, taken } from './helpers.js'
 import type { Sim } from './sim.js'
-import { assertAllDone, params, peerIds, revealedSets, sim, ST, TASK_ID, thresholdDescriptor, values } from './threshold-helpers.js'
+import { testIdentity } from './identity-helpers.js'
+import { assertAllDone, certificateOf, params, signedBy, peerIds, revealedSets, sim, ST, TASK_ID, thresholdDescriptor, values } from './threshold-helpers.js'
 
 describe('threshold machine: createMachine', () => {
   test('threshold < n gets the threshold machine, t = n the full mesh', () => {
     const d = thresholdDescriptor(5, params(3))
-    assert.ok(createMachine({ descriptor: d, myself: 0, randomBytes: seededRandomBytes(0) }) instanceof ThresholdMachine)
+    assert.ok(createMachine({ descriptor: d, myself: 0, randomBytes: seededRandomBytes(0), identity: testIdentity(d.peers[0]!) }) instanceof ThresholdMachine)
+    // its commits are signed: without identity signatures it refuses before anything is sent
+    assert.throws(() => createMachine({ descriptor: d, myself: 0, randomBytes: seededRandomBytes(0) }), (e: unknown) => e instanceof InvalidInputError && e.field === 'parameters.threshold')
     const full = thresholdDescriptor(5, params(5))
     assert.equal(full.parameters.threshold, undefined)
     assert.ok(!(createMachine({ descriptor: full, myself: 0, randomBytes: seededRandomBytes(0) }) instanceof ThresholdMachine))
@@ -206,10 +209,11 @@ describe('threshold machine: refused messages', () => {
     const propose = { ...header, kind: 'propose' as const, from: 1, members: [0, 1, 2] }
     taken(p, p.receive(propose, peer[1]!, 0))
     assertRefused(p, p.receive(propose, peer[1]!, 0), (e: unknown) => e instanceof ProtocolError && /already sent its proposal/.test(e.message))
-    const commit = { ...header, kind: 'commit' as const, from: 1, members: [0, 1, 2] }
+    const commit = { ...header, kind: 'commit' as const, from: 1, members: [0, 1, 2], signature: signedBy(header.digest, 1, [0, 1, 2]) }
     taken(p, p.receive(commit, peer[1]!, 0))
-    assertRefused(p, p.receive({ ...commit, members: [1, 2, 3] }, peer[1]!, 0), /already committed/)
-    const partial = { ...header, kind: 'set-partial' as const, from: 1, members: [0, 1, 2], shape: 'scalar' as const, elements: [1n, 1n] }
+    assertRefused(p, p.receive({ ...commit, members: [1, 2, 3], signature: signedBy(header.digest, 1, [1, 2, 3]) }, peer[1]!, 0), /already committed/)
+    const certificate = certificateOf(header.digest, [0, 1, 2], [1, 2, 3])
+    const partial = { ...header, kind: 'set-partial' as const, from: 1, members: [0, 1, 2], certificate, shape: 'scalar' as const, elements: [1n, 1n] }
     taken(p, p.receive(partial, peer[1]!, 0))
     assertRefused(p, p.receive(partial, peer[1]!, 0), /already revealed a partial sum/)
     const confirm = { ...header, kind: 'confirm' as const, from: 1, hash: new Uint8Array(32) }
@@ -219,10 +223,10 @@ describe('threshold machine: refused messages', () => {
 
   test('a commit to fewer than t inputs, a party index off the list, a partial sum over another set than committed', () => {
     const { p, header } = started()
-    assertRefused(p, p.receive({ ...header, kind: 'commit', from: 1, members: [0, 1] }, peer[1]!, 0), /fewer than the threshold 3/)
+    assertRefused(p, p.receive({ ...header, kind: 'commit', from: 1, members: [0, 1], signature: signedBy(header.digest, 1, [0, 1]) }, peer[1]!, 0), /fewer than the threshold 3/)
     assertRefused(p, p.receive({ ...header, kind: 'propose', from: 1, members: [0, 5] }, peer[1]!, 0), /party 5, which is not on the task's node list/)
-    taken(p, p.receive({ ...header, kind: 'commit', from: 2, members: [0, 1, 2] }, peer[2]!, 0))
-    assertRefused(p, p.receive({ ...header, kind: 'set-partial', from: 2, members: [0, 1, 3], shape: 'scalar', elements: [1n, 1n] }, peer[2]!, 0), /another input set than it committed to/)
+    taken(p, p.receive({ ...header, kind: 'commit', from: 2, members: [0, 1, 2], signature: signedBy(header.digest, 2, [0, 1, 2]) }, peer[2]!, 0))
+    assertRefused(p, p.receive({ ...header, kind: 'set-partial', from: 2, members: [0, 1, 3], certificate: certificateOf(header.digest, [0, 1, 3], [1, 3, 4]), shape: 'scalar', elements: [1n, 1n] }, peer[2]!, 0), /another input set than it committed to/)
   })
 
   test('a full-mesh partial, a sender that is not who it claims, another digest', () => {
@@ -235,15 +239,16 @@ describe('threshold machine: refused messages', () => {
   test('a share from a party whose threshold differs fails the task with the difference named', () => {
     const mine = thresholdDescriptor(5, params(3))
     const theirs = thresholdDescriptor(5, params(4))
-    const p = new ThresholdMachine({ descriptor: mine, myself: 0, randomBytes: seededRandomBytes(0) })
+    const p = new ThresholdMachine({ descriptor: mine, myself: 0, randomBytes: seededRandomBytes(0), identity: testIdentity(mine.peers[0]!) })
     const out = taken(p, p.receive({ kind: 'share', taskId: TASK_ID, digest: taskDigest(theirs), from: 1, shape: 'scalar', descriptor: canonicalDescriptor(theirs), elements: [1n, 1n] }, peer[1]!, 0))
     assert.ok(p.error instanceof DigestMismatchError)
-    assert.deepEqual(p.error.differences, ['parameters.threshold: 3 here, 4 at party 1'])
+    // max_deviating follows the threshold by default (2t - n - 1): it differs too
+    assert.deepEqual(p.error.differences, ['parameters.max_deviating: 0 here, 2 at party 1', 'parameters.threshold: 3 here, 4 at party 1'])
     assert.equal(out.length, 4, 'the others are told')
   })
 
   test('input is validated before anything is produced; a second input is refused', () => {
-    const p = new ThresholdMachine({ descriptor: thresholdDescriptor(5, params(3)), myself: 0, randomBytes: seededRandomBytes(0) })
+    const p = new ThresholdMachine({ descriptor: thresholdDescriptor(5, params(3)), myself: 0, randomBytes: seededRandomBytes(0), identity: testIdentity(peerIds(5)[0]!) })
     assert.throws(() => p.input('abc', 0), InvalidInputError)
     assert.equal(p.hasInput, false)
     assert.equal(p.input(1, 0).length, 4)

@@ -49,15 +49,17 @@ const golden: Array<{ name: string, message: WireMessage, elementBytes: number, 
   },
   {
     name: 'commit',
-    message: { kind: 'commit', ...header, members: [1, 7, 8, 15] },
+    message: { kind: 'commit', ...header, members: [1, 7, 8, 15], signature: Uint8Array.of(0xaa, 0xbb, 0xcc) },
     elementBytes: 16,
-    hex: head('21') + '00024181'
+    // members, then the signature: u16 length 3 | aa bb cc
+    hex: head('21') + '00024181' + '0003aabbcc'
   },
   {
     name: 'set-partial',
-    message: { kind: 'set-partial', ...header, members: [0, 3], shape: 'vector', elements: [7n, 256n] },
+    message: { kind: 'set-partial', ...header, members: [0, 3], certificate: [{ party: 0, signature: Uint8Array.of(1) }, { party: 3, signature: Uint8Array.of(2, 3) }], shape: 'vector', elements: [7n, 256n] },
     elementBytes: 2,
-    hex: head('22') + '0001900100020000000200070100'
+    // members | u16 2 commits | (u32 0 | u16 1 | 01) (u32 3 | u16 2 | 02 03) | shape | elements
+    hex: head('22') + '000190' + '0002' + '00000000000101' + '00000003' + '00020203' + '0100020000000200070100'
   },
   {
     name: 'lean-nonces',

@@ -9,7 +9,7 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 import {
   createMachine, InvalidInputError, SimonError, TaskCancelledError, TaskTimeoutError,
   type InputValue, type Outgoing, type ProtocolMachine, type RandomBytes, type Reply, type SecureSumResult,
-  type TaskDescriptor, type WireMessage, type LeanCrypto
+  type TaskDescriptor, type WireMessage, type IdentitySigner, type LeanCrypto
 } from '@simon-p2p/core'
 import type { Party } from './network.js'
 import { ABORT_DELIVERY_MS, RETRY_BACKOFF_MS } from './constants.js'
@@ -39,6 +39,8 @@ export interface SecureSumTaskInit {
   readonly connect?: (party: Party) => void
   /** Lean mode's key agreement and keystream (see lean-crypto.ts). */
   readonly lean?: LeanCrypto
+  /** Identity signatures (threshold mode signs its commits; see identity-signer.ts). */
+  readonly identity?: IdentitySigner
   /** Called once when the task is done or has failed. */
   readonly onFinish?: (task: SecureSumTask) => void
   /** The time the task runs on (every deadline, retry and timestamp); real time when absent. */
@@ -94,7 +96,7 @@ export class SecureSumTask {
     this.myself = init.myself
     this.clock = init.clock ?? systemClock
     this.log = init.log ?? defaultLog
-    this.machine = createMachine({ descriptor: init.descriptor, myself: init.myself, randomBytes: init.randomBytes, maxLength: init.maxLength, lean: init.lean })
+    this.machine = createMachine({ descriptor: init.descriptor, myself: init.myself, randomBytes: init.randomBytes, maxLength: init.maxLength, lean: init.lean, identity: init.identity })
     this.settled.promise.catch(() => {}) // a failure nobody asked about is not an unhandled rejection
     // every delivery under way (n - 1 per step) listens to the task's lifetime
     setMaxListeners(Infinity, this.lifetime.signal)

@@ -55,7 +55,7 @@ export function edwardsToMontgomery (keys: readonly Uint8Array[]): Uint8Array[] 
 const ed25519Keys = new BoundedMap<string, Uint8Array | null>(65536)
 
 /** The Ed25519 public key a PeerId carries, or null (decoding a PeerId costs tens of µs: cached). */
-function ed25519KeyOf (peerId: string): Uint8Array | null {
+export function ed25519KeyOf (peerId: string): Uint8Array | null {
   let key = ed25519Keys.get(peerId)
   if (key === undefined) {
     try {

@@ -10,7 +10,7 @@ import { serviceCapabilities, type ComponentLogger, type ConnectionGater, type L
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import {
   checkMicroprotocol, checkTaskId, CodecError, decodeMessage, InvalidInputError, resolveParameters,
-  DEFAULT_DECODE_LIMITS, type LeanCrypto, type RandomBytes, type Reply, type TaskDescriptor, type TaskParameters
+  DEFAULT_DECODE_LIMITS, type IdentitySigner, type LeanCrypto, type RandomBytes, type Reply, type TaskDescriptor, type TaskParameters
 } from '@simon-p2p/core'
 import {
   DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_FINISHED_TASK_TTL_MS, DEFAULT_HOLD_LIMITS, DEFAULT_IDLE_TASK_TTL_MS, DEFAULT_INBOUND_IDLE_TIMEOUT_MS,
@@ -18,6 +18,7 @@ import {
 } from './constants.js'
 import { SecureSumTask } from './driver.js'
 import { HeldMessages, type HoldLimits } from './held-messages.js'
+import { nodeIdentitySigner } from './identity-signer.js'
 import { nodeLeanCrypto } from './lean-crypto.js'
 import { parseNetwork, type Network } from './network.js'
 import { TaskRegistry } from './registry.js'
@@ -144,6 +145,8 @@ class DefaultSecureSumService implements SecureSumService, Startable {
   private readonly inbound: Inbound
   /** Lean mode's key agreement and keystream (absent for a non-Ed25519 identity: then the full mesh). */
   private readonly lean: LeanCrypto | undefined
+  /** Identity signatures (threshold mode's commits); absent for a non-Ed25519 identity. */
+  private readonly identity: IdentitySigner | undefined
   private readonly counters = { framesSent: 0, bytesSent: 0, framesReceived: 0, bytesReceived: 0 }
   private started = false
 
@@ -172,6 +175,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
       idleTimeoutMs: init.inboundIdleTimeoutMs ?? DEFAULT_INBOUND_IDLE_TIMEOUT_MS
     }, protocolLog)
     this.lean = nodeLeanCrypto(components.privateKey)
+    this.identity = nodeIdentitySigner(components.privateKey)
   }
 
   async start (): Promise<void> {
@@ -216,6 +220,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
       myself,
       randomBytes: this.randomBytes,
       lean: this.lean,
+      identity: this.identity,
       connect: party => this.channels.warm(party.peerId, party.multiaddr, this.attemptTimeoutMs),
       timeoutMs,
       attemptTimeoutMs: this.attemptTimeoutMs,

@@ -51,6 +51,18 @@ export interface Received { readonly verdict: Verdict, readonly out: Outgoing[] 
 /** The longest vector accepted by default, from this party or any other. */
 export const DEFAULT_MAX_LENGTH = 1 << 24
 
+/**
+ * Signatures with the parties' identity keys (the keys behind their PeerIds), for the messages a
+ * deviating party must not be able to tell differently to different parties (threshold mode's
+ * commits). Injected, like randomness: core has no key of its own.
+ */
+export interface IdentitySigner {
+  /** This party's signature over `data` with its identity key. */
+  readonly sign: (data: Uint8Array) => Uint8Array
+  /** Whether `signature` over `data` is by the identity key of `peerId`; false for a key it cannot check. */
+  readonly verify: (peerId: string, data: Uint8Array, signature: Uint8Array) => boolean
+}
+
 export interface MachineInit {
   readonly descriptor: TaskDescriptor
   readonly myself: number
@@ -59,6 +71,8 @@ export interface MachineInit {
   readonly maxLength?: number
   /** Key agreement and keystream for lean mode; without them `auto` runs the full mesh. */
   readonly lean?: LeanCrypto
+  /** Identity signatures; threshold mode needs them (its commits are signed). */
+  readonly identity?: IdentitySigner
 }
 
 /** What the node layer drives, whatever the mode (full mesh, threshold, lean ring or tree, auto). */

@@ -7,6 +7,8 @@
  *                  Mersenne prime that holds n sums of the largest input)
  *   threshold      t with n/2 < t <= n; t < n runs threshold mode, t = n is the full mesh
  *   share_timeout  threshold mode's sharing deadline and proposal window, in seconds (default 10)
+ *   max_deviating  f, how many deviating parties threshold mode must withstand: t > (n + f) / 2
+ *                  (default, and most: 2t - n - 1), so no two input sets can both be certified
  *   profile        'wide' (default: bigint arithmetic) or 'fast' (p = 2^52 - 47 in Float64Array)
  *   mode           'auto' (default: the faster for the task's size), 'mesh' (the additive full
  *                  mesh) or 'lean' (pairwise masks on a ring or tree: upload about 2x the input)
@@ -87,6 +89,7 @@ export const MAX_SHARE_TIMEOUT_S = 3600
 export interface ThresholdParameters {
   readonly threshold: number
   readonly share_timeout: number
+  readonly max_deviating: number
 }
 
 /**
@@ -104,6 +107,10 @@ export function resolveThresholdParameters (params: Readonly<Record<string, unkn
       throw new InvalidInputError('parameters.threshold', `must be more than half the parties and at most all of them: from ${min} to ${parties} for ${parties} parties, got ${t}`)
     }
   }
+  const f = params.max_deviating
+  if (f !== undefined && f !== null && (typeof f !== 'number' || !Number.isSafeInteger(f) || f < 0)) {
+    throw new InvalidInputError('parameters.max_deviating', `must be a non-negative integer, got ${JSON.stringify(f)}`)
+  }
   if (timeout !== undefined && timeout !== null) {
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_SHARE_TIMEOUT_S) {
       throw new InvalidInputError('parameters.share_timeout', `must be a number of seconds in (0, ${MAX_SHARE_TIMEOUT_S}], got ${JSON.stringify(timeout)}`)
@@ -114,7 +121,18 @@ export function resolveThresholdParameters (params: Readonly<Record<string, unkn
   if (params.mode === 'mesh' || params.mode === 'lean') {
     throw new InvalidInputError('parameters.mode', `mode ${params.mode} needs all ${parties} parties; threshold ${t} runs threshold mode (leave mode out, or set it to auto)`)
   }
-  return { threshold: t, share_timeout: typeof timeout === 'number' ? timeout : DEFAULT_SHARE_TIMEOUT_S }
+  // two sets certified by t signed commits each share at least 2t - n signers; honest parties sign
+  // one set, so with at most f deviating parties (who may sign both), 2t - n > f rules out a second
+  const most = 2 * t - parties - 1
+  if (typeof f === 'number' && f > most) {
+    throw new InvalidInputError('parameters.max_deviating', `threshold ${t} of ${parties} parties withstands at most ${most} deviating parties (t must exceed (n + f) / 2), got ${f}; raise threshold or lower max_deviating`)
+  }
+  return { threshold: t, share_timeout: typeof timeout === 'number' ? timeout : DEFAULT_SHARE_TIMEOUT_S, max_deviating: typeof f === 'number' ? f : most }
+}
+
+/** The number of deviating parties a threshold task withstands (0 when the key is absent). */
+export function maxDeviatingOf (params: Readonly<Record<string, unknown>>): number {
+  return typeof params.max_deviating === 'number' ? params.max_deviating : 0
 }
 
 /** The threshold of resolved parameters: t < n in threshold mode, undefined for the full mesh. */
@@ -129,7 +147,7 @@ function optionalDigits (params: Record<string, unknown>, key: string, fallback:
   return v
 }
 
-const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus', 'threshold', 'share_timeout', 'profile', 'mode'])
+const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus', 'threshold', 'share_timeout', 'max_deviating', 'profile', 'mode'])
 
 /**
  * Resolve caller parameters into the full set: defaults filled in, the modulus chosen (the

@@ -7,8 +7,10 @@
  *   2 partial: u8 shape | elements
  *   3 confirm: 32-byte result hash
  *   4 abort:   u16 code length | code | u16 reason length | reason (UTF-8)
- *   threshold mode (kinds 32..47): 32 propose, 33 commit: members | 34 set-partial: members | u8 shape | elements
+ *   threshold mode (kinds 32..47): 32 propose: members | 33 commit: members | signature
+ *     34 set-partial: members | u16 count | count * (u32 party | signature) | u8 shape | elements
  *     members: u16 bitmap length | bitmap, bit j (j % 8 from the top of byte j >> 3) set for party j
+ *     signature: u16 length | bytes (a commit's, by its party's identity key; see threshold/certificate.ts)
  *   lean mode (kinds 16..31): see lean.ts
  * Every length is checked against the bytes present: a truncated or padded frame is refused.
  */
@@ -33,10 +35,21 @@ export interface ConfirmMessage extends FrameHeader { readonly kind: 'confirm', 
 export interface AbortMessage extends FrameHeader { readonly kind: 'abort', readonly code: string, readonly reason: string }
 /** Threshold mode: the parties whose shares the sender holds at its sharing deadline. */
 export interface ProposeMessage extends FrameHeader { readonly kind: 'propose', readonly members: number[] }
-/** Threshold mode: the one input set the sender will ever reveal a partial sum for. */
-export interface CommitMessage extends FrameHeader { readonly kind: 'commit', readonly members: number[] }
-/** Threshold mode: the sender's partial sum over the shares of `members`. */
-export interface SetPartialMessage extends FrameHeader { readonly kind: 'set-partial', readonly members: number[], readonly shape: Shape, readonly elements: bigint[] }
+/** Threshold mode: the one input set the sender will ever reveal a partial sum for, signed by its identity key. */
+export interface CommitMessage extends FrameHeader { readonly kind: 'commit', readonly members: number[], readonly signature: Uint8Array }
+/** A party's signed commit to an input set, as a certificate carries it. */
+export interface SignedCommit { readonly party: number, readonly signature: Uint8Array }
+/**
+ * Threshold mode: the sender's partial sum over the shares of `members`, with the certificate
+ * that allows it: t signed commits of distinct parties to `members`.
+ */
+export interface SetPartialMessage extends FrameHeader {
+  readonly kind: 'set-partial'
+  readonly members: number[]
+  readonly certificate: SignedCommit[]
+  readonly shape: Shape
+  readonly elements: bigint[]
+}
 export type WireMessage = ShareMessage | PartialMessage | ConfirmMessage | AbortMessage | ProposeMessage | CommitMessage | SetPartialMessage | LeanMessage
 
 /** An abort's code and reason are cut to these many UTF-16 units before encoding. */
@@ -55,6 +68,19 @@ function membersBitmap (members: readonly number[]): Uint8Array {
   }
   if (bitmap.length > 0xffff) throw new CodecError(`member bitmap of ${bitmap.length} bytes`)
   return bitmap
+}
+
+/** The longest signature a frame may carry (Ed25519's are 64 bytes). */
+const MAX_SIGNATURE_BYTES = 512
+
+function checkSignature (signature: Uint8Array): void {
+  if (signature.length === 0 || signature.length > MAX_SIGNATURE_BYTES) throw new CodecError(`signature of ${signature.length} bytes`)
+}
+
+function readSignature (r: FrameReader): Uint8Array {
+  const length = r.u16('signature length')
+  if (length === 0 || length > MAX_SIGNATURE_BYTES) throw new CodecError(`signature of ${length} bytes`)
+  return r.copy(length, 'signature')
 }
 
 function readMembers (r: FrameReader): number[] {
@@ -86,16 +112,28 @@ function bodyOf (m: Exclude<WireMessage, LeanMessage>, elementBytes: number): Bo
       const reason = utf8Bytes(m.reason.slice(0, MAX_ABORT_REASON))
       return { size: 2 + code.length + 2 + reason.length, write: w => { w.u16(code.length); w.raw(code); w.u16(reason.length); w.raw(reason) } }
     }
-    case 'propose':
-    case 'commit': {
+    case 'propose': {
       const bitmap = membersBitmap(m.members)
       return { size: 2 + bitmap.length, write: w => { w.u16(bitmap.length); w.raw(bitmap) } }
     }
+    case 'commit': {
+      const bitmap = membersBitmap(m.members)
+      checkSignature(m.signature)
+      return { size: 2 + bitmap.length + 2 + m.signature.length, write: w => { w.u16(bitmap.length); w.raw(bitmap); w.u16(m.signature.length); w.raw(m.signature) } }
+    }
     case 'set-partial': {
       const bitmap = membersBitmap(m.members)
+      if (m.certificate.length > 0xffff) throw new CodecError(`certificate of ${m.certificate.length} commits`)
+      for (const c of m.certificate) checkSignature(c.signature)
+      const certificate = m.certificate.reduce((size, c) => size + 4 + 2 + c.signature.length, 2)
       return {
-        size: 2 + bitmap.length + 1 + elementsSize(m.elements.length, elementBytes),
-        write: w => { w.u16(bitmap.length); w.raw(bitmap); w.shape(m.shape); w.elements(m.elements, elementBytes) }
+        size: 2 + bitmap.length + certificate + 1 + elementsSize(m.elements.length, elementBytes),
+        write: w => {
+          w.u16(bitmap.length); w.raw(bitmap)
+          w.u16(m.certificate.length)
+          for (const c of m.certificate) { w.u32(c.party); w.u16(c.signature.length); w.raw(c.signature) }
+          w.shape(m.shape); w.elements(m.elements, elementBytes)
+        }
       }
     }
   }
@@ -164,13 +202,20 @@ export function decodeMessage (frame: Uint8Array, limits: DecodeLimits = DEFAULT
       break
     }
     case 'propose':
-    case 'commit':
       m = { kind, ...header, members: readMembers(r) }
       break
+    case 'commit': {
+      const members = readMembers(r)
+      m = { kind, ...header, members, signature: readSignature(r) }
+      break
+    }
     case 'set-partial': {
       const members = readMembers(r)
+      const count = r.u16('certificate size')
+      const certificate: SignedCommit[] = []
+      for (let k = 0; k < count; k++) certificate.push({ party: r.u32('certificate party'), signature: readSignature(r) })
       const shape = r.shape()
-      m = { kind, ...header, members, shape, elements: r.elements(limits) }
+      m = { kind, ...header, members, certificate, shape, elements: r.elements(limits) }
       break
     }
   }

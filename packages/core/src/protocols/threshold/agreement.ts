@@ -5,9 +5,11 @@
  *   commit    the one set a party will ever reveal a partial sum for: the intersection of every
  *             proposal it holds when its proposal window closes, or, when that intersection has
  *             fewer than t members, the largest proposal (the lowest index among equals)
- *   winner    a set named by t commits; since t > n/2 and each party commits once, at most one
- *             set can ever be named by t commits, and partial sums are revealed only for it
+ *   winner    the set certified by t signed commits (certificate.ts): within the task's bound on
+ *             deviating parties at most one set can be, and partial sums are revealed only for it
  */
+
+import { ProtocolError } from '../../errors.js'
 
 /** A set of party indices, ascending, with a canonical key. */
 export interface PartySet {
@@ -45,15 +47,32 @@ export function agreedSet (proposals: ReadonlyArray<PartySet | undefined>, thres
   return agreed !== undefined && agreed.members.length >= threshold ? agreed : largest
 }
 
-/** The set that at least `threshold` commits name, if one does (at most one can, for t > n/2). */
-export function winningSet (commits: ReadonlyArray<PartySet | undefined>, threshold: number): PartySet | undefined {
-  const counts = new Map<string, { set: PartySet, count: number }>()
-  for (const c of commits) {
-    if (c === undefined) continue
-    const entry = counts.get(c.key) ?? { set: c, count: 0 }
-    entry.count++
-    counts.set(c.key, entry)
-    if (entry.count >= threshold) return entry.set
+/**
+ * The set that `members` (from party `from`) names.
+ * @throws ProtocolError naming a member that is not a party of the task
+ */
+export function checkedSet (members: readonly number[], parties: number, from: number): PartySet {
+  for (const j of members) {
+    if (!Number.isSafeInteger(j) || j < 0 || j >= parties) throw new ProtocolError(`party ${from} named party ${j}, which is not on the task's node list`, from)
   }
-  return undefined
+  return partySet(members)
+}
+
+/** What the parties agreed on, as a party saw it: the inputs, whom it leaves out and by whose proposal. */
+export interface Agreement {
+  readonly inputs: readonly number[]
+  /** Each party whose input the agreed set lacks, with the proposers whose proposal lacked it. */
+  readonly leftOut: ReadonlyArray<{ readonly party: number, readonly by: readonly number[] }>
+  /** Parties that signed commits to two different sets (provably deviating). */
+  readonly equivocated: readonly number[]
+}
+
+/** For each party the agreed set lacks, the parties whose proposal (as this party holds them) lacked it. */
+export function leftOut (agreed: PartySet, proposals: ReadonlyArray<PartySet | undefined>): Agreement['leftOut'] {
+  const inAgreed = new Set(agreed.members)
+  return proposals.flatMap((_, party) => {
+    if (inAgreed.has(party)) return []
+    const by = proposals.flatMap((p, k) => (p !== undefined && !p.members.includes(party) ? [k] : []))
+    return [{ party, by }]
+  })
 }

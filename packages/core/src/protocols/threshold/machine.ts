@@ -9,10 +9,9 @@
  *            from all n arrived, or share_timeout passed since the input and t shares are here
  *   propose  send the set of parties whose shares it holds; wait until proposals from all n
  *            arrived or share_timeout passed since the proposal (the proposal window)
- *   commit   commit, once and for good, to the set agreedSet() picks from the proposals, once it
- *            holds the shares of all its members; wait until t commits name one set W (or commit
- *            to W at once when t commits name it first)
- *   partial  if committed to W, reveal the partial sum over W's shares; wait for t of them
+ *   commit   sign a commit, once and for good, to the set agreedSet() picks (once it holds its
+ *            shares); wait until t signed commits certify one set W (or commit to W when they do)
+ *   partial  if committed to W, reveal the partial sum over W with W's certificate; wait for t
  *   confirm  Lagrange at 0 gives the total; exchange SHA-256(digest, W, total); done with t
  *            matching confirmations. Partial sums beyond t are checked on the way.
  */
@@ -23,7 +22,8 @@ import type { MachineInit, Outgoing } from '../../machine/types.js'
 import { WideKernel } from '../../machine/wide.js'
 import { sumVectors } from '../mesh/shares.js'
 import { digestsEqual } from '../../task/descriptor.js'
-import { agreedSet, partySet, winningSet, type PartySet } from './agreement.js'
+import { agreedSet, checkedSet, leftOut, partySet, type Agreement, type PartySet } from './agreement.js'
+import { Certificates } from './certificate.js'
 import { DEFAULT_SHARE_TIMEOUT_S, thresholdOf } from '../../task/parameters.js'
 import { findInconsistentPoint, reconstructShamir, splitShamir, type Misfit, type SharePoint } from './shamir.js'
 
@@ -52,7 +52,10 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
   /** May commit by the intersection rule: all proposals are in, or the window has passed. */
   private decisionOpen = false
   private commitment: PartySet | undefined
+  /** The first commit each party sent this party (what it waits for). */
   private readonly commits: Array<PartySet | undefined>
+  /** Every valid signed commit seen, directly or in a certificate: which set, if any, is certified. */
+  private readonly certificates: Certificates
   private winner: PartySet | undefined
   private revealed = false
   private readonly partials: Array<{ set: PartySet, elements: bigint[] } | undefined>
@@ -78,8 +81,10 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
     const t = thresholdOf(init.descriptor.parameters)
     if (t === undefined || t <= n / 2 || t >= n) throw new InvalidInputError('parameters.threshold', `threshold mode needs n/2 < t < n, got ${String(t)} for ${n} parties`)
     const seconds = init.descriptor.parameters.share_timeout
+    if (init.identity === undefined) throw new InvalidInputError('parameters.threshold', 'threshold mode signs its commits with the identity key, and this node offers no identity signatures')
     this.threshold = t
     this.shareTimeoutMs = (typeof seconds === 'number' ? seconds : DEFAULT_SHARE_TIMEOUT_S) * 1000
+    this.certificates = new Certificates(t, init.descriptor.peers, this.digest, init.identity)
     this.shares = new Array(n).fill(undefined)
     this.held = new Array(n).fill(false)
     this.proposals = new Array(n).fill(undefined)
@@ -90,8 +95,12 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
 
   /** After done, deliveries (a confirmation others may still need) go on this long, not until the task's deadline. */
   get lingerMs (): number { return this.shareTimeoutMs }
-  /** The input set every party agreed on, once t commits name it. */
+  /** The input set every party agreed on, once t signed commits certify it. */
   get agreedInputs (): readonly number[] | undefined { return this.winner?.members }
+  /** The agreed set, whom it leaves out and by whose proposals, and who signed two sets. */
+  get agreement (): Agreement | undefined {
+    return this.winner === undefined ? undefined : { inputs: this.winner.members, leftOut: leftOut(this.winner, this.proposals), equivocated: this.certificates.equivocators() }
+  }
 
   waitingFor (): { step: string, missing: number[] } {
     const all = Array.from({ length: this.parties }, (_, j) => j)
@@ -150,19 +159,21 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
         return this.advance(now)
       }
       case 'propose': {
-        this.proposals[from] = this.checkSet(m.members, from)
+        this.proposals[from] = checkedSet(m.members, this.parties, from)
         return this.advance(now)
       }
       case 'commit': {
-        const set = this.checkSet(m.members, from)
+        const set = checkedSet(m.members, this.parties, from)
         if (set.members.length < this.threshold) throw new ProtocolError(`party ${from} committed to ${set.members.length} inputs, fewer than the threshold ${this.threshold}`, from)
+        if (!this.certificates.add(from, set, m.signature)) throw new ProtocolError(`party ${from} sent a commit whose signature is not by its identity key`, from)
         this.commits[from] = set
         return this.advance(now)
       }
       case 'set-partial': {
-        const set = this.checkSet(m.members, from)
+        const set = checkedSet(m.members, this.parties, from)
         const committed = this.commits[from]
         if (committed !== undefined && committed.key !== set.key) throw new ProtocolError(`party ${from} revealed a partial sum over another input set than it committed to`, from)
+        this.certificates.check(set, m.certificate, from, this.parties)
         const error = this.checkElements(m.shape, m.elements, from)
         if (error !== undefined) return this.fail(error)
         this.partials[from] = { set, elements: m.elements }
@@ -210,13 +221,13 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
       (this.held.every(Boolean) || (this.sharingClosed && this.held.filter(Boolean).length >= this.threshold))) out.push(...this.propose(now))
     if (this.proposedAt !== undefined && !this.decisionOpen &&
       (this.proposals.every(p => p !== undefined) || now >= this.proposedAt + this.shareTimeoutMs)) this.decisionOpen = true
-    this.winner ??= winningSet(this.commits, this.threshold)
+    this.winner ??= this.certificates.certified
     if (this.commitment === undefined) {
-      // Once t commits name a set it is the only one that can ever be revealed: join it.
+      // Once a set is certified it is the only one that can ever be revealed: join it.
       const choice = this.winner ?? (this.decisionOpen ? agreedSet(this.proposals, this.threshold) : undefined)
       if (choice !== undefined && choice.members.every(j => this.held[j])) {
         out.push(...this.commit(choice))
-        this.winner ??= winningSet(this.commits, this.threshold)
+        this.winner ??= this.certificates.certified
       }
     }
     if (this.winner !== undefined && !this.revealed && this.commitment?.key === this.winner.key) out.push(...this.reveal(this.winner))
@@ -239,7 +250,9 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
   private commit (set: PartySet): Outgoing[] {
     this.commitment = set
     this.commits[this.myself] = set
-    return this.broadcast({ kind: 'commit', members: [...set.members] })
+    const signature = this.certificates.sign(set)
+    this.certificates.add(this.myself, set, signature)
+    return this.broadcast({ kind: 'commit', members: [...set.members], signature })
   }
 
   /** The partial sum over the winner's shares; the only one this party will ever reveal. */
@@ -249,7 +262,8 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
     this.shares.fill(undefined)
     this.partials[this.myself] = { set: winner, elements: partial }
     this.partialOrder.push(this.myself)
-    return this.broadcast({ kind: 'set-partial', members: [...winner.members], shape: this.shape!.kind, elements: partial })
+    const certificate = this.certificates.certificate(winner)!
+    return this.broadcast({ kind: 'set-partial', members: [...winner.members], certificate, shape: this.shape!.kind, elements: partial })
   }
 
   /** With t partial sums over the winner (the first t to arrive): the total, and our confirmation. */
@@ -321,13 +335,6 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
     else if (this.commitment !== undefined) this._step = 'commit'
     else if (this.proposedAt !== undefined) this._step = 'propose'
     else this._step = 'share'
-  }
-
-  private checkSet (members: readonly number[], from: number): PartySet {
-    for (const j of members) {
-      if (!Number.isSafeInteger(j) || j < 0 || j >= this.parties) throw new ProtocolError(`party ${from} named party ${j}, which is not on the task's node list`, from)
-    }
-    return partySet(members)
   }
 
   /** Drop every share, partial sum and pending total this task still holds. */
