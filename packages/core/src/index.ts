@@ -57,6 +57,8 @@ export { chooseMode, chooseTopology, LEAN_MIN_PARTIES, LEAN_MIN_UPLOAD_ELEMENTS,
 export { SecureSum, type Step } from './protocols/mesh/machine.js'
 export { splitAdditive, sumVectors } from './protocols/mesh/shares.js'
 export { ThresholdMachine, type ThresholdStep } from './protocols/threshold/machine.js'
+export { partySet, type Agreement, type PartySet } from './protocols/threshold/agreement.js'
+export { commitPayload } from './protocols/threshold/certificate.js'
 export { splitShamir, reconstructShamir } from './protocols/threshold/shamir.js'
 export { LeanMachine } from './protocols/lean/ring.js'
 export { TreeMachine, TREE_MAX_ELEMENTS } from './protocols/lean/tree.js'

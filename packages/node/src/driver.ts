@@ -9,7 +9,7 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 import {
   createMachine, InvalidInputError, SimonError, TaskCancelledError, TaskTimeoutError,
   type InputValue, type Outgoing, type ProtocolMachine, type RandomBytes, type Reply, type SecureSumResult,
-  type TaskDescriptor, type WireMessage, type IdentitySigner, type LeanCrypto
+  type TaskDescriptor, type WireMessage, type Agreement, type IdentitySigner, type LeanCrypto
 } from '@simon-p2p/core'
 import type { Party } from './network.js'
 import { ABORT_DELIVERY_MS, RETRY_BACKOFF_MS } from './constants.js'
@@ -65,6 +65,8 @@ export interface TaskStatus {
   /** Parties this one still waits for at its step. */
   readonly missing: number[]
   readonly error?: { name: string, code: string, message: string }
+  /** Threshold mode, once agreed: the input set, whom it leaves out by whose proposal, who signed two sets. */
+  readonly agreement?: Agreement
 }
 
 export class SecureSumTask {
@@ -84,7 +86,8 @@ export class SecureSumTask {
   private inputAt = 0
   private readonly progressListeners: Array<(event: TaskProgress) => void> = []
   private reportedStep: string | undefined
-  private readonly withheld = new Set<string>()
+  /** What a test makes this party send instead of its messages (withhold, intercept). */
+  private readonly strategies: Array<(o: Outgoing) => Outgoing[]> = []
   private finishedNotified = false
   private readonly deliveries = new Set<Promise<void>>()
 
@@ -114,7 +117,14 @@ export class SecureSumTask {
   status (): TaskStatus {
     const { step, missing } = this.machine.waitingFor()
     const e = this.machine.error
-    return { id: this.id, step, missing, ...(e === undefined ? {} : { error: { name: e.name, code: e.code, message: e.message } }) }
+    const agreement = this.machine.agreement
+    return {
+      id: this.id,
+      step,
+      missing,
+      ...(e === undefined ? {} : { error: { name: e.name, code: e.code, message: e.message } }),
+      ...(agreement === undefined ? {} : { agreement })
+    }
   }
 
   /**
@@ -142,7 +152,17 @@ export class SecureSumTask {
    * just before sending them. The task runs on otherwise.
    */
   withhold (kinds: Iterable<string>): void {
-    for (const kind of kinds) this.withheld.add(kind)
+    const withheld = new Set(kinds)
+    this.intercept(o => (withheld.has(o.message.kind) ? [] : [o]))
+  }
+
+  /**
+   * Adversary tests only: every message this party sends passes `strategy`, which returns what to
+   * send instead: the message, a rewritten one, none (dropped), several (duplicated, or another
+   * party's message injected). Strategies added later see what earlier ones returned.
+   */
+  intercept (strategy: (o: Outgoing) => Outgoing[]): void {
+    this.strategies.push(strategy)
   }
 
   /** Be told of the task's progress (see TaskProgress); a listener must not throw. */
@@ -249,8 +269,8 @@ export class SecureSumTask {
   private dispatch (out: Outgoing[]): void {
     const step = this.machine.step
     if (step !== this.reportedStep) { this.reportedStep = step; this.progress({ event: 'step', step }) }
-    for (const o of out) {
-      if (this.withheld.has(o.message.kind)) continue
+    const sending = this.strategies.reduce((messages, strategy) => messages.flatMap(strategy), out)
+    for (const o of sending) {
       const delivery = this.deliver(o).finally(() => this.deliveries.delete(delivery))
       this.deliveries.add(delivery)
     }

@@ -34,6 +34,7 @@ export { SecureSumTask, type SecureSumTaskInit, type TaskStatus, type TaskProgre
 export { systemClock, type Clock, type TimerHandle } from './clock.js'
 export { ChannelClosedError, ReplyTimeoutError, UnexpectedReplyError, InboundIdleError, NotEd25519Error } from './errors.js'
 export { KeyValueStorage } from './kv-store.js'
+export { nodeIdentitySigner } from './identity-signer.js'
 export { parseNetwork, type Network, type Party } from './network.js'
 export { generateIdentity, loadIdentity, saveIdentity, peerIdOf, type KeyFile } from './identity.js'
 export { HeldMessages, type HoldLimits } from './held-messages.js'

@@ -10,6 +10,7 @@ import type { SimonError } from '../errors.js'
 import type { RandomBytes } from '../field/random.js'
 import type { TaskDescriptor } from '../task/descriptor.js'
 import type { LeanCrypto } from '../protocols/lean/crypto.js'
+import type { Agreement } from '../protocols/threshold/agreement.js'
 
 /** One total: a number when it reads back exactly, otherwise a decimal string. */
 export type Sum = number | string
@@ -110,4 +111,6 @@ export interface ProtocolMachine {
   readonly neighbours?: readonly number[]
   /** How far a long sum has come (lean mode counts frames), for progress bars. */
   readonly progress?: { done: number, total: number }
+  /** Threshold mode: the agreed input set, whom it leaves out by whose proposal, who equivocated. */
+  readonly agreement?: Agreement
 }
