@@ -55,10 +55,12 @@ export function templates (rng: Prng, headers: readonly FrameHeader[] = randomHe
     const members = [0, 2, 5, 9]
     const bitmap = 2
     out.push({ frame: encodeMessage({ kind: 'propose', ...header, members }, 1), lengths: [{ at: 2, width: 1 }, { at: headerEnd, width: 2 }] })
-    out.push({ frame: encodeMessage({ kind: 'commit', ...header, members: [1] }, 1), lengths: [{ at: 2, width: 1 }, { at: headerEnd, width: 2 }] })
+    // a commit's signature, and a set-partial's certificate (one signed commit) before its elements
+    out.push({ frame: encodeMessage({ kind: 'commit', ...header, members: [1], signature: rng.bytes(64) }, 1), lengths: [{ at: 2, width: 1 }, { at: headerEnd, width: 2 }, { at: headerEnd + 3, width: 2 }] })
+    const cert = headerEnd + 2 + bitmap
     out.push({
-      frame: encodeMessage({ kind: 'set-partial', ...header, members, shape: 'vector', elements: [1n, 2n ** 64n, 3n] }, 12),
-      lengths: [{ at: 2, width: 1 }, { at: headerEnd, width: 2 }, { at: headerEnd + 3 + bitmap, width: 2 }, { at: headerEnd + 5 + bitmap, width: 4 }]
+      frame: encodeMessage({ kind: 'set-partial', ...header, members, certificate: [{ party: 2, signature: rng.bytes(64) }], shape: 'vector', elements: [1n, 2n ** 64n, 3n] }, 12),
+      lengths: [{ at: 2, width: 1 }, { at: headerEnd, width: 2 }, { at: cert, width: 2 }, { at: cert + 6, width: 2 }, { at: cert + 8 + 64 + 1, width: 2 }, { at: cert + 8 + 64 + 3, width: 4 }]
     })
     // lean mode's kinds: the nonce gather, ring data in both element formats, the tag gather
     const leanDescriptor = ownDescriptor ?? '{"v":1}'
