@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import { commitPayload, InvalidInputError, partySet, resolveParameters, type Outgoing, type SecureSumResult, type WireMessage } from '@simon-p2p/core'
 import { generateIdentity, nodeIdentitySigner, SimonNode, type SecureSumTask } from '@simon-p2p/node'
 import { createTasks, LOOPBACK } from '../../packages/node/test/helpers.js'
+import { deviate } from './harness.js'
 
 const VALUES = [10, 7, 14, 3, 100]
 const sumOf = (members: readonly number[]): number => members.reduce((s, j) => s + VALUES[j]!, 0)
@@ -28,9 +29,9 @@ async function parties (t: { after: (fn: () => Promise<void>) => void }, n: numb
 
 /** Every partial sum a party sends, by the set it covers (recorded as it leaves). */
 function recordReveals (task: SecureSumTask, into: Set<string>): void {
-  task.intercept(o => {
-    if (o.message.kind === 'set-partial') into.add(o.message.members.join(','))
-    return [o]
+  task.intercept(batch => {
+    for (const o of batch) if (o.message.kind === 'set-partial') into.add(o.message.members.join(','))
+    return batch
   })
 }
 
@@ -65,7 +66,7 @@ describe('threshold mode: a deviating party on the list', () => {
     // parties 3 and 4 tell parties 0 and 1 one story and party 2 another: a proposal (and a
     // signed commit) without party 0's input to party 2, the full set to the others
     for (const liar of [3, 4]) {
-      tasks[liar]!.intercept(o => {
+      deviate(tasks[liar]!, o => {
         const m = o.message
         if (o.to !== 2 || (m.kind !== 'propose' && m.kind !== 'commit')) return [o]
         const members = m.members.filter(j => j !== 0)
@@ -83,7 +84,7 @@ describe('threshold mode: a deviating party on the list', () => {
   test('a lying partial sum told to one honest party (4 parties, t = 3): honest parties agree or fail, never two totals', async t => {
     const ps = await parties(t, 4)
     const tasks = createTasks(ps.map(p => p.node), { parameters: { threshold: 3, share_timeout: 1 } })
-    tasks[3]!.intercept(o => {
+    deviate(tasks[3]!, o => {
       const m = o.message
       if (m.kind !== 'set-partial' || o.to !== 0) return [o]
       return [{ to: 0, message: { ...m, elements: m.elements.map((x, k) => (k === 0 ? x + 1n : x)) } }]
@@ -100,7 +101,7 @@ describe('threshold mode: a deviating party on the list', () => {
   test('a proposal that leaves an honest input out: the agreed set lacks it, and every honest party names who left it out', async t => {
     const ps = await parties(t, 4)
     const tasks = createTasks(ps.map(p => p.node), { parameters: { threshold: 3, share_timeout: 1 } })
-    tasks[3]!.intercept((o: Outgoing) => (o.message.kind === 'propose' ? [{ ...o, message: { ...o.message, members: o.message.members.filter(j => j !== 0) } }] : [o]))
+    deviate(tasks[3]!, (o: Outgoing) => (o.message.kind === 'propose' ? [{ ...o, message: { ...o.message, members: o.message.members.filter(j => j !== 0) } }] : [o]))
     tasks.forEach((task, i) => task.input(VALUES[i]!))
     const outcomes = await settle(tasks)
     for (const i of [0, 1, 2]) {

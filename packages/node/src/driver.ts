@@ -87,7 +87,7 @@ export class SecureSumTask {
   private readonly progressListeners: Array<(event: TaskProgress) => void> = []
   private reportedStep: string | undefined
   /** What a test makes this party send instead of its messages (withhold, intercept). */
-  private readonly strategies: Array<(o: Outgoing) => Outgoing[]> = []
+  private readonly strategies: Array<(batch: Outgoing[]) => Outgoing[]> = []
   private finishedNotified = false
   private readonly deliveries = new Set<Promise<void>>()
 
@@ -153,15 +153,15 @@ export class SecureSumTask {
    */
   withhold (kinds: Iterable<string>): void {
     const withheld = new Set(kinds)
-    this.intercept(o => (withheld.has(o.message.kind) ? [] : [o]))
+    this.intercept(batch => batch.filter(o => !withheld.has(o.message.kind)))
   }
 
   /**
-   * Adversary tests only: every message this party sends passes `strategy`, which returns what to
-   * send instead: the message, a rewritten one, none (dropped), several (duplicated, or another
-   * party's message injected). Strategies added later see what earlier ones returned.
+   * Adversary tests only: every batch of messages this party's machine produces at once passes
+   * `strategy`, which returns what to send instead: the messages rewritten, dropped, duplicated,
+   * reordered, or others injected. Strategies added later see what earlier ones returned.
    */
-  intercept (strategy: (o: Outgoing) => Outgoing[]): void {
+  intercept (strategy: (batch: Outgoing[]) => Outgoing[]): void {
     this.strategies.push(strategy)
   }
 
@@ -269,7 +269,7 @@ export class SecureSumTask {
   private dispatch (out: Outgoing[]): void {
     const step = this.machine.step
     if (step !== this.reportedStep) { this.reportedStep = step; this.progress({ event: 'step', step }) }
-    const sending = this.strategies.reduce((messages, strategy) => messages.flatMap(strategy), out)
+    const sending = this.strategies.reduce((batch, strategy) => strategy(batch), out)
     for (const o of sending) {
       const delivery = this.deliver(o).finally(() => this.deliveries.delete(delivery))
       this.deliveries.add(delivery)
