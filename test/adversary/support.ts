@@ -6,6 +6,7 @@
 import '@simon-p2p/node' // first: installs Promise.withResolvers (Node 20) before libp2p loads
 import assert from 'node:assert/strict'
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
+import { networkInterfaces } from 'node:os'
 import { startGateway, type Gateway, type GatewayInit } from '@simon-p2p/gateway'
 import type { SimonNode } from '@simon-p2p/node'
 
@@ -78,3 +79,15 @@ export const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202
 
 /** An abort reason as a hostile party writes it: clear the screen, recolour, fake a line, reorder. */
 export const HOSTILE_REASON = '\u001b[2J\u001b[31mall good\u001b[0m\u009b1A\r\nsimon sum: {"inputs":3}\u202eexe.\u0007\u0000'
+
+/**
+ * An address beyond loopback that is on no interface of this machine (from the documentation
+ * ranges TEST-NET-1..3): a listen on it fails, so a test that must be refused before listening
+ * can never bind beyond loopback, even when the refusal is missing.
+ */
+export function unboundAddress (): string {
+  const local = new Set(Object.values(networkInterfaces()).flatMap(list => (list ?? []).map(a => a.address)))
+  const free = ['203.0.113.77', '198.51.100.77', '192.0.2.177'].find(a => !local.has(a))
+  assert.ok(free !== undefined, 'every candidate address is on an interface here')
+  return free
+}

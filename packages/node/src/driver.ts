@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events'
 import { defaultLogger } from '@libp2p/logger'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import {
-  createMachine, InvalidInputError, SimonError, TaskCancelledError, TaskTimeoutError, taskFingerprint,
+  createMachine, InvalidInputError, printable, SimonError, TaskCancelledError, TaskTimeoutError, taskFingerprint,
   type InputValue, type Outgoing, type ProtocolMachine, type RandomBytes, type Reply, type SecureSumResult,
   type TaskDescriptor, type WireMessage, type IdentitySigner, type LeanCrypto
 } from '@simon-p2p/core'
@@ -304,7 +304,7 @@ export class SecureSumTask {
         try {
           // the messenger bounds each attempt; the task's end stops the wait at once (one listener per task, not per frame)
           const reply = await Promise.race([this.init.messenger(party, frame, lifetime, this.init.attemptTimeoutMs), this.ended(lifetime)])
-          if (reply.status === 'refused') this.log('party %d refused our %s for task %s: %s', o.to, o.message.kind, this.id, reply.code)
+          if (reply.status === 'refused') this.log('party %d refused our %s for task %s: %s', o.to, o.message.kind, this.id, printable(reply.code))
           this.progress({ event: 'delivered', kind: o.message.kind, to: o.to })
           return
         } catch (err) {
