@@ -72,7 +72,7 @@ export function normalizeOrigins (origins: readonly string[]): Set<string> {
   for (const o of origins) {
     let url: URL | undefined
     try { url = new URL(o) } catch { url = undefined }
-    if (url === undefined || !/^https?:$/.test(url.protocol) || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || url.pathname !== '/' || o.replace(/\/$/, '').toLowerCase() !== url.origin.toLowerCase()) {
+    if (url === undefined || !/^https?:$/.test(url.protocol) || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || url.pathname !== '/') {
       throw new InvalidInputError('allowOrigins', `${JSON.stringify(o)} is not an origin such as https://app.example.org or http://localhost:3000`)
     }
     out.add(url.origin)
