@@ -16,8 +16,10 @@ export class Proc {
   readonly exited: Promise<Exited>
   private readonly started = performance.now()
 
-  constructor (args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  /** @param stdin when given, written to the process's stdin, which is then closed (stdin is ignored otherwise) */
+  constructor (args: string[], env: NodeJS.ProcessEnv = {}, stdin?: string) {
+    this.child = spawn(process.execPath, [BIN, ...args], { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+    if (stdin !== undefined) this.child.stdin!.end(stdin)
     this.child.stdout!.on('data', (d: Buffer) => { this.stdout += d.toString() })
     this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString() })
     this.exited = new Promise(resolve => this.child.on('close', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr, ms: performance.now() - this.started })))

@@ -33,6 +33,12 @@ export class Handle {
   async input (parameters: Parameters, options?: CallOptions): Promise<void> { await this.call('input', parameters, options) }
   /** Task: the result, `{inputs, result: {samples, sum}}`; null while still pending after the server's wait. */
   async result (options?: CallOptions): Promise<unknown> { return await this.call('result', {}, options) }
+  /**
+   * Task: its fingerprint at this party (`a1b2-c3d4-e5f6-0718`, the task digest's first 8 bytes),
+   * as invite() carries it. Parties that show the same fingerprint hold the same task, PeerIds
+   * included: compare it out of band.
+   */
+  async fingerprint (options?: CallOptions): Promise<string> { return String((await this.invite(options)).fingerprint) }
   /** Task: where the task stands (step, missing parties, error). */
   async status (options?: CallOptions): Promise<unknown> { return await this.call('status', {}, options) }
   /** Stored value or task: forget it on the server. */

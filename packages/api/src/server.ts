@@ -4,7 +4,7 @@
  * Handles are per microservice; callbacks are task ids and stored-value ids.
  */
 import { randomUUID } from 'node:crypto'
-import { InvalidInputError, MICROPROTOCOLS, SimonError } from '@simon-p2p/core'
+import { InvalidInputError, MICROPROTOCOLS, printable, SimonError } from '@simon-p2p/core'
 import type { Network, SecureSumTask, SimonNode } from '@simon-p2p/node'
 import { MicroserviceNotFoundError, UnknownFunctionError, UnknownHandleError, UnsupportedMicroprotocolError } from './errors.js'
 import type { CallOptions, CallResult, MicroserviceDescription } from './interface.js'
@@ -156,7 +156,9 @@ export class FdrtdServer {
       callbacks: {
         invite: (params, cb) => {
           checkKeys(params, [], 'invite')
-          return value(this.node.invitation(this.task(cb)))
+          // plus the task's fingerprint at this party, for the parties to compare out of band
+          const task = this.task(cb)
+          return value({ ...this.node.invitation(task), fingerprint: task.fingerprint })
         },
         input: (params, cb) => {
           checkKeys(params, ['source', 'value'], 'input')
@@ -182,7 +184,9 @@ export class FdrtdServer {
         },
         status: (params, cb) => {
           checkKeys(params, [], 'status')
-          return value(this.task(cb).status())
+          const status = this.task(cb).status()
+          // an error's message may quote another party (an abort reason): no control characters
+          return value(status.error === undefined ? status : { ...status, error: { ...status.error, message: printable(status.error.message) } })
         },
         delete: (params, cb) => {
           checkKeys(params, [], 'delete')

@@ -1,5 +1,5 @@
 /** How the CLI ends on an error: one line on stderr that says what went wrong, and an exit code. */
-import { SimonError } from '@simon-p2p/core'
+import { printable, SimonError } from '@simon-p2p/core'
 
 /** Exit codes: 1 the computation failed (timeout, a party aborted), 2 bad input or usage. */
 export const EXIT_FAILED = 1
@@ -9,10 +9,15 @@ export function exitCodeFor (err: unknown): number {
   return err instanceof SimonError && err.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILED
 }
 
+/**
+ * The one stderr line of a failure. A message may quote another party (an abort reason), so
+ * whitespace runs become one space and every other control character a visible escape: nothing
+ * another party sends can move the cursor, recolour or rewrite the user's terminal.
+ */
 export function oneLine (command: string, err: unknown): string {
   const name = err instanceof Error ? err.name : 'Error'
   const message = err instanceof Error ? err.message : String(err)
-  return `simon ${command}: ${name}: ${message.replace(/\s+/g, ' ').trim()}`
+  return printable(`simon ${command}: ${name}: ${message.replace(/\s+/g, ' ').trim()}`)
 }
 
 /** Print the error's one line and exit. */

@@ -22,6 +22,8 @@ export {
   ResultMismatchError, TaskAbortedError, TaskCancelledError, InconsistentPartialError
 } from './errors.js'
 
+export { printable } from './text/printable.js'
+
 export { createField, mersennePrimeFor, isProbablePrime, type Field } from './field/wide.js'
 export { FAST_PRIME } from './field/fast.js'
 export { randomElements, type RandomBytes } from './field/random.js'
@@ -33,7 +35,7 @@ export {
 
 export {
   MICROPROTOCOLS, MAX_PARTIES, MAX_TASK_ID_BYTES, checkTaskId, checkMicroprotocol, canonicalDescriptor,
-  taskDigest, describeDifferences, type Microprotocol, type TaskParameters, type TaskDescriptor
+  taskDigest, taskFingerprint, describeDifferences, type Microprotocol, type TaskParameters, type TaskDescriptor
 } from './task/descriptor.js'
 export {
   resolveParameters, fixedPointOf, fieldOf, thresholdOf, profileOf, modeOf, DEFAULT_SHARE_TIMEOUT_S,

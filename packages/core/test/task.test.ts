@@ -2,7 +2,7 @@ import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
-import { canonicalDescriptor, checkMicroprotocol, checkTaskId, describeDifferences, digestsEqual, MAX_TASK_ID_BYTES, parseCanonicalDescriptor, taskDigest, type TaskDescriptor } from '../src/task/descriptor.js'
+import { canonicalDescriptor, checkMicroprotocol, checkTaskId, describeDifferences, digestsEqual, MAX_TASK_ID_BYTES, parseCanonicalDescriptor, taskDigest, taskFingerprint, type TaskDescriptor } from '../src/task/descriptor.js'
 import { fieldOf, fixedPointOf, resolveParameters } from '../src/task/parameters.js'
 import { InvalidInputError } from '../src/errors.js'
 import { P127, P61, P89 } from './helpers.js'
@@ -245,5 +245,28 @@ describe('checkTaskId and checkMicroprotocol', () => {
     assert.equal(checkMicroprotocol('SecureSum'), 'SecureSum')
     for (const bad of ['securesum', 'SecureSumX', '', 1, null]) refused(() => checkMicroprotocol(bad), 'microprotocol')
     refused(() => checkMicroprotocol('x', 'protocol'), 'protocol')
+  })
+})
+
+describe('taskFingerprint', () => {
+  test('the first 8 bytes of the digest in hex, in four groups of four', () => {
+    const digest = Uint8Array.from([0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07, 0x18, ...new Array<number>(24).fill(0xff)])
+    assert.equal(taskFingerprint(digest), 'a1b2-c3d4-e5f6-0718')
+    assert.equal(taskFingerprint(new Uint8Array(32)), '0000-0000-0000-0000')
+    const d = taskDigest(descriptor())
+    assert.equal(taskFingerprint(d).replace(/-/g, ''), hex(d).slice(0, 16))
+  })
+
+  test('equal exactly when the task is: any other peer, order or parameter shows another fingerprint', () => {
+    const base = taskFingerprint(taskDigest(descriptor()))
+    assert.equal(taskFingerprint(taskDigest(descriptor())), base)
+    assert.notEqual(taskFingerprint(taskDigest(descriptor({ peers: ['12D3KooWA', '12D3KooWB', '12D3KooWEvil'] }))), base)
+    assert.notEqual(taskFingerprint(taskDigest(descriptor({ peers: ['12D3KooWB', '12D3KooWA', '12D3KooWC'] }))), base)
+    assert.notEqual(taskFingerprint(taskDigest(descriptor({ parameters: resolveParameters({ digits_after: 6 }, 3) }))), base)
+  })
+
+  test('refuses what is not a digest', () => {
+    refused(() => taskFingerprint(new Uint8Array(7)), 'digest')
+    refused(() => taskFingerprint('a1b2c3d4e5f60718' as unknown as Uint8Array), 'digest')
   })
 })

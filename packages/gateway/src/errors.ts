@@ -4,7 +4,7 @@
  * in agreement. The body of an error answer is `{"code": <HTTP status>, "error": <code>, "message"}`,
  * the `{"code", "message"}` shape the fdrtd client prints.
  */
-import { SimonError } from '@simon-p2p/core'
+import { printable, SimonError } from '@simon-p2p/core'
 
 export interface GatewayErrorSpec {
   /** Stable, machine-readable; also the `code` of the SimonError it stands for. */
@@ -17,6 +17,7 @@ export const GATEWAY_ERRORS = [
   { code: 'MALFORMED_BODY', status: 400, description: 'The body is not JSON, or not the JSON object the operation takes.' },
   { code: 'INVALID_INPUT', status: 400, description: 'A parameter is missing or not acceptable; the message names it (e.g. `handle`, `network.nodes[1]`, `value`).' },
   { code: 'UNAUTHORIZED', status: 401, description: 'A token is set and the request lacks `Authorization: Bearer <token>` or carries another one.' },
+  { code: 'ORIGIN_NOT_ALLOWED', status: 403, description: 'The request comes from a web page of another origin (its `Origin` header), and that origin is not allowed (`allowOrigins`, `--allow-origin ORIGIN`); CORS preflights of such origins get this too.' },
   { code: 'UNKNOWN_HANDLE', status: 404, description: 'The handle or callback names nothing on this gateway (never created, deleted, or expired).' },
   { code: 'MICROSERVICE_NOT_FOUND', status: 404, description: 'No microservice matches the identifiers given to PUT /.' },
   { code: 'UNKNOWN_FUNCTION', status: 404, description: 'The microservice has no public function of that name (or it is called with/without the callback it needs).' },
@@ -25,9 +26,11 @@ export const GATEWAY_ERRORS = [
   { code: 'TASK_FAILED', status: 409, description: 'The task can no longer finish: another party aborted it (`ABORTED`), the parties hold different task descriptions (`DIGEST_MISMATCH`), their results disagree (`RESULT_MISMATCH`), a party broke the protocol (`PROTOCOL_VIOLATION`) or revealed a partial sum that does not fit (`INCONSISTENT_PARTIAL`), or it was cancelled here (`CANCELLED`). The message says which party.' },
   { code: 'BODY_TOO_LARGE', status: 413, description: 'The body is over the limit; it is refused without being read to the end, and the connection is closed.' },
   { code: 'UNSUPPORTED_MEDIA_TYPE', status: 415, description: 'A body was sent without `Content-Type: application/json`.' },
+  { code: 'HOST_NOT_ALLOWED', status: 421, description: 'The `Host` header names a host and port this gateway does not serve on (loopback, the bound address, `allowHosts` / `--allow-host`): how a web page that rebinds its DNS name to this address is refused.' },
   { code: 'INTERNAL', status: 500, description: 'An unexpected failure; the message gives no internals.' },
   { code: 'UNSUPPORTED_MICROPROTOCOL', status: 501, description: 'create/join named a microprotocol this node does not implement (it has SecureSum).' },
   { code: 'NODE_UNREACHABLE', status: 502, description: 'A gateway URL in `network.nodes` could not be resolved to its PeerId; the message names `network.nodes[i]`.' },
+  { code: 'IDENTITY_MISMATCH', status: 502, description: 'A gateway URL in `network.nodes` pins a PeerId (`http://host:port#12D3KooW...`) and the gateway there answered another one; the message names `network.nodes[i]`, and nothing was sent to any peer.' },
   { code: 'TIMEOUT', status: 504, description: 'The task\'s deadline passed; the message says at which step and which parties were missing.' }
 ] as const satisfies readonly GatewayErrorSpec[]
 
@@ -69,6 +72,21 @@ export class NodeUnreachableError extends SimonError {
   constructor (field: string, url: string, reason: string) {
     super(`cannot resolve ${field} = ${url} to a PeerId: ${reason}`, 'NODE_UNREACHABLE')
     this.field = field
+  }
+}
+
+/** A gateway URL pinned to a PeerId (in its fragment) answered another PeerId: someone else answers for it. */
+export class IdentityMismatchError extends SimonError {
+  override name = 'IdentityMismatchError'
+  /** `network.nodes[i]` */
+  readonly field: string
+  readonly expected: string
+  readonly answered: string
+  constructor (field: string, url: string, expected: string, answered: string) {
+    super(`${field} = ${url} is pinned to ${expected}, but its gateway answered ${answered}: refused, nothing was sent`, 'IDENTITY_MISMATCH')
+    this.field = field
+    this.expected = expected
+    this.answered = answered
   }
 }
 
@@ -124,6 +142,8 @@ export function errorAnswer (err: unknown, context: ErrorContext = {}): { status
   else if (errorCode === 'MALFORMED_BODY' && !(err instanceof SimonError)) message = 'the body is not valid JSON'
   else if (errorCode === 'UNSUPPORTED_MEDIA_TYPE' && !(err instanceof SimonError)) message = 'send the body as JSON with Content-Type: application/json'
   else message = (err as Error).message + nameParties(err, context.parties)
+  // a message may quote another party (an abort reason, another gateway's answer): no control characters
+  message = printable(message)
   return {
     status: spec.status,
     body: { code: spec.status, error: errorCode, ...(errorCode !== code && err instanceof SimonError ? { cause: code as string } : {}), message }

@@ -14,6 +14,7 @@ import {
   MAX_REMEMBERED_TASKS, OPENAPI_PATH
 } from './constants.js'
 import { errorAnswer, GatewayError, type ErrorContext } from './errors.js'
+import { installRequestGuard, normalizeOrigins, requireTokenBeyondLoopback, servedHostNames } from './guard.js'
 import { resolveGatewayNetwork, type GatewayIdentity } from './identity.js'
 import { parseJsonBody } from './json-body.js'
 import { openApiDocument } from './openapi.js'
@@ -21,7 +22,7 @@ import { openApiDocument } from './openapi.js'
 export interface GatewayInit {
   /** The node this gateway stands in front of; the gateway does not stop it. */
   readonly node: SimonNode
-  /** Default 127.0.0.1: any other address is an explicit choice (then set a token). */
+  /** Default 127.0.0.1. Any address beyond loopback (0.0.0.0 included) needs a token: startGateway refuses to start without one. */
   readonly host?: string
   /** Default 0: a free port (read it from `url`). */
   readonly port?: number
@@ -33,6 +34,16 @@ export interface GatewayInit {
   readonly resultWaitMs?: number
   /** How long resolving another gateway's URL may take. Default 5 s. */
   readonly identityTimeoutMs?: number
+  /**
+   * Web origins (`https://app.example.org`) whose pages may call this gateway from a browser.
+   * Default none: a request with any other Origin than the gateway's own is refused with 403.
+   */
+  readonly allowOrigins?: readonly string[]
+  /**
+   * Host names besides loopback and the bound address that requests may name in their Host
+   * header (a reverse proxy's, say). Others are refused with 421 (DNS rebinding).
+   */
+  readonly allowHosts?: readonly string[]
 }
 
 export interface Gateway {
@@ -53,7 +64,8 @@ type Logger = ReturnType<SimonNode['libp2p']['logger']['forComponent']>
  * Start a gateway in front of `node`, listening once this resolves.
  * @param init the node (the gateway does not stop it), where to listen, an optional token, limits
  * @returns the running gateway: its root `url`, and `close()`
- * @throws InvalidInputError for a bad option (naming it: `port`, `bodyLimitBytes`, `token`, ...); the listen error when the address is taken
+ * @throws InvalidInputError for a bad option (naming it: `port`, `bodyLimitBytes`, `token`, `allowOrigins`, ...), naming
+ *   `token` for a host beyond loopback without one; the listen error when the address is taken
  * @example
  * ```ts
  * const gateway = await startGateway({ node, port: 0 })
@@ -74,7 +86,11 @@ export async function startGateway (init: GatewayInit): Promise<Gateway> {
   if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new InvalidInputError('port', `must be an integer from 0 to 65535, got ${port}`)
   if (!Number.isSafeInteger(bodyLimitBytes) || bodyLimitBytes <= 0) throw new InvalidInputError('bodyLimitBytes', `must be a positive integer, got ${bodyLimitBytes}`)
   if (!Number.isFinite(resultWaitMs) || resultWaitMs < 0) throw new InvalidInputError('resultWaitMs', `must be a non-negative number, got ${resultWaitMs}`)
+  requireTokenBeyondLoopback(host, init.token)
   const checkToken = init.token === undefined ? undefined : bearerCheck(init.token)
+  const allowOrigins = normalizeOrigins(init.allowOrigins ?? [])
+  const hostNames = servedHostNames(host, init.allowHosts)
+  let actualPort = port
 
   const closing = new AbortController()
   let url = ''
@@ -103,6 +119,9 @@ export async function startGateway (init: GatewayInit): Promise<Gateway> {
     const path = request.url.length > 200 ? `${request.url.slice(0, 200)}...` : request.url
     sendError(reply, new GatewayError('NOT_FOUND', `nothing at ${request.method} ${path}: the fdrtd API is served at the root URL ${url}`), context, log)
   })
+
+  // first: a request for a Host or from an Origin this gateway does not serve gets nothing else
+  installRequestGuard(app, { hostNames, allowOrigins, port: () => actualPort })
 
   if (checkToken !== undefined) {
     app.addHook('onRequest', async (request, reply) => {
@@ -176,7 +195,7 @@ export async function startGateway (init: GatewayInit): Promise<Gateway> {
 
   await app.listen({ host, port })
   const address = app.server.address()
-  const actualPort = typeof address === 'object' && address !== null ? address.port : port
+  actualPort = typeof address === 'object' && address !== null ? address.port : port
   url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`
 
   let closed: Promise<void> | undefined

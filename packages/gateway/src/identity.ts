@@ -7,7 +7,8 @@
 import { InvalidInputError } from '@simon-p2p/core'
 import type { Network } from '@simon-p2p/node'
 import { DEFAULT_IDENTITY_TIMEOUT_MS, IDENTITY_PATH, MAX_IDENTITY_BYTES } from './constants.js'
-import { NodeUnreachableError } from './errors.js'
+import { IdentityMismatchError, NodeUnreachableError } from './errors.js'
+import { isLoopbackHost } from './guard.js'
 
 /** What a gateway serves at IDENTITY_PATH. */
 export interface GatewayIdentity {
@@ -38,16 +39,46 @@ export function identityUrl (root: string | URL): URL {
   return new URL(IDENTITY_PATH, base)
 }
 
+/** A PeerId as libp2p prints it (base58btc: `12D3KooW...` for Ed25519 keys, `Qm...` for RSA). */
+const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{40,128}$/
+
+/** A gateway URL of a node list, checked: where to ask, and the PeerId its fragment pins (if any). */
+interface GatewayTarget { readonly url: URL, readonly field: string, readonly pin: string | undefined, readonly self: boolean }
+
+/**
+ * Check one gateway URL before anything is fetched. Plain `http://` beyond loopback can be
+ * answered by anyone on the path, so such a URL must pin the PeerId in its fragment.
+ * @throws InvalidInputError naming `field` for a URL that does not parse, a fragment that is not a
+ *   PeerId, or plain http to a host beyond loopback without a pin
+ */
+function gatewayTarget (node: string, field: string, self: ResolveGatewayNetworkInit['self']): GatewayTarget {
+  let url: URL
+  try { url = new URL(node) } catch { throw new InvalidInputError(field, `${JSON.stringify(node)} is not a valid URL`) }
+  const fragment = url.hash.slice(1)
+  if (fragment !== '' && !PEER_ID.test(fragment)) throw new InvalidInputError(field, `the fragment of ${node} must be the PeerId the gateway must answer (base58, e.g. #12D3KooW...)`)
+  const pin = fragment === '' ? undefined : fragment
+  const isSelf = self !== undefined && sameRoot(url, self.url)
+  if (!isSelf && pin === undefined && url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new InvalidInputError(field, `${node} is plain http beyond loopback, where anyone on the path can answer for it: ` +
+      `use https://, or pin the PeerId the gateway must answer: ${node.replace(/#.*$/, '')}#12D3KooW...`)
+  }
+  return { url, field, pin, self: isSelf }
+}
+
 /**
  * Resolve the gateway URLs of `network.nodes` (all at once); multiaddr entries pass unchanged, and
  * anything that is not a network is returned as is for the node to refuse with a precise message.
+ * Every URL is checked before any is fetched. A URL may pin the PeerId its gateway must answer
+ * in its fragment (`http://10.0.0.2:55501#12D3KooW...`); plain http beyond loopback must.
  * @param network a task's network, `{nodes, myself}`, whose nodes may be gateway URLs
  * @param init this gateway's own URL and identity (answered without a request), a timeout, a signal
- * @throws InvalidInputError for a URL that does not parse; NodeUnreachableError naming
- *   `network.nodes[i]` for a gateway that cannot be reached or answers no identity
+ * @throws InvalidInputError naming `network.nodes[i]` for a URL that does not parse or is plain http
+ *   beyond loopback without a pin (before any request); NodeUnreachableError naming it for a gateway
+ *   that cannot be reached or answers no identity; IdentityMismatchError naming it for a gateway
+ *   that answers another PeerId than its URL pins
  * @example
  * ```ts
- * const network = await resolveGatewayNetwork({ nodes: ['http://10.0.0.1:8080', 'http://10.0.0.2:8080'], myself: 0 })
+ * const network = await resolveGatewayNetwork({ nodes: ['https://a.example.org', 'http://10.0.0.2:8080#12D3KooW...'], myself: 0 })
  * // { nodes: ['/ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...', '/ip4/10.0.0.2/tcp/4001/p2p/12D3KooW...'], myself: 0 }
  * ```
  */
@@ -55,15 +86,13 @@ export async function resolveGatewayNetwork (network: unknown, init: ResolveGate
   if (network === null || typeof network !== 'object' || !Array.isArray((network as { nodes?: unknown }).nodes)) return network as Network
   const { nodes, ...rest } = network as { nodes: unknown[] }
   if (!nodes.some(isGatewayUrl)) return network as Network
+  const targets = nodes.map((node, i) => isGatewayUrl(node) ? gatewayTarget(node, `network.nodes[${i}]`, init.self) : undefined)
   const resolved = await Promise.all(nodes.map(async (node, i) => {
-    if (!isGatewayUrl(node)) return node
-    const field = `network.nodes[${i}]`
-    let url: URL
-    try { url = new URL(node) } catch { throw new InvalidInputError(field, `${JSON.stringify(node)} is not a valid URL`) }
-    const identity = init.self !== undefined && sameRoot(url, init.self.url)
-      ? init.self.identity()
-      : await fetchIdentity(url, field, init)
-    return chooseMultiaddr(identity, url.hostname, field, node)
+    const target = targets[i]
+    if (target === undefined) return node
+    const identity = target.self ? init.self!.identity() : await fetchIdentity(target.url, target.field, init)
+    if (target.pin !== undefined && identity.peerId !== target.pin) throw new IdentityMismatchError(target.field, node as string, target.pin, identity.peerId)
+    return chooseMultiaddr(identity, target.url.hostname, target.field, node as string)
   }))
   return { ...rest, nodes: resolved } as unknown as Network
 }
@@ -118,8 +147,6 @@ function sameRoot (a: URL, b: string): boolean {
   try { return norm(a) === norm(new URL(b)) } catch { return false }
 }
 
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/i
-
 /**
  * One multiaddr for the party, ending in /p2p/<peerId>: plain TCP before WebSockets, the URL's own
  * host first, loopback for a loopback URL and not for another; relayed addresses never.
@@ -128,7 +155,7 @@ const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/i
 export function chooseMultiaddr (identity: GatewayIdentity, urlHost: string, field: string, url: string): string {
   const suffix = `/p2p/${identity.peerId}`
   const host = urlHost.replace(/^\[|\]$/g, '')
-  const urlIsLoopback = LOOPBACK.test(host)
+  const urlIsLoopback = isLoopbackHost(host)
   let best: { addr: string, score: number } | undefined
   for (const raw of identity.multiaddrs) {
     if (raw.includes('/p2p-circuit')) continue
@@ -139,7 +166,7 @@ export function chooseMultiaddr (identity: GatewayIdentity, urlHost: string, fie
     const addrHost = parts[2] ?? ''
     const tcp = parts[3] === 'tcp'
     const ws = /\/(ws|wss|tls)(\/|$)/.test(addr)
-    const score = (tcp && !ws ? 4 : tcp ? 2 : 0) + (addrHost === host ? 8 : 0) + (LOOPBACK.test(addrHost) === urlIsLoopback ? 1 : 0)
+    const score = (tcp && !ws ? 4 : tcp ? 2 : 0) + (addrHost === host ? 8 : 0) + (isLoopbackHost(addrHost) === urlIsLoopback ? 1 : 0)
     if (best === undefined || score > best.score) best = { addr, score }
   }
   if (best === undefined) throw new NodeUnreachableError(field, url, `its identity lists no multiaddr for ${identity.peerId}`)

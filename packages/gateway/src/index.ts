@@ -11,8 +11,10 @@
  * import { startGateway } from '@simon-p2p/gateway'
  *
  * const node = await SimonNode.create({ listen: ['/ip4/0.0.0.0/tcp/4001'] })
- * const gateway = await startGateway({ node, port: 8080, token: process.env.SIMON_GATEWAY_TOKEN })
+ * const gateway = await startGateway({ node, port: 8080 })
  * console.log(gateway.url) // http://127.0.0.1:8080: the root URL fdrtd clients use
+ * // beyond loopback a token is required, and browser pages of other origins are refused unless allowed:
+ * await startGateway({ node, host: '0.0.0.0', port: 8081, token: process.env.SIMON_GATEWAY_TOKEN, allowOrigins: ['https://app.example.org'] })
  * ```
  */
 export { startGateway, type Gateway, type GatewayInit } from './gateway.js'
@@ -21,10 +23,13 @@ export {
   type GatewayIdentity, type ResolveGatewayNetworkInit
 } from './identity.js'
 export {
-  GATEWAY_ERRORS, TASK_FAILURE_CODES, NOT_FOR_CLIENTS, errorAnswer, errorSpec, GatewayError, NodeUnreachableError,
+  GATEWAY_ERRORS, TASK_FAILURE_CODES, NOT_FOR_CLIENTS, errorAnswer, errorSpec, GatewayError, NodeUnreachableError, IdentityMismatchError,
   type ErrorBody, type ErrorContext, type GatewayErrorCode, type GatewayErrorSpec
 } from './errors.js'
 export { bearerCheck, type BearerCheck } from './auth.js'
+export {
+  installRequestGuard, isLoopbackHost, normalizeOrigins, requireTokenBeyondLoopback, servedHostNames, type RequestGuardInit
+} from './guard.js'
 export { parseJsonBody } from './json-body.js'
 export { openApiDocument, SERVED, type OpenApiInit } from './openapi.js'
 export {

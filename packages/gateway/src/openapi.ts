@@ -46,7 +46,10 @@ export function openApiDocument (init: OpenApiInit): Record<string, unknown> {
       version: FDRTD_VERSION,
       description: 'The fdrtd HTTP API 0.2.0 in front of one simon-p2p node. Every fdrtd operation is on the root URL; ' +
         'the fdrtd client sends a JSON body on every request, `{}` when it has none, also on GET. ' +
-        `Request bodies are limited to ${init.bodyLimitBytes} bytes.`
+        `Request bodies are limited to ${init.bodyLimitBytes} bytes. ` +
+        'Before anything else, every path refuses a request whose Host header names a host or port the gateway does not serve on ' +
+        '(421 `HOST_NOT_ALLOWED`: DNS rebinding) and a browser request whose Origin is neither the gateway\'s own nor allowed ' +
+        '(403 `ORIGIN_NOT_ALLOWED`); CORS preflights are answered for allowed origins only.'
     },
     paths: {
       '/': {
@@ -72,11 +75,11 @@ export function openApiDocument (init: OpenApiInit): Record<string, unknown> {
           security,
           requestBody: { required: true, ...json(ref('Call')) as object },
           responses: {
-            200: { description: 'the function returned a value (invite: the invitation; result: {inputs, result: {samples, sum}} or null)', ...json({}) as object },
+            200: { description: 'the function returned a value (invite: the invitation, with this party\'s task `fingerprint` to compare out of band; result: {inputs, result: {samples, sum}} or null)', ...json({}) as object },
             201: { description: 'the function returned an object: the handle of its microservice and its callback', ...json(ref('Handle')) as object },
             202: { description: 'the function returned a microservice handle without a callback', ...json(ref('HandleString')) as object },
             204: { description: 'the function returned nothing (input, delete)' },
-            ...errors([...auth, ...body, 'INVALID_INPUT', 'UNKNOWN_HANDLE', 'UNKNOWN_FUNCTION', 'TASK_FAILED', 'INTERNAL', 'UNSUPPORTED_MICROPROTOCOL', 'NODE_UNREACHABLE', 'TIMEOUT'])
+            ...errors([...auth, ...body, 'INVALID_INPUT', 'UNKNOWN_HANDLE', 'UNKNOWN_FUNCTION', 'TASK_FAILED', 'INTERNAL', 'UNSUPPORTED_MICROPROTOCOL', 'NODE_UNREACHABLE', 'IDENTITY_MISMATCH', 'TIMEOUT'])
           }
         }
       },

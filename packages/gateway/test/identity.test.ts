@@ -2,6 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
+import { Api, HttpInterface } from '@simon-p2p/api'
 import { chooseMultiaddr, identityUrl, isGatewayUrl, resolveGatewayNetwork } from '@simon-p2p/gateway'
 import { startGateways } from './helpers.js'
 
@@ -81,4 +82,22 @@ test('resolveGatewayNetwork: an unreachable, slow, or odd gateway is named by it
     })
   }
   await assert.rejects(resolveGatewayNetwork({ nodes: ['http://[oops', base], myself: 0 }), { name: 'InvalidInputError', message: /network\.nodes\[0\]/ })
+})
+
+test('pinned URLs resolve when the gateway answers the pinned PeerId; invite() shows the same fingerprint at every party', async (t) => {
+  const gateways = await startGateways(t, 3)
+  const nodes = gateways.map(g => `${g.url}#${g.server.node.peerId}`)
+  const apis = gateways.map(g => new Api(new HttpInterface(g.url)))
+  const simon = await Promise.all(apis.map(async api => api.selectMicroservice({ protocol: 'Simon' })))
+  const taskA = await simon[0]!.create({ microprotocol: 'SecureSum', network: { nodes, myself: 0 } })
+  const invitation = await taskA.invite()
+  // a joiner may write its list unpinned: the digest binds PeerIds, not URLs
+  const plain = gateways.map(g => g.url)
+  const joined = await Promise.all([1, 2].map(async i => simon[i]!.join({ invitation, network: { nodes: i === 1 ? nodes : plain, myself: i } })))
+  const fingerprints = await Promise.all([taskA, ...joined].map(async task => task.fingerprint()))
+  assert.match(String(invitation.fingerprint), /^[0-9a-f]{4}(-[0-9a-f]{4}){3}$/)
+  assert.deepEqual(fingerprints, [invitation.fingerprint, invitation.fingerprint, invitation.fingerprint])
+  assert.equal(gateways[0]!.server.node.getTask(invitation.task as string)!.fingerprint, invitation.fingerprint)
+  await Promise.all([taskA, ...joined].map(async (task, i) => task.input({ value: [10, 7, 14][i] })))
+  for (const task of [taskA, ...joined]) assert.deepEqual(await task.result(), { inputs: 3, result: { samples: 3, sum: 31 } })
 })

@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events'
 import { defaultLogger } from '@libp2p/logger'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import {
-  createMachine, InvalidInputError, SimonError, TaskCancelledError, TaskTimeoutError,
+  createMachine, InvalidInputError, printable, SimonError, TaskCancelledError, TaskTimeoutError, taskFingerprint,
   type InputValue, type Outgoing, type ProtocolMachine, type RandomBytes, type Reply, type SecureSumResult,
   type TaskDescriptor, type WireMessage, type Agreement, type IdentitySigner, type LeanCrypto
 } from '@simon-p2p/core'
@@ -111,6 +111,8 @@ export class SecureSumTask {
   /** How far a long sum has come, when the mode counts it (lean mode counts frames). */
   get progressCount (): { done: number, total: number } | undefined { return this.machine.progress }
   get digest (): Uint8Array { return this.machine.digest }
+  /** The digest's short form (`a1b2-c3d4-e5f6-0718`): parties that show the same one hold the same task; compare it out of band. */
+  get fingerprint (): string { return taskFingerprint(this.machine.digest) }
   /** Whether a message of this task is still on its way (a done task's last confirmation, say). */
   get delivering (): boolean { return this.deliveries.size > 0 }
 
@@ -322,7 +324,7 @@ export class SecureSumTask {
         try {
           // the messenger bounds each attempt; the task's end stops the wait at once (one listener per task, not per frame)
           const reply = await Promise.race([this.init.messenger(party, frame, lifetime, this.init.attemptTimeoutMs), this.ended(lifetime)])
-          if (reply.status === 'refused') this.log('party %d refused our %s for task %s: %s', o.to, o.message.kind, this.id, reply.code)
+          if (reply.status === 'refused') this.log('party %d refused our %s for task %s: %s', o.to, o.message.kind, this.id, printable(reply.code))
           this.progress({ event: 'delivered', kind: o.message.kind, to: o.to })
           return
         } catch (err) {

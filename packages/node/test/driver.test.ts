@@ -137,6 +137,10 @@ test('three tasks over an in-memory network on the virtual clock: the exact sum 
       return reply
     }))
   }
+  // the same task at every party: the same fingerprint, the digest's first 8 bytes
+  assert.match(tasks[0]!.fingerprint, /^[0-9a-f]{4}(-[0-9a-f]{4}){3}$/)
+  assert.equal(tasks[0]!.fingerprint.replace(/-/g, ''), Buffer.from(tasks[0]!.digest.subarray(0, 8)).toString('hex'))
+  for (const t of tasks) assert.equal(t.fingerprint, tasks[0]!.fingerprint)
   tasks.forEach((t, i) => t.input([10, 7, 14][i]!))
   await clock.advance(0)
   for (const r of await Promise.all(tasks.map(async t => t.result()))) assert.deepEqual(r, { inputs: 3, result: { samples: 3, sum: 31 } })

@@ -3,15 +3,20 @@
  * Its first stdout line, once it listens, is the ready line:
  *   {"peerId": "...", "multiaddrs": ["/ip4/127.0.0.1/tcp/4001/p2p/..."], "http": "http://127.0.0.1:8080"}
  */
+import { readFile } from 'node:fs/promises'
 import { InvalidInputError } from '@simon-p2p/core'
 import { loadIdentity, SimonNode } from '@simon-p2p/node'
-import { startGateway } from '@simon-p2p/gateway'
+import { requireTokenBeyondLoopback, startGateway } from '@simon-p2p/gateway'
 
 export interface NodeOptions {
   readonly key: string
   readonly listen: string[]
   readonly http?: string
   readonly token?: string
+  /** A file that holds the token (trimmed): unlike --token, not visible to other users in `ps`. */
+  readonly tokenFile?: string
+  readonly allowOrigin?: string[]
+  readonly allowHost?: string[]
   readonly allow?: string[]
 }
 
@@ -27,6 +32,27 @@ export function parseHostPort (text: string, field = 'http'): { host: string, po
   return { host, port }
 }
 
+/**
+ * The token from --token-file, --token or SIMON_GATEWAY_TOKEN, in that order; undefined when none is given.
+ * @throws InvalidInputError naming `token-file` when both flags are given, or the file cannot be read or is empty
+ */
+export async function gatewayToken (options: Pick<NodeOptions, 'token' | 'tokenFile'>, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  if (options.tokenFile !== undefined && options.token !== undefined) throw new InvalidInputError('token-file', 'give --token-file or --token, not both')
+  if (options.tokenFile === undefined) {
+    const token = options.token ?? env[TOKEN_ENV]
+    return token === '' ? undefined : token
+  }
+  let text: string
+  try {
+    text = await readFile(options.tokenFile, 'utf8')
+  } catch (err) {
+    throw new InvalidInputError('token-file', `cannot read ${options.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  const token = text.trim()
+  if (token === '') throw new InvalidInputError('token-file', `${options.tokenFile} is empty`)
+  return token
+}
+
 export async function runNode (options: NodeOptions): Promise<void> {
   // Handlers first: a signal that comes while the node starts, or right after the ready line
   // (a reader may act on it before this process runs another line), still stops it cleanly.
@@ -36,12 +62,23 @@ export async function runNode (options: NodeOptions): Promise<void> {
     process.on('SIGTERM', stop)
   })
   const http = options.http === undefined ? undefined : parseHostPort(options.http)
-  const token = options.token ?? process.env[TOKEN_ENV]
+  const token = await gatewayToken(options)
+  // before anything starts: a gateway beyond loopback without a token would be open to everyone who can reach it
+  if (http !== undefined) requireTokenBeyondLoopback(http.host, token)
   const privateKey = await loadIdentity(options.key)
   const node = await SimonNode.create({ privateKey, listen: options.listen, allowPeers: options.allow })
   let gateway: Awaited<ReturnType<typeof startGateway>> | undefined
   try {
-    if (http !== undefined) gateway = await startGateway({ node, host: http.host, port: http.port, ...(token === undefined || token === '' ? {} : { token }) })
+    if (http !== undefined) {
+      gateway = await startGateway({
+        node,
+        host: http.host,
+        port: http.port,
+        allowOrigins: options.allowOrigin ?? [],
+        allowHosts: options.allowHost ?? [],
+        ...(token === undefined ? {} : { token })
+      })
+    }
   } catch (err) {
     await node.stop()
     throw err

@@ -49,10 +49,20 @@ async function readNetworkFile (path: string): Promise<unknown[]> {
   return nodes
 }
 
+/** `--value -`: the value from stdin, in the JSON forms --value takes (kept off the command line, which `ps` shows). */
+export const VALUE_FROM_STDIN = '-'
+
+async function readStdin (): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 async function readValue (options: SumOptions): Promise<InputValue> {
   if (options.value !== undefined && options.valueFile !== undefined) throw new InvalidInputError('value', 'give --value or --value-file, not both')
   if (options.valueFile !== undefined) return readValueFile(options.valueFile)
-  if (options.value === undefined) throw new InvalidInputError('value', 'is required (--value or --value-file)')
+  if (options.value === undefined) throw new InvalidInputError('value', 'is required (--value, --value - for stdin, or --value-file)')
+  if (options.value === VALUE_FROM_STDIN) return parseValue(await readStdin(), 'value')
   return parseValue(options.value)
 }
 
@@ -76,9 +86,9 @@ export async function runSum (options: SumOptions): Promise<void> {
   }
   const nodes = await readNetworkFile(options.network)
   if (options.value !== undefined && options.valueFile !== undefined) throw new InvalidInputError('value', 'give --value or --value-file, not both')
-  // An inline value is checked before anything starts; a value file is read once this party has
-  // joined the task, so a party can be up and wait for its value (from a pipe, say).
-  const inline = options.valueFile === undefined ? await readValue(options) : undefined
+  // An inline value is checked before anything starts; a value file or stdin is read once this
+  // party has joined the task, so a party can be up and wait for its value (from a pipe, say).
+  const inline = options.valueFile === undefined && options.value !== VALUE_FROM_STDIN ? await readValue(options) : undefined
   const privateKey = await loadIdentity(options.key)
 
   const node = await SimonNode.create({ privateKey, listen: options.listen, taskTimeoutMs: timeoutSeconds * 1000 })
@@ -104,8 +114,8 @@ export async function runSum (options: SumOptions): Promise<void> {
 
 /**
  * --events: one JSON line per progress event on stderr (process.stderr: blocking on pipes, so no
- * line is lost however slowly the reader reads), starting with the step the task is at once this
- * party has joined it ('input').
+ * line is lost however slowly the reader reads): first `{"event": "task", "task", "fingerprint"}`
+ * once this party has joined the task, then the step the task is at ('input').
  * Fault tests only: SIMON_FAILPOINT_WITHHOLD=<kind>[,<kind>...] makes this party never send
  * messages of those kinds (as if it died just before sending them); SIMON_FAILPOINT_FREEZE_AFTER=
  * <kind>[,<kind>...] freezes the process once every other party took its messages of all those
@@ -121,6 +131,8 @@ function watchProgress (task: SecureSumTask, events: boolean): void {
     if (events) process.stderr.write(JSON.stringify({ event: 'frozen' }) + '\n')
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000)
   }
+  // first: the fingerprint, for the parties to compare out of band (the same everywhere means the same task and PeerIds)
+  if (events) process.stderr.write(JSON.stringify({ event: 'task', task: task.id, fingerprint: task.fingerprint }) + '\n')
   task.onProgress((event: TaskProgress) => {
     if (events) process.stderr.write(JSON.stringify(event) + '\n')
     if (event.event === 'step' && event.step === freezeAt) freeze()

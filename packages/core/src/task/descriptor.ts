@@ -110,3 +110,19 @@ export function partiesWith (descriptor: TaskDescriptor, myself: number): number
   }
   return n
 }
+
+/**
+ * The task digest's short fingerprint: its first 8 bytes in hex, in four groups of four, for
+ * parties to compare out of band (read aloud, on a call). Two parties that show the same
+ * fingerprint hold the same task: the same id, parameters and PeerIds in the same order.
+ * @param digest a task digest (32 bytes, from taskDigest)
+ * @returns e.g. `a1b2-c3d4-e5f6-0718`
+ * @throws InvalidInputError naming `digest` when it holds fewer than 8 bytes
+ * @example
+ * taskFingerprint(taskDigest(descriptor)) // 'a1b2-c3d4-e5f6-0718'
+ */
+export function taskFingerprint (digest: Uint8Array): string {
+  if (!(digest instanceof Uint8Array) || digest.length < 8) throw new InvalidInputError('digest', 'must be a task digest of at least 8 bytes')
+  const hex = Array.from(digest.subarray(0, 8), b => b.toString(16).padStart(2, '0')).join('')
+  return hex.match(/.{4}/g)!.join('-')
+}
