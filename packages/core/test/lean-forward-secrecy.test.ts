@@ -150,6 +150,23 @@ describe('ephemeral keys and pair secrets are wiped when the task ends', () => {
   })
 })
 
+describe('a signed key that allows no agreement', () => {
+  test('a party that signs a low-order point fails the task at the first party to use it, which names it', () => {
+    // party 0 itself (dishonest, its own identity key) signs the all-zero point as its ephemeral key
+    const tamper: Tamper = e => {
+      const m = e.message
+      if (m.kind !== 'lean-nonces' || e.from !== 0) return m
+      return { ...m, entries: m.entries.map(x => x.party !== 0 ? x : { ...x, publicKey: new Uint8Array(32), signature: testIdentity(descriptorFor(3, {}).peers[0]!).sign(ephemeralStatement(m.digest, 0, x.nonce, new Uint8Array(32))) }) }
+    }
+    const { sim } = recordedSum(3, { tamper })
+    sim.run()
+    const error = sim.machines[1]!.error
+    assert.ok(error instanceof ProtocolError && error.party === 0, error?.message)
+    assert.match(error.message, /^the ephemeral key of party 0 allows no key agreement/)
+    for (const m of sim.machines) assert.equal(m.step, 'failed')
+  })
+})
+
 describe('an ephemeral key whose signature does not check out is refused', () => {
   const peers = descriptorFor(3, {}).peers
   /** Substitutions a party in the middle (or the network) might make for party `victim`'s entry. */
