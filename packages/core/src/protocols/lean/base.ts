@@ -45,6 +45,7 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
   protected x: V | undefined
   /** This task's X25519 key pair, from the input until every pair secret is agreed. */
   protected ephemeral: EphemeralKey | undefined
+  protected ownPublicKey: Uint8Array | undefined
   protected ownSignature: Uint8Array | undefined
   /** Per other party: the ephemeral key its signature checked out for, and the secret agreed with it. */
   protected peerKeys: Array<Uint8Array | undefined> = []
@@ -87,7 +88,7 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
 
   /** This party's entry in the nonce gather. */
   protected ownEntry (): LeanEntry {
-    return { party: this.myself, nonce: this.ownNonce!, shape: this.shape!.kind, length: this.shape!.length, publicKey: this.ephemeral!.publicKey, signature: this.ownSignature! }
+    return { party: this.myself, nonce: this.ownNonce!, shape: this.shape!.kind, length: this.shape!.length, publicKey: this.ownPublicKey!, signature: this.ownSignature! }
   }
 
   protected noncesTo (to: number, pass: RingPass, entries: LeanEntry[]): Outgoing {
@@ -114,6 +115,7 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
       }
       const known = this.peerKeys[e.party]
       if (known !== undefined && digestsEqual(known, e.publicKey)) continue
+      if (this.ephemeral === undefined) return new ProtocolError(`party ${from} sent a new key of party ${e.party} after this party's keys were derived`, from)
       const statement = ephemeralStatement(this.digest, e.party, e.nonce, e.publicKey)
       if (!this.identity.verify(this.descriptor.peers[e.party]!, statement, e.signature)) {
         const via = from === e.party ? '' : ` (handed on by party ${from})`
@@ -121,7 +123,7 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
       }
       let secret: Uint8Array
       try {
-        secret = this.ephemeral!.agree(e.publicKey)
+        secret = this.ephemeral.agree(e.publicKey)
       } catch (err) {
         return new ProtocolError(`the ephemeral key of party ${e.party} allows no key agreement: ${(err as Error).message}`, e.party)
       }
@@ -135,7 +137,7 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
   /** Whether the full list handed on by `from` holds this party's own nonce and key, as an error if not. */
   protected ownNonceError (entries: readonly LeanEntry[], from: number): SimonError | undefined {
     const mine = entries[this.myself]!
-    if (digestsEqual(mine.nonce, this.ownNonce!) && digestsEqual(mine.publicKey, this.ephemeral!.publicKey)) return undefined
+    if (digestsEqual(mine.nonce, this.ownNonce!) && digestsEqual(mine.publicKey, this.ownPublicKey!)) return undefined
     return new ProtocolError(`the nonces handed on by party ${from} do not hold this party's own nonce and ephemeral key`, from)
   }
 
@@ -152,7 +154,8 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
     this.shape = { kind: encoded.shape, length: encoded.length }
     this.ownNonce = this.randomBytes(NONCE_BYTES).slice()
     this.ephemeral = this.crypto.ephemeral()
-    this.ownSignature = this.identity.sign(ephemeralStatement(this.digest, this.myself, this.ownNonce, this.ephemeral.publicKey))
+    this.ownPublicKey = this.ephemeral.publicKey
+    this.ownSignature = this.identity.sign(ephemeralStatement(this.digest, this.myself, this.ownNonce, this.ownPublicKey))
   }
 
   /**
