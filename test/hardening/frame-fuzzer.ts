@@ -66,7 +66,7 @@ export function templates (rng: Prng, headers: readonly FrameHeader[] = randomHe
     const leanDescriptor = ownDescriptor ?? '{"v":1}'
     const ld = utf8.encode(leanDescriptor).length
     out.push({
-      frame: encodeMessage({ kind: 'lean-nonces', ...header, pass: 'collect', topology: 'ring', descriptor: leanDescriptor, entries: [{ party: 0, nonce: rng.bytes(16), shape: 'vector', length: 3 }, { party: 1, nonce: rng.bytes(16), shape: 'scalar', length: 1 }] }, 1),
+      frame: encodeMessage({ kind: 'lean-nonces', ...header, pass: 'collect', topology: 'ring', descriptor: leanDescriptor, entries: [{ party: 0, nonce: rng.bytes(16), shape: 'vector', length: 3, publicKey: rng.bytes(32), signature: rng.bytes(64) }, { party: 1, nonce: rng.bytes(16), shape: 'scalar', length: 1, publicKey: rng.bytes(32), signature: rng.bytes(64) }] }, 1),
       lengths: [{ at: 2, width: 1 }, { at: headerEnd + 2, width: 4 }, { at: headerEnd + 6 + ld, width: 2 }]
     })
     out.push({

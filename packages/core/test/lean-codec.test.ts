@@ -20,7 +20,14 @@ const messages: fc.Arbitrary<WireMessage> = fc.oneof(
     pass: fc.constantFrom('collect' as const, 'distribute' as const),
     descriptor: fc.string({ maxLength: 80 }),
     topology: fc.constantFrom('ring' as const, 'tree' as const),
-    entries: fc.array(fc.record({ party: fc.nat(), nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }), shape: fc.constantFrom('scalar' as const, 'vector' as const), length: fc.nat() }).map(e => ({ ...e })), { maxLength: 6 })
+    entries: fc.array(fc.record({
+      party: fc.nat(),
+      nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      shape: fc.constantFrom('scalar' as const, 'vector' as const),
+      length: fc.nat(),
+      publicKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      signature: fc.uint8Array({ minLength: 64, maxLength: 64 })
+    }).map(e => ({ ...e })), { maxLength: 6 })
   }).map(b => ({ kind: 'lean-nonces' as const, ...header, ...b })),
   fc.record({
     phase: fc.constantFrom('reduce' as const, 'gather' as const),
@@ -61,7 +68,7 @@ describe('lean frames', () => {
 
   test('every truncation and every extra byte is refused', () => {
     const samples: WireMessage[] = [
-      { kind: 'lean-nonces', ...header, pass: 'collect', topology: 'tree', descriptor: '{"v":1}', entries: [{ party: 4, nonce: nonce(1), shape: 'vector', length: 9 }] },
+      { kind: 'lean-nonces', ...header, pass: 'collect', topology: 'tree', descriptor: '{"v":1}', entries: [{ party: 4, nonce: nonce(1), shape: 'vector', length: 9, publicKey: new Uint8Array(32).fill(2), signature: new Uint8Array(64).fill(3) }] },
       { kind: 'lean-data', ...header, phase: 'gather', step: 2, frame: 5, elements: Float64Array.of(1, 2, FAST_PRIME - 1) },
       { kind: 'lean-data', ...header, phase: 'reduce', step: 0, frame: 0, elements: [1n, 2n] },
       { kind: 'lean-confirm', ...header, pass: 'distribute', tags: [{ party: 0, blob: new Uint8Array(32) }, { party: 2, blob: new Uint8Array(32) }] }
@@ -72,6 +79,15 @@ describe('lean frames', () => {
       const padded = new Uint8Array(frame.length + 1)
       padded.set(frame)
       assert.throws(() => decodeMessage(padded), CodecError)
+    }
+  })
+
+  test('a nonce entry carries a 32-byte ephemeral key and a 64-byte signature, or is not encoded', () => {
+    const entry = { party: 1, nonce: nonce(1), shape: 'vector' as const, length: 9, publicKey: new Uint8Array(32), signature: new Uint8Array(64) }
+    const m = (e: typeof entry): WireMessage => ({ kind: 'lean-nonces', ...header, pass: 'collect', topology: 'ring', descriptor: '{}', entries: [e] })
+    assert.ok(encodeMessage(m(entry), 12).length > 0)
+    for (const [bad, what] of [[{ ...entry, publicKey: new Uint8Array(31) }, /ephemeral key of 31 bytes/], [{ ...entry, signature: new Uint8Array(65) }, /signature of 65 bytes/], [{ ...entry, signature: new Uint8Array(0) }, /signature of 0 bytes/]] as const) {
+      assert.throws(() => encodeMessage(m(bad), 12), (err: unknown) => err instanceof CodecError && what.test(err.message))
     }
   })
 

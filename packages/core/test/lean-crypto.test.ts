@@ -1,11 +1,11 @@
-/** Lean mode's key derivation and tags: HKDF over an injected HMAC equals RFC 5869's, keys are symmetric. */
+/** Lean mode's key derivation and tags: HKDF over an injected HMAC equals RFC 5869's, keys are symmetric; the statement an ephemeral key is signed under binds every field. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { confirmTag, frameIv, hkdfWith, pairKeys, portableHmac, type Hmac } from '../src/protocols/lean/crypto.js'
+import { confirmTag, ephemeralStatement, frameIv, hkdfWith, pairKeys, portableHmac, type Hmac } from '../src/protocols/lean/crypto.js'
 
 const nodeHmac: Hmac = (key, data) => new Uint8Array(createHmac('sha256', key).update(data).digest())
 
@@ -39,4 +39,19 @@ test('pair keys are the same from both ends, differ by pair, nonces and digest; 
   assert.equal(confirmTag(ab.tag, hash).length, 16)
   assert.notDeepEqual(confirmTag(ab.tag, new Uint8Array(32)), confirmTag(ab.tag, hash))
   assert.deepEqual(frameIv(258), Uint8Array.of(0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0))
+})
+
+test('the signed statement of an ephemeral key: the domain tag, then digest, party, nonce and key; any change makes another', () => {
+  const digest = new Uint8Array(32).fill(1)
+  const nonce = new Uint8Array(16).fill(2)
+  const key = new Uint8Array(32).fill(3)
+  const statement = ephemeralStatement(digest, 258, nonce, key)
+  const tag = new TextEncoder().encode('simon-p2p/lean/v1/ephemeral-key')
+  assert.deepEqual(statement, Uint8Array.from([...tag, ...digest, 0, 0, 1, 2, ...nonce, ...key]))
+  for (const other of [
+    ephemeralStatement(new Uint8Array(32).fill(9), 258, nonce, key),
+    ephemeralStatement(digest, 259, nonce, key),
+    ephemeralStatement(digest, 258, new Uint8Array(16).fill(9), key),
+    ephemeralStatement(digest, 258, nonce, new Uint8Array(32).fill(9))
+  ]) assert.notDeepEqual(other, statement)
 })

@@ -14,6 +14,7 @@ import {
 import { descriptorFor, peerNames, testLeanCrypto } from './lean-helpers.js'
 import { exploreOrders, machinesFor, prng, Sim, type MakeMachine, type Pick, type Tamper } from './sim.js'
 import { seededRandomBytes, taken } from './helpers.js'
+import { testIdentity } from './identity-helpers.js'
 
 type Network = Sim
 
@@ -243,8 +244,8 @@ describe('tampering and refusals', () => {
     const peers = peerNames(3)
     const a = descriptorFor(3, { profile: 'fast', mode: 'lean' })
     const b = descriptorFor(3, { profile: 'fast', mode: 'lean', digits_after: 3 })
-    const m0 = createMachine({ descriptor: a, myself: 0, randomBytes: seededRandomBytes(0), lean: testLeanCrypto(peers[0]!) })
-    const m1 = createMachine({ descriptor: b, myself: 1, randomBytes: seededRandomBytes(1), lean: testLeanCrypto(peers[1]!) })
+    const m0 = createMachine({ descriptor: a, myself: 0, randomBytes: seededRandomBytes(0), lean: testLeanCrypto(peers[0]!), identity: testIdentity(peers[0]!) })
+    const m1 = createMachine({ descriptor: b, myself: 1, randomBytes: seededRandomBytes(1), lean: testLeanCrypto(peers[1]!), identity: testIdentity(peers[1]!) })
     // on the tree party 1 sends its nonce up to party 0 first
     m0.input([1], 0)
     const [first] = m1.input([1], 0)
@@ -277,7 +278,7 @@ describe('tampering and refusals', () => {
 
   test('a peer without key agreement is refused at input, before anything is sent', () => {
     const d = descriptorFor(3, { profile: 'fast', mode: 'lean' })
-    const m = createMachine({ descriptor: d, myself: 0, randomBytes: seededRandomBytes(0), lean: { ...testLeanCrypto(d.peers[0]!), canPair: p => p !== d.peers[2] } })
+    const m = createMachine({ descriptor: d, myself: 0, randomBytes: seededRandomBytes(0), lean: { ...testLeanCrypto(d.peers[0]!), canPair: p => p !== d.peers[2] }, identity: testIdentity(d.peers[0]!) })
     assert.throws(() => m.input([1], 0), (err: unknown) => err instanceof InvalidInputError && err.field === 'network.nodes[2]')
     assert.equal(m.hasInput, false)
   })

@@ -174,7 +174,7 @@ function otherModes (c: MachineCase, sim: Sim, from: number): WireMessage[] {
     { ...header, kind: 'propose', members: [0, 1] },
     { ...header, kind: 'commit', members: [0, 1], signature: new Uint8Array(64) },
     { ...header, kind: 'set-partial', members: [0, 1], certificate: [], shape: 'scalar', elements: [1n, 1n] },
-    { ...header, kind: 'lean-nonces', pass: 'collect', topology: 'tree', descriptor, entries: [{ party: from, nonce: new Uint8Array(16), shape: 'scalar', length: 1 }] },
+    { ...header, kind: 'lean-nonces', pass: 'collect', topology: 'tree', descriptor, entries: [{ party: from, nonce: new Uint8Array(16), shape: 'scalar', length: 1, publicKey: new Uint8Array(32), signature: new Uint8Array(64) }] },
     { ...header, kind: 'lean-data', phase: 'reduce', step: 0, frame: 0, elements: [1n, 1n] },
     { ...header, kind: 'lean-confirm', pass: 'collect', tags: [] }
   ]

@@ -70,12 +70,16 @@ const golden: Array<{ name: string, message: WireMessage, elementBytes: number, 
       topology: 'tree',
       descriptor: '{"v":1}',
       entries: [
-        { party: 0, nonce: new Uint8Array(16).fill(0x11), shape: 'scalar', length: 1 },
-        { party: 2, nonce: new Uint8Array(16).fill(0x22), shape: 'vector', length: 300 }
+        { party: 0, nonce: new Uint8Array(16).fill(0x11), shape: 'scalar', length: 1, publicKey: new Uint8Array(32).fill(0xe0), signature: new Uint8Array(64).fill(0x50) },
+        { party: 2, nonce: new Uint8Array(16).fill(0x22), shape: 'vector', length: 300, publicKey: new Uint8Array(32).fill(0xe2), signature: new Uint8Array(64).fill(0x52) }
       ]
     },
     elementBytes: 16,
-    hex: head('10') + '0101000000077b2276223a317d0002000000001111111111111111111111111111111100000000010000000222222222222222222222222222222222010000012c'
+    // pass 01 | tree 01 | descriptor u32 7 '{"v":1}' | u16 2 entries, each:
+    // u32 party | 16-byte nonce | u8 shape | u32 length | 32-byte ephemeral key | 64-byte signature
+    hex: head('10') + '0101000000077b2276223a317d0002' +
+      '00000000' + '11'.repeat(16) + '00' + '00000001' + 'e0'.repeat(32) + '50'.repeat(64) +
+      '00000002' + '22'.repeat(16) + '01' + '0000012c' + 'e2'.repeat(32) + '52'.repeat(64)
   },
   {
     // 3 pad bytes: the 46-byte header and 10 bytes of body put the u32 count at 60, the doubles at 64

@@ -1,6 +1,6 @@
 /**
  * A Map of at most `max` entries: adding a key when it is full forgets the oldest one first. The
- * caches of parsed node list entries, of PeerIds' keys and of pair secrets are all of this kind.
+ * caches of parsed node list entries and of PeerIds' keys are of this kind.
  */
 export class BoundedMap<K, V> extends Map<K, V> {
   private readonly max: number

@@ -1,18 +1,15 @@
 /**
- * Lean mode's cryptography for one node: AES-128-CTR keystreams and SHA-256 from node:crypto,
- * and the static pairwise secret with another party: X25519 between this node's Ed25519
- * identity key and the other party's, both mapped to their Montgomery form (RFC 7748; the
- * libsodium crypto_sign_ed25519_*_to_curve25519 conversion, batched). No message is needed to agree on
- * it, so lean mode talks only to ring neighbours. Secrets are cached per peer (a static
- * secret does not change); per-task keys are derived from them with fresh nonces in core.
+ * Lean mode's cryptography for one node: AES-128-CTR keystreams, SHA-256 and HMAC from
+ * node:crypto, and a fresh X25519 key pair per task. The private half is made by OpenSSL and
+ * never enters the JavaScript heap; wiping drops it (OpenSSL clears its memory when it frees the
+ * key). Nothing here outlives a task or depends on the identity key: core signs each ephemeral
+ * key with the identity (identity-signer.ts), so a stolen key file unmasks no past sum.
  */
-import { createCipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto'
-import { ed25519, x25519 } from '@noble/curves/ed25519.js'
+import { createCipheriv, createHash, createHmac, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
-import type { LeanCrypto } from '@simon-p2p/core'
+import type { EphemeralKey, LeanCrypto } from '@simon-p2p/core'
 import { BoundedMap } from './bounded-map.js'
-import { NotEd25519Error } from './errors.js'
 
 /** Zero bytes to encrypt: AES-CTR of zeros is the keystream. */
 const ZEROS = new Uint8Array(4 << 20)
@@ -25,30 +22,28 @@ export function aesCtrKeystream (key: Uint8Array, iv: Uint8Array): (length: numb
   }
 }
 
-const b64url = (b: Uint8Array): string => Buffer.from(b).toString('base64url')
-
-const Fp = ed25519.Point.Fp
-
 /**
- * Ed25519 public keys to X25519 u-coordinates, u = (1 + y) / (1 - y) (RFC 7748 section 4.1),
- * with one field inversion for all of them (Montgomery's trick) instead of one each.
- * @throws NotEd25519Error for a key not of 32 bytes, a y at or above p, or the point y = 1 (no u)
+ * A fresh X25519 key pair (RFC 7748) from OpenSSL's randomness. Keys cross into node:crypto as
+ * JWK: its DER import costs several times as much.
+ * @returns the public key's 32 bytes, agreement with another public key, and wipe
+ * @example
+ * const a = x25519Ephemeral(), b = x25519Ephemeral()
+ * a.agree(b.publicKey) // equals b.agree(a.publicKey); a.wipe() once it is no longer needed
  */
-export function edwardsToMontgomery (keys: readonly Uint8Array[]): Uint8Array[] {
-  const ys = keys.map(key => {
-    if (key.length !== 32) throw new NotEd25519Error(`a key of ${key.length} bytes (an Ed25519 key has 32)`)
-    let y = 0n
-    for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? key[i]! & 0x7f : key[i]!)
-    if (y >= Fp.ORDER || y === 1n) throw new NotEd25519Error('not an Ed25519 public key')
-    return y
-  })
-  const inverses = Fp.invertBatch(ys.map(y => Fp.sub(1n, y)))
-  return ys.map((y, i) => {
-    let u = Fp.mul(Fp.add(1n, y), inverses[i]!)
-    const out = new Uint8Array(32)
-    for (let b = 0; b < 32; b++) { out[b] = Number(u & 0xffn); u >>= 8n }
-    return out
-  })
+export function x25519Ephemeral (): EphemeralKey {
+  const pair = generateKeyPairSync('x25519')
+  let own: KeyObject | undefined = pair.privateKey
+  return {
+    publicKey: new Uint8Array(Buffer.from(pair.publicKey.export({ format: 'jwk' }).x!, 'base64url')),
+    agree: (theirs: Uint8Array) => {
+      if (own === undefined) throw new Error('x25519Ephemeral: the key has been wiped')
+      if (theirs.length !== 32) throw new Error(`x25519Ephemeral: a public key of ${theirs.length} bytes (X25519 has 32)`)
+      const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(theirs).toString('base64url') }, format: 'jwk' })
+      // node:crypto refuses an all-zero result (a low-order point); the Buffer itself is returned, so wiping it wipes the secret
+      return diffieHellman({ privateKey: own, publicKey })
+    },
+    wipe: () => { own = undefined }
+  }
 }
 
 /** PeerId text -> its Ed25519 public key (or null): public, shared by all nodes of a process. */
@@ -69,44 +64,26 @@ export function ed25519KeyOf (peerId: string): Uint8Array | null {
   return key
 }
 
-/** Whether a PeerId carries an Ed25519 key (the only kind lean mode can agree keys with). */
+/** Whether a PeerId carries an Ed25519 key (the only kind whose signatures lean mode checks). */
 export function isEd25519PeerId (peerId: string): boolean {
   return ed25519KeyOf(peerId) !== null
 }
 
-/** The LeanCrypto of a node with this identity key; `undefined` when the key is not Ed25519. */
-export function nodeLeanCrypto (privateKey: PrivateKey, maxCachedPeers = 4096): LeanCrypto | undefined {
-  if (privateKey.type !== 'Ed25519') return undefined
-  // libp2p's raw Ed25519 private key is seed (32 bytes) then public key (32 bytes)
-  const seed = privateKey.raw.subarray(0, 32)
-  const scalar = ed25519.utils.toMontgomerySecret(seed)
-  const own: KeyObject = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64url(scalar), x: b64url(x25519.getPublicKey(scalar)) }, format: 'jwk' })
-  scalar.fill(0)
-  const cache = new BoundedMap<string, Uint8Array>(maxCachedPeers)
-  const agree = (u: Uint8Array): Uint8Array => {
-    const theirs = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(u) }, format: 'jwk' })
-    // node:crypto refuses an all-zero result (a low-order point)
-    return new Uint8Array(diffieHellman({ privateKey: own, publicKey: theirs }))
-  }
-  const ed25519Key = (peerId: string): Uint8Array => {
-    const key = ed25519KeyOf(peerId)
-    if (key === null) throw new NotEd25519Error(`${peerId} is not an Ed25519 PeerId`)
-    return key
-  }
-  /** The secrets with these peers, agreed once per peer (one batched inversion for the new ones). */
-  const pairSecrets = (peerIds: readonly string[]): Uint8Array[] => {
-    const missing = [...new Set(peerIds.filter(p => !cache.has(p)))]
-    const us = edwardsToMontgomery(missing.map(ed25519Key))
-    missing.forEach((peerId, i) => cache.set(peerId, agree(us[i]!)))
-    // copies: the machine wipes what it is given once the task's keys are derived
-    return peerIds.map(p => cache.get(p)!.slice())
-  }
-  return {
-    keystream: aesCtrKeystream,
-    canPair: isEd25519PeerId,
-    pairSecret: (peerId: string) => pairSecrets([peerId])[0]!,
-    pairSecrets,
-    sha256: (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest()),
-    hmacSha256: (key: Uint8Array, data: Uint8Array) => new Uint8Array(createHmac('sha256', key).update(data).digest())
-  }
+/** Lean mode's cryptography, the same for every node: it holds no secret and no identity. */
+const NODE_LEAN_CRYPTO: LeanCrypto = Object.freeze({
+  keystream: aesCtrKeystream,
+  ephemeral: x25519Ephemeral,
+  canPair: isEd25519PeerId,
+  sha256: (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest()),
+  // the digest Buffer itself: a key derived through it is wiped where it was written
+  hmacSha256: (key: Uint8Array, data: Uint8Array) => createHmac('sha256', key).update(data).digest()
+})
+
+/**
+ * The LeanCrypto of a node with this identity key; `undefined` when the key is not Ed25519 (it
+ * could not sign its ephemeral keys as lean mode checks them: the node runs the full mesh).
+ * Holds no secret: ephemeral keys are made per task, and wiped by the task.
+ */
+export function nodeLeanCrypto (privateKey: PrivateKey): LeanCrypto | undefined {
+  return privateKey.type === 'Ed25519' ? NODE_LEAN_CRYPTO : undefined
 }

@@ -1,14 +1,14 @@
 /**
  * Lean mode over real libp2p nodes on 127.0.0.1: vectors of 10^5 with 3 and 10 parties, upload
  * accounting for 3, 10 and 20 parties, typed arrays in and out, bad fast-profile inputs refused
- * before any frame leaves, and the X25519 pair secrets agreeing at both ends.
+ * before any frame leaves, and the ephemeral X25519 keys agreeing at both ends.
  */
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { InvalidInputError, type SecureSumResult } from '@simon-p2p/core'
 import { generateIdentity, peerIdOf } from '@simon-p2p/node'
-import { ed25519 } from '@noble/curves/ed25519.js'
-import { edwardsToMontgomery, nodeLeanCrypto } from '../src/lean-crypto.js'
+import { x25519 } from '@noble/curves/ed25519.js'
+import { nodeLeanCrypto } from '../src/lean-crypto.js'
 import { createTasks, startNodes } from './helpers.js'
 
 const SLOW = { taskTimeoutMs: 60_000, attemptTimeoutMs: 20_000 }
@@ -92,28 +92,33 @@ describe('lean mode over libp2p', () => {
 })
 
 describe('lean crypto of a node', () => {
-  test('pair secrets agree at both ends and differ between pairs', async () => {
-    const keys = await Promise.all([0, 1, 2].map(async () => generateIdentity()))
-    const ids = keys.map(k => peerIdOf(k))
-    const c = keys.map(k => nodeLeanCrypto(k)!)
-    assert.deepEqual(c[0]!.pairSecret(ids[1]!), c[1]!.pairSecret(ids[0]!))
-    assert.deepEqual(c[2]!.pairSecret(ids[1]!), c[1]!.pairSecret(ids[2]!))
-    assert.notDeepEqual(c[0]!.pairSecret(ids[1]!), c[0]!.pairSecret(ids[2]!))
-    assert.equal(c[0]!.pairSecret(ids[1]!).length, 32)
-    assert.equal(c[0]!.canPair!(ids[1]!), true)
-    assert.equal(c[0]!.canPair!('not-a-peer-id'), false)
-    assert.throws(() => c[0]!.pairSecret('QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N'))
+  test('ephemeral X25519 keys: fresh every time, agreeing at both ends, the same as noble\'s X25519; wiped, they agree no more', async () => {
+    const c = nodeLeanCrypto(await generateIdentity())!
+    const [a, b, d] = [c.ephemeral(), c.ephemeral(), c.ephemeral()]
+    assert.equal(a.publicKey.length, 32)
+    assert.notDeepEqual(a.publicKey, b.publicKey)
+    const ab = a.agree(b.publicKey)
+    assert.equal(ab.length, 32)
+    assert.deepEqual(new Uint8Array(ab), new Uint8Array(b.agree(a.publicKey)))
+    assert.notDeepEqual(new Uint8Array(ab), new Uint8Array(a.agree(d.publicKey)))
+    // against an independent X25519: a key of noble's agrees with ours
+    const nobleSecret = x25519.utils.randomSecretKey()
+    assert.deepEqual(new Uint8Array(a.agree(x25519.getPublicKey(nobleSecret))), x25519.getSharedSecret(nobleSecret, a.publicKey))
+    // a low-order point and a key of the wrong size are refused
+    assert.throws(() => a.agree(new Uint8Array(32)))
+    assert.throws(() => a.agree(new Uint8Array(31)), /31 bytes/)
+    a.wipe()
+    assert.throws(() => a.agree(b.publicKey), /wiped/)
+    assert.equal(c.canPair!(peerIdOf(await generateIdentity())), true)
+    assert.equal(c.canPair!('not-a-peer-id'), false)
+    assert.equal(c.canPair!('QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N'), false)
   })
 
-  test('the batched Ed25519 -> X25519 map agrees with noble\'s, and batched secrets with single ones', async () => {
-    const keys = Array.from({ length: 20 }, () => ed25519.getPublicKey(ed25519.utils.randomSecretKey()))
-    assert.deepEqual(edwardsToMontgomery(keys), keys.map(k => ed25519.utils.toMontgomery(k)))
-    assert.throws(() => edwardsToMontgomery([new Uint8Array(31)]))
-    const ids = await Promise.all([0, 1, 2, 3].map(async () => generateIdentity()))
-    const mine = nodeLeanCrypto(ids[0]!)!
-    const fresh = nodeLeanCrypto(ids[0]!)!
-    const peers = ids.slice(1).map(k => peerIdOf(k))
-    assert.deepEqual(mine.pairSecrets!(peers), peers.map(p => fresh.pairSecret(p)))
+  test('a node\'s LeanCrypto holds no secret: it is one object for every Ed25519 identity, none for another kind of key', async () => {
+    const [k0, k1] = await Promise.all([generateIdentity(), generateIdentity()])
+    assert.equal(nodeLeanCrypto(k0), nodeLeanCrypto(k1), 'one frozen object, whatever the identity')
+    assert.ok(Object.isFrozen(nodeLeanCrypto(k0)))
+    assert.equal(nodeLeanCrypto({ type: 'secp256k1', raw: new Uint8Array(32) } as never), undefined)
   })
 
   test('the keystream is AES-128-CTR: reads in pieces equal one read', () => {

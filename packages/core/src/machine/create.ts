@@ -15,25 +15,25 @@ import type { MachineInit, ProtocolMachine } from './types.js'
 
 /**
  * The machine for a task at one party.
- * @param init the task, this party's index, its randomness, and lean mode's crypto if it offers it
- * @throws InvalidInputError naming network.myself or a parameter (mode 'lean' without key agreement)
+ * @param init the task, this party's index, its randomness, and lean mode's crypto and identity signatures if it offers them
+ * @throws InvalidInputError naming network.myself or a parameter (mode 'lean' without key agreement or identity signatures)
  * @example
  * const machine = createMachine({ descriptor, myself: 0, randomBytes })
  * const out = machine.input('123.456789', Date.now())   // the messages to send
  */
 export function createMachine (init: MachineInit): ProtocolMachine {
-  const { descriptor, myself, lean } = init
+  const { descriptor, myself, lean, identity } = init
   const parties = descriptor.peers.length
   const threshold = thresholdOf(descriptor.parameters)
   if (threshold !== undefined && threshold < parties) return new ThresholdMachine(init)
   const mode = modeOf(descriptor.parameters)
   if (mode === 'mesh') return new SecureSum(init)
-  if (lean === undefined) {
-    if (mode === 'lean') throw new InvalidInputError('parameters.mode', 'lean mode needs key agreement and a keystream, which this node does not provide')
+  if (lean === undefined || identity === undefined) {
+    if (mode === 'lean') throw new InvalidInputError('parameters.mode', 'lean mode needs key agreement, a keystream and identity signatures, which this node does not provide')
     return new SecureSum(init)
   }
-  const ring = (): LeanMachine => new LeanMachine({ ...init, lean })
-  const tree = (): TreeMachine => new TreeMachine({ ...init, lean })
+  const ring = (): LeanMachine => new LeanMachine({ ...init, lean, identity })
+  const tree = (): TreeMachine => new TreeMachine({ ...init, lean, identity })
   if (mode === 'lean') return new AutoMachine(descriptor, myself, { ring, tree }, chooseTopology)
   const leanUsable = descriptor.peers.every((peer, k) => k === myself || (lean.canPair?.(peer) ?? true))
   const choose = (length: number): Family => (leanUsable && chooseMode(parties, length) === 'lean' ? chooseTopology(length) : 'mesh')

@@ -55,7 +55,8 @@ export const DEFAULT_MAX_LENGTH = 1 << 24
 /**
  * Signatures with the parties' identity keys (the keys behind their PeerIds), for the messages a
  * deviating party must not be able to tell differently to different parties (threshold mode's
- * commits). Injected, like randomness: core has no key of its own.
+ * commits), and for what nobody may substitute on its way (lean mode's ephemeral keys).
+ * Injected, like randomness: core has no key of its own.
  */
 export interface IdentitySigner {
   /** This party's signature over `data` with its identity key. */
@@ -70,9 +71,9 @@ export interface MachineInit {
   readonly randomBytes: RandomBytes
   /** The longest vector accepted, from this party or any other. */
   readonly maxLength?: number
-  /** Key agreement and keystream for lean mode; without them `auto` runs the full mesh. */
+  /** Ephemeral key agreement and keystream for lean mode; without them (or without `identity`) `auto` runs the full mesh. */
   readonly lean?: LeanCrypto
-  /** Identity signatures; threshold mode needs them (its commits are signed). */
+  /** Identity signatures; threshold mode needs them (its commits are signed), and lean mode (its ephemeral keys are). */
   readonly identity?: IdentitySigner
 }
 

@@ -2,7 +2,8 @@
  * Lean mode's messages on the wire (kinds 16..31), after the common header of frame.ts
  * (u8 version | u8 kind | u8 taskId length | taskId | 32-byte digest | u32 sender index):
  *   16 lean-nonces:  u8 pass | u8 topology (0 ring, 1 tree) | u32 descriptor length | descriptor (UTF-8) |
- *                    u16 count | count * (u32 party | 16-byte nonce | u8 shape | u32 length)
+ *                    u16 count | count * (u32 party | 16-byte nonce | u8 shape | u32 length |
+ *                                         32-byte ephemeral X25519 public key | 64-byte Ed25519 signature)
  *   17 lean-data:    u8 phase | u32 step | u32 frame | u8 format | elements
  *                      format 0 (fast profile): u8 pad | pad zero bytes | u32 count | count * 8 bytes,
  *                        little-endian doubles starting 8-byte aligned in the frame (pad < 8)
@@ -13,7 +14,7 @@
 import type { Shape } from '../encoding/fixed-point.js'
 import { CodecError } from '../errors.js'
 import { fastFromBytes, fastToBytes, LITTLE_ENDIAN } from '../field/fast.js'
-import { NONCE_BYTES } from '../protocols/lean/crypto.js'
+import { EPHEMERAL_KEY_BYTES, NONCE_BYTES, SIGNATURE_BYTES } from '../protocols/lean/crypto.js'
 import {
   elementsSize, encodeHeader, FrameReader, readHeader, readKindCode, startFrame, utf8Bytes,
   type DecodeLimits, type EncodedHeader, type FrameHeader, type FrameWriter
@@ -28,8 +29,19 @@ export type RingPass = 'collect' | 'distribute'
 /** How lean mode moves partial sums: a ring (large vectors) or a binary tree (small ones). */
 export type Topology = 'ring' | 'tree'
 
-/** One party's contribution to the nonce gather: its nonce and the shape of its input. */
-export interface LeanEntry { readonly party: number, readonly nonce: Uint8Array, readonly shape: Shape, readonly length: number }
+/**
+ * One party's contribution to the nonce gather: its nonce, the shape of its input, and its
+ * ephemeral X25519 public key for this task with its identity key's signature over it
+ * (see ephemeralStatement in protocols/lean/crypto.ts).
+ */
+export interface LeanEntry {
+  readonly party: number
+  readonly nonce: Uint8Array
+  readonly shape: Shape
+  readonly length: number
+  readonly publicKey: Uint8Array
+  readonly signature: Uint8Array
+}
 
 /** One party's confirmation tags: for every other party in index order. */
 export interface LeanTags { readonly party: number, readonly blob: Uint8Array }
@@ -70,8 +82,8 @@ const LEAN_KINDS_BY_CODE = new Map<number, LeanKind>(Object.entries(LEAN_KIND_CO
 const PASS_CODES: Record<RingPass, number> = { collect: 0, distribute: 1 }
 const FORMAT_FAST = 0
 const FORMAT_WIDE = 1
-/** The bytes of a nonce entry: u32 party | nonce | u8 shape | u32 length. */
-const ENTRY_BYTES = 4 + NONCE_BYTES + 1 + 4
+/** The bytes of a nonce entry: u32 party | nonce | u8 shape | u32 length | public key | signature. */
+const ENTRY_BYTES = 4 + NONCE_BYTES + 1 + 4 + EPHEMERAL_KEY_BYTES + SIGNATURE_BYTES
 /** The bytes of a data frame's body before its elements: u8 phase | u32 step | u32 frame | u8 format. */
 const DATA_PREFIX_BYTES = 1 + 4 + 4 + 1
 
@@ -143,10 +155,14 @@ function bodyOf (m: LeanMessage, header: EncodedHeader, elementBytes: number): B
           w.u16(m.entries.length)
           for (const e of m.entries) {
             if (e.nonce.length !== NONCE_BYTES) throw new CodecError(`nonce of ${e.nonce.length} bytes`)
+            if (e.publicKey.length !== EPHEMERAL_KEY_BYTES) throw new CodecError(`ephemeral key of ${e.publicKey.length} bytes`)
+            if (e.signature.length !== SIGNATURE_BYTES) throw new CodecError(`signature of ${e.signature.length} bytes`)
             w.u32(e.party)
             w.raw(e.nonce)
             w.shape(e.shape)
             w.u32(e.length)
+            w.raw(e.publicKey)
+            w.raw(e.signature)
           }
         }
       }
@@ -186,7 +202,7 @@ function bodyOf (m: LeanMessage, header: EncodedHeader, elementBytes: number): B
  * @param elementBytes - the wide field's element width (ignored for Float64Array elements)
  * @returns the frame
  * @throws CodecError for a bad task id or digest, more than 65535 entries, a nonce not of 16 bytes,
- *   confirmation entries of different sizes, or an element that does not fit in `elementBytes`
+ *   an ephemeral key not of 32 or a signature not of 64 bytes, confirmation entries of different sizes, or an element that does not fit in `elementBytes`
  */
 export function encodeLeanMessage (m: LeanMessage, elementBytes: number): Uint8Array {
   const header = encodeHeader(m)
@@ -249,12 +265,15 @@ export function decodeLeanMessage (frame: Uint8Array, limits: DecodeLimits): Lea
       if (topologyCode > 1) throw new CodecError(`unknown topology ${topologyCode}`)
       const descriptor = r.descriptor()
       const count = r.u16('entry count')
+      r.need(count * ENTRY_BYTES, `${count} nonce entries of ${ENTRY_BYTES} bytes`)
       const entries: LeanEntry[] = []
       for (let i = 0; i < count; i++) {
         const party = r.u32('party')
         const nonce = r.copy(NONCE_BYTES, 'nonce')
         const shape = r.shape()
-        entries.push({ party, nonce, shape, length: r.u32('length') })
+        const length = r.u32('length')
+        const publicKey = r.copy(EPHEMERAL_KEY_BYTES, 'ephemeral key')
+        entries.push({ party, nonce, shape, length, publicKey, signature: r.copy(SIGNATURE_BYTES, 'signature') })
       }
       m = { kind, ...header, pass, topology: topologyCode === 1 ? 'tree' : 'ring', descriptor, entries }
       break

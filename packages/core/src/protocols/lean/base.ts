@@ -1,7 +1,8 @@
 /**
  * What lean mode's two topologies (the ring, ring.ts; the tree, tree.ts) share: the task's
- * setup, taking the input, the pairwise keys from the nonces, the confirmation tags, failing,
- * and forgetting every secret. The topologies differ only in whom they send what, and when.
+ * setup, taking the input, this party's ephemeral key and its signature, checking the others'
+ * and agreeing a secret with each, the pairwise keys from the nonces, the confirmation tags,
+ * failing, and forgetting every secret. The topologies differ only in whom they send what, and when.
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
 import type { AbortMessage } from '../../wire/codec.js'
@@ -11,18 +12,20 @@ import { isTypedInput } from '../../encoding/fast.js'
 import { ProtocolError, TaskAbortedError, type SimonError } from '../../errors.js'
 import { fastVectors, isFastModulus, wideVectors, type VectorOps } from '../../field/vectors.js'
 import { Kernel } from '../../machine/kernel.js'
-import type { MachineInit, Outgoing } from '../../machine/types.js'
+import type { IdentitySigner, MachineInit, Outgoing } from '../../machine/types.js'
 import { describeShape } from '../../machine/wide.js'
 import { digestsEqual } from '../../task/descriptor.js'
 import {
-  agreeSecrets, confirmTag, nonceHash, NONCE_BYTES, pairKeys, portableHmac, TAG_BYTES,
-  type Hmac, type LeanCrypto, type PairKeys
+  checkPeers, confirmTag, ephemeralStatement, nonceHash, NONCE_BYTES, pairKeys, portableHmac, TAG_BYTES,
+  type EphemeralKey, type Hmac, type LeanCrypto, type PairKeys
 } from './crypto.js'
 
 export type LeanStep = 'input' | 'nonces' | 'sum' | 'confirm' | 'done' | 'failed'
 
 export interface LeanMachineInit extends MachineInit {
   readonly lean: LeanCrypto
+  /** Signs this party's ephemeral key and checks the others' (lean mode's only authentication of them). */
+  readonly identity: IdentitySigner
 }
 
 const KINDS: ReadonlySet<string> = new Set(['lean-nonces', 'lean-data', 'lean-confirm'])
@@ -33,12 +36,19 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
   protected readonly ops: VectorOps<V>
   protected readonly elementBytes: number
   protected readonly crypto: LeanCrypto
+  protected readonly identity: IdentitySigner
   protected readonly hash: (data: Uint8Array) => Uint8Array
   protected readonly mac: Hmac
   protected shape: { kind: Shape, length: number } | undefined
   protected typedInput = false
   /** The encoded input; it becomes the total, in place. */
   protected x: V | undefined
+  /** This task's X25519 key pair, from the input until every pair secret is agreed. */
+  protected ephemeral: EphemeralKey | undefined
+  protected ownPublicKey: Uint8Array | undefined
+  protected ownSignature: Uint8Array | undefined
+  /** Per other party: the ephemeral key its signature checked out for, and the secret agreed with it. */
+  protected peerKeys: Array<Uint8Array | undefined> = []
   protected secrets: Array<Uint8Array | undefined> = []
   protected keys: Array<PairKeys | undefined> = []
   protected ownNonce: Uint8Array | undefined
@@ -49,6 +59,7 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
     this.ops = ops ?? (isFastModulus(init.descriptor.parameters.modulus) ? fastVectors : wideVectors(this.field)) as unknown as VectorOps<V>
     this.elementBytes = this.field.bytes
     this.crypto = init.lean
+    this.identity = init.identity
     this.hash = init.lean.sha256 ?? (data => nobleSha256(data))
     this.mac = init.lean.hmacSha256 ?? portableHmac
   }
@@ -77,7 +88,7 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
 
   /** This party's entry in the nonce gather. */
   protected ownEntry (): LeanEntry {
-    return { party: this.myself, nonce: this.ownNonce!, shape: this.shape!.kind, length: this.shape!.length }
+    return { party: this.myself, nonce: this.ownNonce!, shape: this.shape!.kind, length: this.shape!.length, publicKey: this.ownPublicKey!, signature: this.ownSignature! }
   }
 
   protected noncesTo (to: number, pass: RingPass, entries: LeanEntry[]): Outgoing {
@@ -90,40 +101,82 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
     return { to, message }
   }
 
-  /** The first entry (of another party) whose input has another shape than this party's, as an error. */
-  protected shapeError (entries: readonly LeanEntry[], from: number): SimonError | undefined {
+  /**
+   * The first entry (of another party) whose input has another shape than this party's, or whose
+   * ephemeral key its party has not signed for this task, or allows no key agreement, as an error.
+   * Agrees the secret with each key the first time its signature checks out.
+   */
+  protected entriesError (entries: readonly LeanEntry[], from: number): SimonError | undefined {
     const own = this.shape!
     for (const e of entries) {
-      if (e.party !== this.myself && (e.shape !== own.kind || e.length !== own.length)) {
+      if (e.party === this.myself) continue
+      if (e.shape !== own.kind || e.length !== own.length) {
         return new ProtocolError(`party ${e.party} has ${describeShape(e.shape, e.length)}, this party has ${describeShape(own.kind, own.length)}`, from)
       }
+      const known = this.peerKeys[e.party]
+      if (known !== undefined && digestsEqual(known, e.publicKey)) continue
+      if (this.ephemeral === undefined) return new ProtocolError(`party ${from} sent a new key of party ${e.party} after this party's keys were derived`, from)
+      const statement = ephemeralStatement(this.digest, e.party, e.nonce, e.publicKey)
+      if (!this.identity.verify(this.descriptor.peers[e.party]!, statement, e.signature)) {
+        const via = from === e.party ? '' : ` (handed on by party ${from})`
+        return new ProtocolError(`the ephemeral key of party ${e.party}${via} does not carry party ${e.party}'s signature for this task`, from)
+      }
+      let secret: Uint8Array
+      try {
+        secret = this.ephemeral.agree(e.publicKey)
+      } catch (err) {
+        return new ProtocolError(`the ephemeral key of party ${e.party} allows no key agreement: ${(err as Error).message}`, e.party)
+      }
+      this.secrets[e.party]?.fill(0)
+      this.secrets[e.party] = secret
+      this.peerKeys[e.party] = e.publicKey
     }
     return undefined
   }
 
-  /** Whether the full list of nonces handed on by `from` holds this party's own nonce, as an error if not. */
+  /** Whether the full list handed on by `from` holds this party's own nonce and key, as an error if not. */
   protected ownNonceError (entries: readonly LeanEntry[], from: number): SimonError | undefined {
-    if (digestsEqual(entries[this.myself]!.nonce, this.ownNonce!)) return undefined
-    return new ProtocolError(`the nonces handed on by party ${from} do not hold this party's own nonce`, from)
+    const mine = entries[this.myself]!
+    if (digestsEqual(mine.nonce, this.ownNonce!) && digestsEqual(mine.publicKey, this.ownPublicKey!)) return undefined
+    return new ProtocolError(`the nonces handed on by party ${from} do not hold this party's own nonce and ephemeral key`, from)
   }
 
   /**
-   * Encode this party's input, agree a secret with every other party and draw its nonce.
-   * @throws InvalidInputError before anything is produced; key agreement fails here too, before sending
+   * Encode this party's input, draw its nonce and this task's ephemeral key, and sign the key.
+   * @throws InvalidInputError before anything is produced, also naming `network.nodes[k]` for a
+   *   peer lean mode cannot serve
    */
   protected prepareInput (value: InputValue, maxLength: number): void {
     const encoded = this.ops.encode(value, this.fp, maxLength)
-    this.secrets = agreeSecrets(this.crypto, this.descriptor.peers, this.myself)
+    checkPeers(this.crypto, this.descriptor.peers, this.myself)
     this.x = encoded.elements
     this.typedInput = isTypedInput(value)
     this.shape = { kind: encoded.shape, length: encoded.length }
     this.ownNonce = this.randomBytes(NONCE_BYTES).slice()
+    this.ephemeral = this.crypto.ephemeral()
+    this.ownPublicKey = this.ephemeral.publicKey
+    this.ownSignature = this.identity.sign(ephemeralStatement(this.digest, this.myself, this.ownNonce, this.ownPublicKey))
   }
 
-  /** All nonces known: the pair keys from the secrets, which are then wiped. */
+  /**
+   * All nonces known (and a secret agreed with every other party's checked key): the pair keys;
+   * the secrets and the ephemeral key are then wiped.
+   */
   protected deriveKeys (nonces: Uint8Array[]): void {
     this.nonceDigest = nonceHash(nonces)
-    this.keys = this.secrets.map((secret, k) => secret === undefined ? undefined : pairKeys(secret, this.digest, this.nonceDigest!, this.myself, k, this.mac))
+    this.keys = this.descriptor.peers.map((_, k) => {
+      if (k === this.myself) return undefined
+      const secret = this.secrets[k]
+      if (secret === undefined) throw new Error(`lean mode: no secret agreed with party ${k}`)
+      return pairKeys(secret, this.digest, this.nonceDigest!, this.myself, k, this.mac)
+    })
+    this.wipeAgreement()
+  }
+
+  /** Wipe the ephemeral key and the pair secrets agreed with it. */
+  private wipeAgreement (): void {
+    this.ephemeral?.wipe()
+    this.ephemeral = undefined
     for (const s of this.secrets) s?.fill(0)
     this.secrets = []
   }
@@ -160,8 +213,7 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
   protected forget (): void {
     if (this.x instanceof Float64Array) this.x.fill(0)
     this.x = undefined
-    for (const s of this.secrets) s?.fill(0)
-    this.secrets = []
+    this.wipeAgreement()
     for (const k of this.keys) { k?.mask.fill(0); k?.tag.fill(0) }
     this.keys = []
   }

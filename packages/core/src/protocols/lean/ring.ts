@@ -5,7 +5,8 @@
  *
  *   nonces   a ring gather of one fresh 16-byte nonce (and the input's shape) per party:
  *            collected 0 -> 1 -> ... -> n-1, then handed on n-1 -> 0 -> ... -> n-2
- *   keys     per pair {i, j}: HKDF(X25519 secret of the two identities, digest, all nonces)
+ *   keys     per pair {i, j}: HKDF(X25519 of their ephemeral keys, digest, all nonces); each
+ *            ephemeral key travels with the nonces, signed by its party's identity key
  *   sum      y_j = x_j + sum_{k > j} PRG(k_jk) - sum_{k < j} PRG(k_kj), computed frame by frame
  *            as the ring needs it; ring reduce-scatter then all-gather of the y_j (plan.ts)
  *   confirm  a ring gather of HMAC tags over the result hash, one per ordered pair: a party is
@@ -148,7 +149,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
       if (m.entries.length !== this.myself) throw new ProtocolError(`party ${m.from} sent ${m.entries.length} nonces at the collect pass, expected ${this.myself}`, m.from)
       if (this.x === undefined) { this.collectHeld = m; return HELD }
       this.collectSeen = true
-      const error = this.orderError(m.entries, m.from) ?? this.shapeError(m.entries, m.from)
+      const error = this.orderError(m.entries, m.from) ?? this.entriesError(m.entries, m.from)
       if (error !== undefined) return this.fail(error)
       const list = [...m.entries, this.ownEntry()]
       if (this.myself < n - 1) return [this.noncesTo(this.succ, 'collect', list)]
@@ -160,7 +161,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
       throw new ProtocolError(`party ${m.from} sent the nonces of all parties before this party gave its own`, m.from)
     }
     if (m.entries.length !== n) throw new ProtocolError(`party ${m.from} sent ${m.entries.length} nonces at the distribute pass, expected ${n}`, m.from)
-    const error = this.ownNonceError(m.entries, m.from) ?? this.orderError(m.entries, m.from) ?? this.shapeError(m.entries, m.from)
+    const error = this.ownNonceError(m.entries, m.from) ?? this.orderError(m.entries, m.from) ?? this.entriesError(m.entries, m.from)
     if (error !== undefined) return this.fail(error)
     this.entries = m.entries
     const out: Outgoing[] = this.succ !== n - 1 ? [this.noncesTo(this.succ, 'distribute', m.entries)] : []

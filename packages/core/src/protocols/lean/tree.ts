@@ -128,14 +128,14 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
       if (m.entries.length !== expected.length || m.entries.some((e, i) => e.party !== expected[i])) {
         throw new ProtocolError(`party ${m.from} sent nonces of parties ${m.entries.map(e => e.party).join(', ')}, not of its subtree`, m.from)
       }
-      const error = this.shapeError(m.entries, m.from)
+      const error = this.entriesError(m.entries, m.from)
       if (error !== undefined) return this.fail(error)
       this.upNonces.set(m.from, m.entries)
       return this.maybeNoncesUp()
     }
     if (!this.sentUp.nonces) throw new ProtocolError(`party ${m.from} handed down nonces out of turn`, m.from)
     if (m.entries.length !== this.parties || m.entries.some((e, i) => e.party !== i)) throw new ProtocolError(`party ${m.from} handed down ${m.entries.length} nonces, not one per party in order`, m.from)
-    const error = this.ownNonceError(m.entries, m.from) ?? this.shapeError(m.entries, m.from)
+    const error = this.ownNonceError(m.entries, m.from) ?? this.entriesError(m.entries, m.from)
     if (error !== undefined) return this.fail(error)
     return [...this.children.map(c => this.noncesTo(c, 'distribute', m.entries)), ...this.startSum(m.entries)]
   }
