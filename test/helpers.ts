@@ -16,8 +16,12 @@ export class Proc {
   readonly exited: Promise<Exited>
   private readonly started = performance.now()
 
+  /**
+   * @param env added to this process's environment; every party of these tests listens on 127.0.0.1
+   *   and connects from there, so SIMON_INBOUND_CONNECTIONS_PER_HOST lifts libp2p's 5 per second per host
+   */
   constructor (args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+    this.child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIMON_INBOUND_CONNECTIONS_PER_HOST: '10000', ...env } })
     this.child.stdout!.on('data', (d: Buffer) => { this.stdout += d.toString() })
     this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString() })
     this.exited = new Promise(resolve => this.child.on('close', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr, ms: performance.now() - this.started })))

@@ -14,9 +14,15 @@ export const LOOPBACK = '/ip4/127.0.0.1/tcp/0'
 
 interface After { after: (fn: () => Promise<void> | void) => void }
 
+/**
+ * Every node here listens on 127.0.0.1 and every other one connects from there: above libp2p's
+ * default of 5 new connections per second per host (test/adversary/ keeps the default where it tests it).
+ */
+export const LOOPBACK_PARTIES: SimonNodeInit = { inboundConnectionsPerHost: 10_000 }
+
 /** Start `n` nodes on free loopback ports; they stop after the test. */
 export async function startNodes (t: After, n: number, init: SimonNodeInit = {}): Promise<SimonNode[]> {
-  const nodes = await Promise.all(Array.from({ length: n }, async () => SimonNode.create({ listen: [LOOPBACK], taskTimeoutMs: 5000, attemptTimeoutMs: 1000, ...init })))
+  const nodes = await Promise.all(Array.from({ length: n }, async () => SimonNode.create({ listen: [LOOPBACK], taskTimeoutMs: 5000, attemptTimeoutMs: 1000, ...LOOPBACK_PARTIES, ...init })))
   t.after(async () => { await Promise.all(nodes.map(async node => node.stop())) })
   return nodes
 }
