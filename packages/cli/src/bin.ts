@@ -31,7 +31,8 @@ program.command('node')
   .option('--http <host:port>', 'also serve the fdrtd HTTP API 0.2.0 gateway here (binds 127.0.0.1 unless a host is given)')
   .option('--token <token>', 'require "Authorization: Bearer <token>" at the gateway (or set SIMON_GATEWAY_TOKEN)')
   .option('--allow <peerId>', 'a PeerId always allowed to connect, besides the parties of this node\'s tasks (repeatable)', collect)
-  .action(async (opts: { key: string, listen: string[], http?: string, token?: string, allow?: string[] }) => {
+  .option('--inbound-connections-per-host <n>', 'new connections accepted per second from one IP address, before the handshake (default 5, or SIMON_INBOUND_CONNECTIONS_PER_HOST); raise it for many parties on one host')
+  .action(async (opts: { key: string, listen: string[], http?: string, token?: string, allow?: string[], inboundConnectionsPerHost?: string }) => {
     const { runNode } = await import('./commands/node.js')
     await runNode(opts).catch(err => die('node', err))
   })
@@ -53,6 +54,7 @@ program.command('sum')
   .option('--events', 'print JSON progress lines to stderr: each step and each message another party took (never values)')
   .option('--profile <profile>', 'encoding: wide (default; exact decimals, digits 12 + 12) or fast (p = 2^52 - 47, Float64Array, digits 6 + 6; for large vectors); the same at every party')
   .option('--mode <mode>', 'sharing: auto (default: the faster for the size), mesh (additive full mesh) or lean (pairwise masks and a ring: ~2x the input uploaded, whatever the parties); the same at every party')
+  .option('--inbound-connections-per-host <n>', 'new connections accepted per second from one IP address, before the handshake (default 5, or SIMON_INBOUND_CONNECTIONS_PER_HOST); raise it for many parties on one host')
   .action(async (opts) => {
     const { runSum } = await import('./commands/sum.js')
     await runSum(opts).catch(err => die('sum', err))

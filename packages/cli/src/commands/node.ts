@@ -6,6 +6,7 @@
 import { InvalidInputError } from '@simon-p2p/core'
 import { loadIdentity, SimonNode } from '@simon-p2p/node'
 import { startGateway } from '@simon-p2p/gateway'
+import { inboundConnectionsPerHost } from '../connections.js'
 
 export interface NodeOptions {
   readonly key: string
@@ -13,6 +14,7 @@ export interface NodeOptions {
   readonly http?: string
   readonly token?: string
   readonly allow?: string[]
+  readonly inboundConnectionsPerHost?: string
 }
 
 /** The environment variable that may hold the gateway's bearer token instead of --token. */
@@ -37,8 +39,9 @@ export async function runNode (options: NodeOptions): Promise<void> {
   })
   const http = options.http === undefined ? undefined : parseHostPort(options.http)
   const token = options.token ?? process.env[TOKEN_ENV]
+  const perHost = inboundConnectionsPerHost(options.inboundConnectionsPerHost)
   const privateKey = await loadIdentity(options.key)
-  const node = await SimonNode.create({ privateKey, listen: options.listen, allowPeers: options.allow })
+  const node = await SimonNode.create({ privateKey, listen: options.listen, allowPeers: options.allow, inboundConnectionsPerHost: perHost })
   let gateway: Awaited<ReturnType<typeof startGateway>> | undefined
   try {
     if (http !== undefined) gateway = await startGateway({ node, host: http.host, port: http.port, ...(token === undefined || token === '' ? {} : { token }) })
