@@ -187,6 +187,8 @@ class DefaultSecureSumService implements SecureSumService, Startable {
     this.channels = new Channels(components.connectionManager, protocolLog)
     const maxFrameBytes = init.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
     const perPeer = init.maxInflightBytesPerPeer ?? maxFrameBytes + PEER_INFLIGHT_SLACK_BYTES
+    // a frame larger than a peer's room could never be let in: its stream would wait forever
+    if (!(perPeer >= maxFrameBytes)) throw new InvalidInputError('maxInflightBytesPerPeer', `must be at least maxFrameBytes (${maxFrameBytes}), got ${String(perPeer)}`)
     this.inflight = new InflightBudget({ perPeer, perNode: Math.max(perPeer, init.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES) })
     this.inbound = new Inbound((frame, peer) => this.onFrame(frame, peer), {
       maxFrameBytes,
@@ -287,7 +289,8 @@ class DefaultSecureSumService implements SecureSumService, Startable {
  * SecureSum for a libp2p node: put it in the node's `services`.
  * @param init the task options (timeouts, hold limits, retention, allow list); each has a default
  * @returns the factory libp2p calls with its components
- * @throws InvalidInputError (when libp2p builds the service) for a bad `idleTaskTtlMs`, `finishedTaskTtlMs` or `maxFinishedTasks`
+ * @throws InvalidInputError (when libp2p builds the service) for a bad `idleTaskTtlMs`, `finishedTaskTtlMs`, `maxFinishedTasks`
+ *   or `maxInflightBytesPerPeer` (below `maxFrameBytes`)
  * @example
  * ```ts
  * const node = await createLibp2p({ ..., services: { secureSum: secureSum({ taskTimeoutMs: 30_000 }) } })
