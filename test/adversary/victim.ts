@@ -87,7 +87,7 @@ export function defaultWidth (parties: number): number {
  * A share for `taskId` from party `from` whose elements block holds `count` elements of `width`
  * bytes (all zero bytes: what they hold does not matter, their number and width do).
  */
-export function shareFrame (taskId: string, from: number, count: number, width: number, digest = new Uint8Array(32)): Uint8Array {
+export function shareFrame (taskId: string, from: number, count: number, width: number, digest: Uint8Array = new Uint8Array(32)): Uint8Array {
   const empty = encodeMessage({ kind: 'share', taskId, digest, from, shape: 'vector', descriptor: '{}', elements: [] }, width)
   const frame = new Uint8Array(empty.length + count * width)
   frame.set(empty)
