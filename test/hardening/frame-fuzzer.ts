@@ -55,10 +55,14 @@ export function templates (rng: Prng, headers: readonly FrameHeader[] = randomHe
     const members = [0, 2, 5, 9]
     const bitmap = 2
     out.push({ frame: encodeMessage({ kind: 'propose', ...header, members }, 1), lengths: [{ at: 2, width: 1 }, { at: headerEnd, width: 2 }] })
-    out.push({ frame: encodeMessage({ kind: 'commit', ...header, members: [1] }, 1), lengths: [{ at: 2, width: 1 }, { at: headerEnd, width: 2 }] })
+    // a commit carries its signature, a set-partial its certificate (empty here) before the elements
     out.push({
-      frame: encodeMessage({ kind: 'set-partial', ...header, members, shape: 'vector', elements: [1n, 2n ** 64n, 3n] }, 12),
-      lengths: [{ at: 2, width: 1 }, { at: headerEnd, width: 2 }, { at: headerEnd + 3 + bitmap, width: 2 }, { at: headerEnd + 5 + bitmap, width: 4 }]
+      frame: encodeMessage({ kind: 'commit', ...header, members: [1], signature: rng.bytes(64) }, 1),
+      lengths: [{ at: 2, width: 1 }, { at: headerEnd, width: 2 }, { at: headerEnd + 3, width: 2 }]
+    })
+    out.push({
+      frame: encodeMessage({ kind: 'set-partial', ...header, members, certificate: [], shape: 'vector', elements: [1n, 2n ** 64n, 3n] }, 12),
+      lengths: [{ at: 2, width: 1 }, { at: headerEnd, width: 2 }, { at: headerEnd + 2 + bitmap, width: 2 }, { at: headerEnd + 5 + bitmap, width: 2 }, { at: headerEnd + 7 + bitmap, width: 4 }]
     })
     // lean mode's kinds: the nonce gather, ring data in both element formats, the tag gather
     const leanDescriptor = ownDescriptor ?? '{"v":1}'
@@ -164,7 +168,14 @@ export function elementWidth (m: WireMessage, frame: Uint8Array): number {
   switch (m.kind) {
     case 'share': return view.getUint16(headerEnd + 5 + utf8.encode(m.descriptor).length)
     case 'partial': return view.getUint16(headerEnd + 1)
-    case 'set-partial': return view.getUint16(headerEnd + 3 + view.getUint16(headerEnd))
+    case 'set-partial': {
+      // members bitmap, then the certificate (u16 count, each u32 party | u16 length | signature), the shape, the elements
+      let at = headerEnd + 2 + view.getUint16(headerEnd)
+      const commits = view.getUint16(at)
+      at += 2
+      for (let k = 0; k < commits; k++) at += 4 + 2 + view.getUint16(at + 4)
+      return view.getUint16(at + 1)
+    }
     case 'lean-data': return view.getUint8(headerEnd + 9) === 1 ? view.getUint16(headerEnd + 10) : 8
     default: return 1
   }
