@@ -115,7 +115,9 @@ describe('a node restarted with the same key', () => {
     const net = await network(t, 3)
     // parties 0 and 1 are long-lived nodes in this process: they keep their connections to the old process
     const nodes = await Promise.all([0, 1].map(async i => SimonNode.create({
-      privateKey: await loadIdentity(net.keys[i]!.path), listen: [`/ip4/127.0.0.1/tcp/${net.ports[i]}`], taskTimeoutMs: 10_000, attemptTimeoutMs: 1000
+      privateKey: await loadIdentity(net.keys[i]!.path), listen: [`/ip4/127.0.0.1/tcp/${net.ports[i]}`], taskTimeoutMs: 10_000, attemptTimeoutMs: 1000,
+      // every party is on 127.0.0.1: above libp2p's 5 new connections per second per host
+      inboundConnectionsPerHost: 10_000
     })))
     t.after(async () => { await Promise.all(nodes.map(async n => n.stop())) })
     const nodeList = net.keys.map((k, i) => `/ip4/127.0.0.1/tcp/${net.ports[i]}/p2p/${k.peerId}`)

@@ -166,7 +166,14 @@ export function elementWidth (m: WireMessage, frame: Uint8Array): number {
   switch (m.kind) {
     case 'share': return view.getUint16(headerEnd + 5 + utf8.encode(m.descriptor).length)
     case 'partial': return view.getUint16(headerEnd + 1)
-    case 'set-partial': return view.getUint16(headerEnd + 3 + view.getUint16(headerEnd))
+    case 'set-partial': {
+      // members bitmap, then the certificate (u16 count, each u32 party | u16 length | signature), the shape, the elements
+      let at = headerEnd + 2 + view.getUint16(headerEnd)
+      const commits = view.getUint16(at)
+      at += 2
+      for (let k = 0; k < commits; k++) at += 4 + 2 + view.getUint16(at + 4)
+      return view.getUint16(at + 1)
+    }
     case 'lean-data': return view.getUint8(headerEnd + 9) === 1 ? view.getUint16(headerEnd + 10) : 8
     default: return 1
   }

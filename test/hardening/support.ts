@@ -7,16 +7,22 @@ import '@simon-p2p/node' // first: installs Promise.withResolvers (Node 20) befo
 import assert from 'node:assert/strict'
 import v8 from 'node:v8'
 import vm from 'node:vm'
-import { SECURESUM_PROTOCOL, SimonNode, type SecureSumTask, type SimonNodeInit } from '@simon-p2p/node'
+import { parseNetwork, SECURESUM_PROTOCOL, SimonNode, type SecureSumTask, type SimonNodeInit } from '@simon-p2p/node'
 import { decodeReply, type InputValue, type Reply, type SecureSumResult } from '@simon-p2p/core'
 
 export const LOOPBACK = '/ip4/127.0.0.1/tcp/0'
 
 interface After { after: (fn: () => Promise<void> | void) => void }
 
+/**
+ * Every node here listens on 127.0.0.1 and every other one connects from there: above libp2p's
+ * default of 5 new connections per second per host (test/adversary/ keeps the default where it tests it).
+ */
+export const LOOPBACK_PARTIES: SimonNodeInit = { inboundConnectionsPerHost: 10_000 }
+
 /** Start `n` nodes on free loopback ports; they stop after the test. */
 export async function startNodes (t: After, n: number, init: SimonNodeInit = {}): Promise<SimonNode[]> {
-  const nodes = await Promise.all(Array.from({ length: n }, async () => SimonNode.create({ listen: [LOOPBACK], taskTimeoutMs: 5000, attemptTimeoutMs: 1000, ...init })))
+  const nodes = await Promise.all(Array.from({ length: n }, async () => SimonNode.create({ listen: [LOOPBACK], taskTimeoutMs: 5000, attemptTimeoutMs: 1000, ...LOOPBACK_PARTIES, ...init })))
   t.after(async () => { await Promise.all(nodes.map(async node => node.stop())) })
   return nodes
 }
@@ -105,6 +111,14 @@ export class RawStream {
     const target = to.libp2p.getMultiaddrs().find(a => a.toString().includes('/tcp/') && !a.toString().includes('/ws'))
     assert.ok(target !== undefined)
     return new RawStream(await from.dialProtocol(target, SECURESUM_PROTOCOL, { signal: AbortSignal.timeout(5000) }))
+  }
+
+  /** A raw stream to a node known only by its multiaddr (one in another process, say). */
+  static async openAt (from: SimonNode['libp2p'], target: string): Promise<RawStream> {
+    // parsed as a node list entry is (this package has no multiaddr dependency of its own)
+    const own = from.getMultiaddrs()[0]!.toString()
+    const { parties } = parseNetwork({ nodes: [target, own], myself: 1 })
+    return new RawStream(await from.dialProtocol(parties[0]!.multiaddr, SECURESUM_PROTOCOL, { signal: AbortSignal.timeout(5000) }))
   }
 
   /** Bytes as they are, no prefix added; waits while the stream is full. */

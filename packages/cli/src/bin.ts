@@ -34,7 +34,8 @@ program.command('node')
   .option('--allow-origin <origin>', 'a web origin (e.g. https://app.example.org) whose browser pages may call the gateway; others are refused (repeatable)', collect)
   .option('--allow-host <name>', 'a host name the gateway also answers for in the Host header (a reverse proxy\'s, say), besides loopback and the bound address (repeatable)', collect)
   .option('--allow <peerId>', 'a PeerId always allowed to connect, besides the parties of this node\'s tasks (repeatable)', collect)
-  .action(async (opts: { key: string, listen: string[], http?: string, token?: string, tokenFile?: string, allowOrigin?: string[], allowHost?: string[], allow?: string[] }) => {
+  .option('--inbound-connections-per-host <n>', 'new connections accepted per second from one IP address, before the handshake (default 5, or SIMON_INBOUND_CONNECTIONS_PER_HOST); raise it for many parties on one host')
+  .action(async (opts: { key: string, listen: string[], http?: string, token?: string, tokenFile?: string, allowOrigin?: string[], allowHost?: string[], allow?: string[], inboundConnectionsPerHost?: string }) => {
     const { runNode } = await import('./commands/node.js')
     await runNode(opts).catch(err => die('node', err))
   })
@@ -56,6 +57,7 @@ program.command('sum')
   .option('--events', 'print JSON progress lines to stderr: the task\'s fingerprint once it is created, each step and each message another party took (never values)')
   .option('--profile <profile>', 'encoding: wide (default; exact decimals, digits 12 + 12) or fast (p = 2^52 - 47, Float64Array, digits 6 + 6; for large vectors); the same at every party')
   .option('--mode <mode>', 'sharing: auto (default: the faster for the size), mesh (additive full mesh) or lean (pairwise masks and a ring: ~2x the input uploaded, whatever the parties); the same at every party')
+  .option('--inbound-connections-per-host <n>', 'new connections accepted per second from one IP address, before the handshake (default 5, or SIMON_INBOUND_CONNECTIONS_PER_HOST); raise it for many parties on one host')
   .action(async (opts) => {
     const { runSum } = await import('./commands/sum.js')
     await runSum(opts).catch(err => die('sum', err))

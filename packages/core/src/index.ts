@@ -43,9 +43,11 @@ export {
 } from './task/parameters.js'
 
 export {
-  encodeMessage, decodeMessage, encodeReply, decodeReply, WIRE_VERSION, DEFAULT_DECODE_LIMITS,
-  type WireMessage, type MessageKind, type AbortMessage, type DecodeLimits, type Reply, type ReplyStatus
+  encodeMessage, decodeMessage, encodeReply, decodeReply, peekFrame, decodedCost, WIRE_VERSION, DEFAULT_DECODE_LIMITS,
+  type WireMessage, type MessageKind, type AbortMessage, type DecodeLimits, type FramePeek, type Reply, type ReplyStatus
 } from './wire/codec.js'
+export { admitFrame, frameLimits, type FrameTask } from './wire/admission.js'
+export { bigintBytes } from './wire/frame.js'
 export type { LeanMessage, Topology } from './wire/lean.js'
 export { FAST_FRAME_ELEMENTS } from './field/vectors.js'
 

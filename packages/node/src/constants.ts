@@ -16,11 +16,26 @@ export const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000
 /** Retry back-off between delivery attempts: from the first value, doubling to the cap. */
 export const RETRY_BACKOFF_MS = { first: 50, cap: 1_000 }
 
-/** Messages held for tasks not created here yet: at most this many, this many bytes, this long. */
+/**
+ * Messages held for tasks not created here yet: at most this many, this long, and this many bytes
+ * of what they will cost decoded (a frame is held raw; a wide element costs 32 bytes or more).
+ */
 export const DEFAULT_HOLD_LIMITS = { messages: 4096, bytes: 64 * 1024 * 1024, ms: 30_000 }
 
-/** Concurrent inbound SecureSum streams per connection (libp2p's default is 32). */
-export const MAX_INBOUND_STREAMS = 256
+/**
+ * Concurrent inbound SecureSum streams per connection (libp2p's default). A sender needs one (its
+ * channel); each stream paused for room may hold up to 4 MiB in libp2p's buffer.
+ */
+export const MAX_INBOUND_STREAMS = 32
+
+/**
+ * What a peer may have in flight beyond one largest frame: an honest channel has at most one
+ * large frame or CHANNEL_WINDOW_BYTES of frames unanswered, so it never waits for room.
+ */
+export const PEER_INFLIGHT_SLACK_BYTES = 16 * 1024 * 1024
+
+/** Bytes all peers together may have in flight at a node before a peer over its fair share waits. */
+export const DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024
 
 /** A task that gets no input here for this long is cancelled and forgotten (a party that never came back). */
 export const DEFAULT_IDLE_TASK_TTL_MS = 60 * 60_000
@@ -48,3 +63,10 @@ export const REPLY_MAX_BYTES = 8 * 1024
 
 /** Bytes a channel may have written without their replies: end-to-end backpressure for large vectors. */
 export const CHANNEL_WINDOW_BYTES = 8 * 1024 * 1024
+
+/**
+ * New inbound connections per second from one remote IP: libp2p's own default, applied before the
+ * Noise handshake. It cannot tell a listed party from a stranger (the PeerId is known only after
+ * the handshake), so it holds for everyone; many parties on one host (tests, local demos) raise it.
+ */
+export const DEFAULT_INBOUND_CONNECTIONS_PER_HOST = 5

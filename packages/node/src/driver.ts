@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events'
 import { defaultLogger } from '@libp2p/logger'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import {
-  createMachine, InvalidInputError, printable, SimonError, TaskCancelledError, TaskTimeoutError, taskFingerprint,
+  createMachine, InvalidInputError, isVectorInput, printable, SimonError, TaskCancelledError, TaskTimeoutError, taskFingerprint,
   type InputValue, type Outgoing, type ProtocolMachine, type RandomBytes, type Reply, type SecureSumResult,
   type TaskDescriptor, type WireMessage, type Agreement, type IdentitySigner, type LeanCrypto
 } from '@simon-p2p/core'
@@ -90,6 +90,7 @@ export class SecureSumTask {
   private readonly strategies: Array<(batch: Outgoing[]) => Outgoing[]> = []
   private finishedNotified = false
   private readonly deliveries = new Set<Promise<void>>()
+  private givenLength: number | undefined
 
   constructor (init: SecureSumTaskInit) {
     this.init = init
@@ -108,6 +109,10 @@ export class SecureSumTask {
   get step (): string { return this.machine.step }
   get finished (): boolean { return this.machine.finished }
   get hasInput (): boolean { return this.machine.hasInput }
+  /** Elements of this party's input (1 for a scalar) once given: no frame of this task may carry more (plus its sample count). */
+  get inputLength (): number | undefined { return this.givenLength }
+  /** The longest vector this task accepts from any party (core's default when undefined). */
+  get maxLength (): number | undefined { return this.init.maxLength }
   /** How far a long sum has come, when the mode counts it (lean mode counts frames). */
   get progressCount (): { done: number, total: number } | undefined { return this.machine.progress }
   get digest (): Uint8Array { return this.machine.digest }
@@ -143,6 +148,7 @@ export class SecureSumTask {
   input (value: InputValue): void {
     this.inputAt = this.clock.now()
     const out = this.machine.input(value, this.inputAt)
+    this.givenLength = isVectorInput(value) ? value.length : 1
     this.armDeadline(this.init.timeoutMs)
     this.dispatch(out)
     // open the connections the machine will need now, while the others are still giving input

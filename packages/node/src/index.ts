@@ -37,9 +37,11 @@ export { KeyValueStorage } from './kv-store.js'
 export { nodeIdentitySigner } from './identity-signer.js'
 export { parseNetwork, type Network, type Party } from './network.js'
 export { generateIdentity, loadIdentity, saveIdentity, peerIdOf, type KeyFile } from './identity.js'
-export { HeldMessages, type HoldLimits } from './held-messages.js'
+export { HeldMessages, type HeldMessage, type HoldLimits } from './held-messages.js'
+export type { HeldFrame } from './intake.js'
+export { InflightBudget, type InflightLimits } from './transport/inflight.js'
 export {
   SECURESUM_PROTOCOL, DEFAULT_MAX_FRAME_BYTES, DEFAULT_INBOUND_IDLE_TIMEOUT_MS, DEFAULT_TASK_TIMEOUT_MS, DEFAULT_ATTEMPT_TIMEOUT_MS,
   RETRY_BACKOFF_MS, DEFAULT_HOLD_LIMITS, MAX_INBOUND_STREAMS, DEFAULT_IDLE_TASK_TTL_MS, DEFAULT_FINISHED_TASK_TTL_MS,
-  DEFAULT_MAX_FINISHED_TASKS, ABORT_DELIVERY_MS
+  DEFAULT_MAX_FINISHED_TASKS, ABORT_DELIVERY_MS, DEFAULT_MAX_INFLIGHT_BYTES, PEER_INFLIGHT_SLACK_BYTES, DEFAULT_INBOUND_CONNECTIONS_PER_HOST
 } from './constants.js'

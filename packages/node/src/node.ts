@@ -11,7 +11,8 @@ import { webSockets } from '@libp2p/websockets'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@libp2p/yamux'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
-import { DEFAULT_ATTEMPT_TIMEOUT_MS } from './constants.js'
+import { InvalidInputError } from '@simon-p2p/core'
+import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from './constants.js'
 import type { SecureSumTask } from './driver.js'
 import { generateIdentity } from './identity.js'
 import { KeyValueStorage } from './kv-store.js'
@@ -26,6 +27,12 @@ export interface SimonNodeInit extends SecureSumServiceInit {
   readonly privateKey?: PrivateKey
   /** Listen multiaddrs, e.g. /ip4/127.0.0.1/tcp/0 and /ip4/127.0.0.1/tcp/0/ws. Default: TCP on a free loopback port. */
   readonly listen?: readonly string[]
+  /**
+   * New inbound connections accepted per second from one IP address, before the Noise handshake
+   * (libp2p's limiter; it cannot tell a listed party from a stranger, so it holds for all).
+   * Default 5, libp2p's own; many parties on one host (127.0.0.1 in tests and demos) need more.
+   */
+  readonly inboundConnectionsPerHost?: number
 }
 
 /** The libp2p node of a SimonNode: its services hold `secureSum`. */
@@ -50,7 +57,11 @@ export class SimonNode {
    * ```
    */
   static async create (init: SimonNodeInit = {}): Promise<SimonNode> {
-    const { privateKey: given, listen, ...tasks } = init
+    const { privateKey: given, listen, inboundConnectionsPerHost, ...tasks } = init
+    const perHost = inboundConnectionsPerHost ?? DEFAULT_INBOUND_CONNECTIONS_PER_HOST
+    if (!(Number.isSafeInteger(perHost) && perHost >= 1)) {
+      throw new InvalidInputError('inboundConnectionsPerHost', `must be a positive integer, got ${String(perHost)}`)
+    }
     const privateKey = given ?? await generateIdentity()
     const attemptTimeoutMs = init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS
     let service: SecureSumService | undefined
@@ -63,8 +74,8 @@ export class SimonNode {
       streamMuxers: [yamux()],
       connectionGater: secureSumGater(() => service, { denyDialMultiaddr: () => false }),
       connectionManager: {
-        // many parties on one machine all connect from 127.0.0.1
-        inboundConnectionThreshold: 10_000,
+        // per remote IP and second, before the handshake: a stranger cannot make this node do Noise handshakes flat out
+        inboundConnectionThreshold: perHost,
         maxConnections: 2_000,
         maxIncomingPendingConnections: 1_000,
         // A delivery attempt bounds its dial (attemptTimeoutMs); libp2p's own 6 s per address would

@@ -9,21 +9,24 @@ import { randomBytes as nodeRandomBytes, randomUUID } from 'node:crypto'
 import { serviceCapabilities, type ComponentLogger, type ConnectionGater, type Logger, type PeerId, type PrivateKey, type Startable } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import {
-  checkMicroprotocol, checkTaskId, CodecError, decodeMessage, InvalidInputError, resolveParameters,
-  DEFAULT_DECODE_LIMITS, type IdentitySigner, type LeanCrypto, type RandomBytes, type Reply, type TaskDescriptor, type TaskParameters
+  checkMicroprotocol, checkTaskId, InvalidInputError, resolveParameters,
+  type IdentitySigner, type LeanCrypto, type RandomBytes, type Reply, type TaskDescriptor, type TaskParameters
 } from '@simon-p2p/core'
 import {
   DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_FINISHED_TASK_TTL_MS, DEFAULT_HOLD_LIMITS, DEFAULT_IDLE_TASK_TTL_MS, DEFAULT_INBOUND_IDLE_TIMEOUT_MS,
-  DEFAULT_MAX_FINISHED_TASKS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_TASK_TIMEOUT_MS, MAX_INBOUND_STREAMS, SECURESUM_PROTOCOL
+  DEFAULT_MAX_FINISHED_TASKS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_TASK_TIMEOUT_MS, MAX_INBOUND_STREAMS,
+  PEER_INFLIGHT_SLACK_BYTES, SECURESUM_PROTOCOL
 } from './constants.js'
 import { SecureSumTask } from './driver.js'
 import { HeldMessages, type HoldLimits } from './held-messages.js'
+import { FrameIntake, wipeHeld, type HeldFrame } from './intake.js'
 import { nodeIdentitySigner } from './identity-signer.js'
 import { nodeLeanCrypto } from './lean-crypto.js'
 import { parseNetwork, type Network } from './network.js'
 import { TaskRegistry } from './registry.js'
 import { Channels } from './transport/channels.js'
 import { Inbound } from './transport/inbound.js'
+import { InflightBudget } from './transport/inflight.js'
 
 /** The options of the service: everything about tasks, nothing about the host. */
 export interface SecureSumServiceInit {
@@ -37,7 +40,14 @@ export interface SecureSumServiceInit {
   readonly inboundIdleTimeoutMs?: number
   /** Largest frame accepted. Default 64 MiB. */
   readonly maxFrameBytes?: number
-  /** Bounds on messages held for tasks not created here yet. */
+  /**
+   * Bytes one peer may have in flight (received, not yet handled) over all its streams; a frame
+   * that does not fit waits, its stream paused. Default maxFrameBytes + 16 MiB.
+   */
+  readonly maxInflightBytesPerPeer?: number
+  /** Bytes all peers together may have in flight; past it, a peer over its fair share waits. Default 256 MiB. */
+  readonly maxInflightBytes?: number
+  /** Bounds on messages held for tasks not created here yet (bytes: what they will cost decoded). */
   readonly hold?: Partial<HoldLimits>
   /** How long a finished task stays, for late result() calls. Default 10 min. */
   readonly finishedTaskTtlMs?: number
@@ -87,8 +97,10 @@ export interface NodeStats {
   /** Tasks held here; of them, finished ones kept for late result() calls. */
   readonly tasks: number
   readonly finishedTasks: number
-  /** Messages held for tasks not created here yet. */
+  /** Messages held for tasks not created here yet; bytes are what they will cost decoded. */
   readonly held: { readonly messages: number, readonly bytes: number }
+  /** Bytes received and not yet handled, the peers they came from, and the streams paused for room. */
+  readonly inflight: { readonly bytes: number, readonly peers: number, readonly waiting: number }
 }
 
 /** The service as a libp2p node holds it: `node.services.secureSum`. */
@@ -137,7 +149,9 @@ class DefaultSecureSumService implements SecureSumService, Startable {
   private readonly attemptTimeoutMs: number
   private readonly randomBytes: RandomBytes
   private readonly registry: TaskRegistry
-  private readonly held: HeldMessages
+  private readonly held: HeldMessages<HeldFrame>
+  private readonly intake: FrameIntake
+  private readonly inflight: InflightBudget
   private readonly pruneEveryMs: number
   /** Ages held messages out even when no new message comes to trigger it (while started). */
   private pruneTimer: NodeJS.Timeout | undefined
@@ -166,14 +180,20 @@ class DefaultSecureSumService implements SecureSumService, Startable {
     this.attemptTimeoutMs = init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS
     this.randomBytes = init.randomBytes ?? csprng
     const hold = { ...DEFAULT_HOLD_LIMITS, ...init.hold }
-    this.held = new HeldMessages(hold)
+    this.held = new HeldMessages<HeldFrame>(hold, Date.now, wipeHeld)
     this.pruneEveryMs = Math.max(100, hold.ms / 4)
     const protocolLog = components.logger.forComponent('simon:protocol')
+    this.intake = new FrameIntake(this.registry, this.held, protocolLog)
     this.channels = new Channels(components.connectionManager, protocolLog)
+    const maxFrameBytes = init.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
+    const perPeer = init.maxInflightBytesPerPeer ?? maxFrameBytes + PEER_INFLIGHT_SLACK_BYTES
+    // a frame larger than a peer's room could never be let in: its stream would wait forever
+    if (!(perPeer >= maxFrameBytes)) throw new InvalidInputError('maxInflightBytesPerPeer', `must be at least maxFrameBytes (${maxFrameBytes}), got ${String(perPeer)}`)
+    this.inflight = new InflightBudget({ perPeer, perNode: Math.max(perPeer, init.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES) })
     this.inbound = new Inbound((frame, peer) => this.onFrame(frame, peer), {
-      maxFrameBytes: init.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      maxFrameBytes,
       idleTimeoutMs: init.inboundIdleTimeoutMs ?? DEFAULT_INBOUND_IDLE_TIMEOUT_MS
-    }, protocolLog)
+    }, this.inflight, protocolLog)
     this.lean = nodeLeanCrypto(components.privateKey)
     this.identity = nodeIdentitySigner(components.privateKey)
   }
@@ -233,7 +253,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
       log: this.taskLog
     })
     this.registry.add(task)
-    for (const h of this.held.take(taskId)) task.receive(h.message, h.senderPeerId)
+    this.intake.replay(task)
     this.log('task %s created with %d parties, myself %d', taskId, parties.length, myself)
     return task
   }
@@ -254,27 +274,14 @@ class DefaultSecureSumService implements SecureSumService, Startable {
   get taskCount (): number { return this.registry.size }
 
   stats (): NodeStats {
-    return { ...this.counters, tasks: this.registry.size, finishedTasks: this.registry.finishedCount, held: this.held.size }
+    return { ...this.counters, tasks: this.registry.size, finishedTasks: this.registry.finishedCount, held: this.held.size, inflight: this.inflight.size }
   }
 
-  /** One inbound frame from an authenticated peer. */
+  /** One inbound frame from an authenticated peer (see intake.ts); tests wrap this method. */
   private onFrame (frame: Uint8Array, senderPeerId: string): Reply {
     this.counters.framesReceived++
     this.counters.bytesReceived += frame.length
-    if (!this.isAllowed(senderPeerId)) return { status: 'refused', code: 'NOT_ALLOWED', message: 'this peer is on no node list here' }
-    let message
-    try {
-      message = decodeMessage(frame, DEFAULT_DECODE_LIMITS)
-    } catch (err) {
-      if (err instanceof CodecError) return { status: 'refused', code: err.code, message: err.message }
-      throw err
-    }
-    const task = this.registry.get(message.taskId)
-    if (task !== undefined) return task.receive(message, senderPeerId)
-    if (this.held.hold(message.taskId, { message, senderPeerId, bytes: frame.length })) {
-      return { status: 'held', code: 'HELD', message: `task ${message.taskId} is not known here yet; held` }
-    }
-    return { status: 'refused', code: 'UNKNOWN_TASK', message: `task ${message.taskId} is not known here` }
+    return this.intake.take(frame, senderPeerId)
   }
 }
 
@@ -282,7 +289,8 @@ class DefaultSecureSumService implements SecureSumService, Startable {
  * SecureSum for a libp2p node: put it in the node's `services`.
  * @param init the task options (timeouts, hold limits, retention, allow list); each has a default
  * @returns the factory libp2p calls with its components
- * @throws InvalidInputError (when libp2p builds the service) for a bad `idleTaskTtlMs`, `finishedTaskTtlMs` or `maxFinishedTasks`
+ * @throws InvalidInputError (when libp2p builds the service) for a bad `idleTaskTtlMs`, `finishedTaskTtlMs`, `maxFinishedTasks`
+ *   or `maxInflightBytesPerPeer` (below `maxFrameBytes`)
  * @example
  * ```ts
  * const node = await createLibp2p({ ..., services: { secureSum: secureSum({ taskTimeoutMs: 30_000 }) } })

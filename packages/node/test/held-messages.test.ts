@@ -133,3 +133,35 @@ test('a sender that floods frames for unknown tasks loses its own messages, not 
   assert.deepEqual(h.take('junk-0'), [])
   assert.deepEqual(h.size, { messages: 0, bytes: 0 })
 })
+
+test('a sender holding more than half the byte limit loses its oldest first, even with fewer messages than an honest sender', () => {
+  const c = clock()
+  const h = held({ bytes: 1000 }, c.now)
+  const from = (sender: string, taskId: string, label: string, bytes: number): ReturnType<typeof entry> => ({ ...entry(taskId, label, bytes), senderPeerId: sender })
+  h.hold('a', from('honest', 'a', 'h1', 10)); c.advance(1)
+  h.hold('a', from('honest', 'a', 'h2', 10)); c.advance(1)
+  // the flooder's frames are few but expensive decoded
+  h.hold('x', from('flooder', 'x', 'f1', 600)); c.advance(1)
+  h.hold('y', from('flooder', 'y', 'f2', 600)); c.advance(1)
+  assert.deepEqual(h.size, { messages: 3, bytes: 620 }, 'f1 made room for f2')
+  h.hold('b', from('honest-2', 'b', 'g1', 390))
+  assert.deepEqual(h.size, { messages: 3, bytes: 410 }, 'f2 made room for g1, not h1')
+  assert.deepEqual(labels(h.take('a')), ['h1', 'h2'], 'the honest sender with the most messages kept them')
+  assert.deepEqual(labels(h.take('b')), ['g1'])
+  assert.deepEqual(h.take('x'), [])
+  assert.deepEqual(h.take('y'), [])
+})
+
+test('onDrop sees every message dropped unused (evicted or aged out), never one taken', () => {
+  const c = clock()
+  const dropped: string[] = []
+  const h = new HeldMessages<WireMessage>({ messages: 2, bytes: LOTS, ms: 100 }, c.now, d => dropped.push(labels([d])[0]!))
+  h.hold('a', entry('a', 'a1')); c.advance(1)
+  h.hold('a', entry('a', 'a2')); c.advance(1)
+  h.hold('b', entry('b', 'b1'))
+  assert.deepEqual(dropped, ['a1'], 'evicted for room')
+  assert.deepEqual(labels(h.take('a')), ['a2'])
+  c.advance(200)
+  h.prune()
+  assert.deepEqual(dropped, ['a1', 'b1'], 'aged out; a2 was taken, not dropped')
+})

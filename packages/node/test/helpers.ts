@@ -14,9 +14,15 @@ export const FAST: SimonNodeInit = { taskTimeoutMs: 3000, attemptTimeoutMs: 1000
 
 interface After { after: (fn: () => Promise<void> | void) => void }
 
+/**
+ * Every node of these suites listens on 127.0.0.1 and every other one connects from there: above
+ * libp2p's default of 5 new connections per second per host, so that 20 parties can all connect at once.
+ */
+export const LOOPBACK_PARTIES: SimonNodeInit = { inboundConnectionsPerHost: 10_000 }
+
 /** Start `n` nodes listening on free loopback ports; they are stopped after the test (or suite). */
 export async function startNodes (t: After, n: number, init: SimonNodeInit = FAST): Promise<SimonNode[]> {
-  const nodes = await Promise.all(Array.from({ length: n }, async () => SimonNode.create({ listen: [LOOPBACK], ...init })))
+  const nodes = await Promise.all(Array.from({ length: n }, async () => SimonNode.create({ listen: [LOOPBACK], ...LOOPBACK_PARTIES, ...init })))
   t.after(async () => { await Promise.all(nodes.map(async node => node.stop())) })
   return nodes
 }

@@ -15,7 +15,7 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { decodeReply } from '@simon-p2p/core'
 import {
-  SECURESUM_PROTOCOL, secureSum, secureSumGater, type SecureSumService, type SecureSumServiceInit, type SecureSumTask, type SimonNode
+  SECURESUM_PROTOCOL, secureSum, secureSumGater, type SecureSumService, type SecureSumServiceInit, type SecureSumTask, SimonNode
 } from '@simon-p2p/node'
 import { FAST, LOOPBACK, nodeList, rejection, startNodes, taskId, until } from './helpers.js'
 
@@ -125,4 +125,14 @@ test('without the SecureSum gater a peer on no list can connect, but the service
   assert.notEqual(error.name, 'TimeoutError', `refused at once, not left hanging (${error.name}: ${error.message})`)
   await until(() => gated.getConnections(stranger.peerId).length === 0, 'the gater closed the connection')
   assert.equal(gated.services.secureSum.stats().framesReceived, 0)
+})
+
+test('in-flight and connection options: a peer\'s room below the largest frame, or no connections per host, are refused naming the option', async () => {
+  for (const [init, field] of [
+    [{ maxFrameBytes: 1 << 20, maxInflightBytesPerPeer: (1 << 20) - 1 }, 'maxInflightBytesPerPeer'],
+    [{ inboundConnectionsPerHost: 0 }, 'inboundConnectionsPerHost'],
+    [{ inboundConnectionsPerHost: 2.5 }, 'inboundConnectionsPerHost']
+  ] as const) {
+    await assert.rejects(SimonNode.create({ listen: [LOOPBACK], ...init }), { name: 'InvalidInputError', field })
+  }
 })

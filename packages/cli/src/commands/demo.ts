@@ -46,7 +46,9 @@ export async function runDemo (options: DemoOptions): Promise<boolean> {
     process.stdout.write(`network (${network}):\n${nodes.map((n, i) => `  party ${i}: ${n}`).join('\n')}\n`)
     const runs = values.map((value, i) => {
       const child = spawn(process.execPath, [BIN, 'sum', '--key', keys[i]!.path, '--listen', `/ip4/127.0.0.1/tcp/${ports[i]}`,
-        '--network', network, '--myself', String(i), '--task', task, '--value', value, '--timeout', options.timeout],
+        '--network', network, '--myself', String(i), '--task', task, '--value', value, '--timeout', options.timeout,
+        // every party is on 127.0.0.1: let them all connect at once
+        '--inbound-connections-per-host', '1000'],
       { stdio: ['ignore', 'pipe', 'pipe'] })
       children.push(child)
       process.stdout.write(`party ${i}: started, pid ${child.pid}, input ${value} (known only to this party)\n`)

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { InvalidInputError } from '@simon-p2p/core'
 import { loadIdentity, SimonNode } from '@simon-p2p/node'
 import { requireTokenBeyondLoopback, startGateway } from '@simon-p2p/gateway'
+import { inboundConnectionsPerHost } from '../connections.js'
 
 export interface NodeOptions {
   readonly key: string
@@ -18,6 +19,7 @@ export interface NodeOptions {
   readonly allowOrigin?: string[]
   readonly allowHost?: string[]
   readonly allow?: string[]
+  readonly inboundConnectionsPerHost?: string
 }
 
 /** The environment variable that may hold the gateway's bearer token instead of --token. */
@@ -65,8 +67,9 @@ export async function runNode (options: NodeOptions): Promise<void> {
   const token = await gatewayToken(options)
   // before anything starts: a gateway beyond loopback without a token would be open to everyone who can reach it
   if (http !== undefined) requireTokenBeyondLoopback(http.host, token)
+  const perHost = inboundConnectionsPerHost(options.inboundConnectionsPerHost)
   const privateKey = await loadIdentity(options.key)
-  const node = await SimonNode.create({ privateKey, listen: options.listen, allowPeers: options.allow })
+  const node = await SimonNode.create({ privateKey, listen: options.listen, allowPeers: options.allow, inboundConnectionsPerHost: perHost })
   let gateway: Awaited<ReturnType<typeof startGateway>> | undefined
   try {
     if (http !== undefined) {

@@ -9,6 +9,7 @@ import { loadIdentity, SimonNode, type SecureSumTask, type TaskProgress } from '
 import { parseValue } from '../value.js'
 import { readValueFile } from '../value-file.js'
 import { showProgress } from '../progress.js'
+import { inboundConnectionsPerHost } from '../connections.js'
 
 export interface SumOptions {
   readonly key: string
@@ -26,6 +27,7 @@ export interface SumOptions {
   readonly events?: boolean
   readonly profile?: string
   readonly mode?: string
+  readonly inboundConnectionsPerHost?: string
 }
 
 function integer (text: string | undefined, field: string, min: number, max: number): number | undefined {
@@ -89,9 +91,10 @@ export async function runSum (options: SumOptions): Promise<void> {
   // An inline value is checked before anything starts; a value file or stdin is read once this
   // party has joined the task, so a party can be up and wait for its value (from a pipe, say).
   const inline = options.valueFile === undefined && options.value !== VALUE_FROM_STDIN ? await readValue(options) : undefined
+  const perHost = inboundConnectionsPerHost(options.inboundConnectionsPerHost)
   const privateKey = await loadIdentity(options.key)
 
-  const node = await SimonNode.create({ privateKey, listen: options.listen, taskTimeoutMs: timeoutSeconds * 1000 })
+  const node = await SimonNode.create({ privateKey, listen: options.listen, taskTimeoutMs: timeoutSeconds * 1000, inboundConnectionsPerHost: perHost })
   try {
     const task = node.createTask({ taskId: options.task, microprotocol: 'SecureSum', parameters, network: { nodes: nodes as string[], myself } })
     watchProgress(task, options.events === true)

@@ -18,9 +18,9 @@ import { CodecError } from '../errors.js'
 import type { Shape } from '../encoding/fixed-point.js'
 import {
   DEFAULT_DECODE_LIMITS, DIGEST_BYTES, elementsSize, encodeHeader, FrameReader, readHeader, readKindCode, startFrame, utf8Bytes,
-  type DecodeLimits, type FrameHeader, type FrameWriter
+  WIRE_VERSION, type DecodeLimits, type FrameHeader, type FrameWriter
 } from './frame.js'
-import { decodeLeanMessage, encodeLeanMessage, isLeanKindCode, isLeanMessage, type LeanMessage } from './lean.js'
+import { decodeLeanMessage, encodeLeanMessage, isLeanKindCode, isLeanMessage, leanKindOf, type LeanMessage } from './lean.js'
 
 export { DEFAULT_DECODE_LIMITS, WIRE_VERSION, type DecodeLimits } from './frame.js'
 export { decodeReply, encodeReply, type Reply, type ReplyStatus } from './reply.js'
@@ -221,4 +221,45 @@ export function decodeMessage (frame: Uint8Array, limits: DecodeLimits = DEFAULT
   }
   r.end()
   return m
+}
+
+/** A frame's header, read without touching its body: what a node checks before it decodes anything. */
+export interface FramePeek extends FrameHeader {
+  readonly version: number
+  readonly kind: WireMessage['kind']
+}
+
+/**
+ * Read a frame's header only (version, kind, task id, digest, sender index): the cost does not
+ * depend on the body's size, and nothing in the body is read.
+ * @param frame - the frame's bytes; not kept (the digest is copied)
+ * @returns the header and the kind
+ * @throws CodecError for another version, an unknown kind, or a truncated or malformed header
+ * @example
+ * ```ts
+ * const { taskId, kind, from } = peekFrame(frame) // then decodeMessage(frame, limitsOfThatTask)
+ * ```
+ */
+export function peekFrame (frame: Uint8Array): FramePeek {
+  const r = new FrameReader(frame)
+  const code = readKindCode(r)
+  const kind = KINDS_BY_CODE.get(code) ?? leanKindOf(code)
+  if (kind === undefined) throw new CodecError(`unknown message kind ${code}`)
+  return { version: WIRE_VERSION, kind, ...readHeader(r) }
+}
+
+/**
+ * What a frame will cost in memory once decoded, found without decoding an element: its own
+ * bytes, plus a BigInt and an array slot per element of the wide profile (32 bytes or more per
+ * element, whatever its width on the wire); fast-profile elements cost their raw size. The whole
+ * frame is checked as decodeMessage checks it.
+ * @param frame - the frame's bytes; not kept
+ * @param limits - the most elements and the widths accepted (a task's, or the defaults)
+ * @returns bytes
+ * @throws CodecError exactly when decodeMessage with the same limits would
+ */
+export function decodedCost (frame: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): number {
+  const tally = { bytes: 0 }
+  decodeMessage(frame, { ...limits, tally })
+  return frame.length + tally.bytes
 }

@@ -23,13 +23,37 @@ export const MAX_DESCRIPTOR_BYTES = 1 << 20
 /** The size of the common header without its task id. */
 const HEADER_FIXED_BYTES = 3 + DIGEST_BYTES + 4
 
+/**
+ * What an elements block may hold, checked before any element is decoded. A node decodes a
+ * task's frames with the task's own limits (wire/admission.ts): the field's width, and no more
+ * elements than the task's vectors hold.
+ */
 export interface DecodeLimits {
-  /** Most elements accepted in one frame. */
+  /** Most elements accepted in one elements block. */
   readonly maxElements: number
-  /** Widest element accepted, in bytes. */
-  readonly maxElementBytes: number
+  /** The width every element must have (the task field's); a block of another width is refused. */
+  readonly elementBytes?: number
+  /** Widest element accepted when `elementBytes` is not given. Default 640. */
+  readonly maxElementBytes?: number
+  /**
+   * Count instead of decode: each elements block of the wide profile is checked and skipped, its
+   * decoded cost added here, and decoded as no elements (what decodedCost uses).
+   */
+  readonly tally?: { bytes: number }
 }
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxElements: 1 << 24, maxElementBytes: 640 }
+/** The widest element any frame may carry, when no task says otherwise. */
+const MAX_ELEMENT_BYTES = 640
+
+/**
+ * What one decoded wide element costs in memory: a BigInt of `width` bytes (a 16-byte header and
+ * 8-byte digits, on 64-bit V8) and its slot in the array.
+ * @param width - the element width in bytes
+ * @returns bytes
+ */
+export function bigintBytes (width: number): number {
+  return 24 + 8 * Math.ceil(width / 8)
+}
 
 const utf8 = new TextEncoder()
 // ignoreBOM: a leading U+FEFF is part of the text (a task id, a reason), not a byte-order mark to drop
@@ -158,15 +182,25 @@ export class FrameReader {
     return this.text(length, 'descriptor')
   }
   /**
-   * @param limits - the widest element and the most elements accepted
-   * @returns the elements of an elements block
-   * @throws CodecError for a width of 0 or over the limit, too many elements, or fewer bytes than they need
+   * @param limits - the element width (exact, or the widest) and the most elements accepted
+   * @returns the elements of an elements block (none when `limits.tally` counts them instead)
+   * @throws CodecError for a width other than the task's (or 0, or over the widest), too many elements, or fewer bytes than they need
    */
   elements (limits: DecodeLimits): bigint[] {
     const width = this.u16('element width')
-    if (width === 0 || width > limits.maxElementBytes) throw new CodecError(`element width ${width} is outside 1..${limits.maxElementBytes}`)
+    if (limits.elementBytes !== undefined) {
+      if (width !== limits.elementBytes) throw new CodecError(`element width ${width}, the task's field has ${limits.elementBytes}`)
+    } else {
+      const widest = limits.maxElementBytes ?? MAX_ELEMENT_BYTES
+      if (width === 0 || width > widest) throw new CodecError(`element width ${width} is outside 1..${widest}`)
+    }
     const count = this.u32('element count')
     if (count > limits.maxElements) throw new CodecError(`${count} elements exceed the limit of ${limits.maxElements}`)
+    if (limits.tally !== undefined) {
+      this.borrow(count * width, `${count} elements of ${width} bytes`)
+      limits.tally.bytes += count * bigintBytes(width)
+      return []
+    }
     // one hex conversion for the whole block: far faster than one per element
     const hex = bytesToHex(this.borrow(count * width, `${count} elements of ${width} bytes`))
     const out: bigint[] = new Array(count)

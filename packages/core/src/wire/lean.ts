@@ -96,6 +96,14 @@ export function isLeanKindCode (code: number): boolean {
 }
 
 /**
+ * @param code - a message kind's code
+ * @returns the lean kind it names, or undefined
+ */
+export function leanKindOf (code: number): LeanKind | undefined {
+  return LEAN_KINDS_BY_CODE.get(code)
+}
+
+/**
  * @param m - a message of any mode
  * @returns whether it is one of lean mode's
  */

@@ -2,7 +2,9 @@
  * The receiving side of the SecureSum stream protocol. A sender keeps one long-lived stream per
  * peer (a channel, see channels.ts) and writes length-prefixed frames on it; the receiver answers
  * every frame with one length-prefixed reply, in order. The receiver learns the sender's PeerId
- * from the Noise-authenticated connection, never from the frame.
+ * from the Noise-authenticated connection, never from the frame. What every stream has received
+ * and not yet handled is charged to the node's in-flight budget (inflight.ts): a peer over its
+ * share waits, its stream paused.
  */
 import type { Connection, Logger, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
@@ -10,6 +12,7 @@ import { encodeReply, type Reply } from '@simon-p2p/core'
 import { InboundIdleError } from '../errors.js'
 import { REPLY_NOW_FRAME_BYTES } from '../constants.js'
 import { ReplyBatch } from './reply-batch.js'
+import type { InflightBudget } from './inflight.js'
 
 export interface FrameSink {
   /** Take one frame from an authenticated peer and say what became of it. */
@@ -26,7 +29,7 @@ export interface InboundOptions {
 export class Inbound {
   private readonly batches = new Set<ReplyBatch>()
 
-  constructor (private readonly sink: FrameSink, private readonly options: InboundOptions, private readonly log: Logger) {
+  constructor (private readonly sink: FrameSink, private readonly options: InboundOptions, private readonly budget: InflightBudget, private readonly log: Logger) {
     this.handle = this.handle.bind(this)
   }
 
@@ -34,6 +37,9 @@ export class Inbound {
   async handle (stream: Stream, connection: Connection): Promise<void> {
     const { maxFrameBytes, idleTimeoutMs } = this.options
     const peer = connection.remotePeer.toString()
+    // both listeners see every chunk: the meter's charges each before the reader can take it
+    const meter = this.budget.meter(peer, stream)
+    stream.addEventListener('message', evt => meter.arrived(evt.data))
     const lp = lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + 16 })
     // one idle timer per stream, pushed back by each frame (not a timer per read)
     let idle = false
@@ -47,7 +53,7 @@ export class Inbound {
         try {
           data = await lp.read()
         } catch (err) {
-          if (idle || (err as Error).name === 'UnexpectedEOFError' || stream.readStatus !== 'readable') break
+          if (idle || (err as Error).name === 'UnexpectedEOFError' || (stream.readStatus !== 'readable' && stream.readStatus !== 'paused')) break
           throw err
         }
         idleTimer.refresh()
@@ -60,6 +66,7 @@ export class Inbound {
           // and the chunks it may have been copied from
           frame.fill(0)
           for (const chunk of data) chunk.fill(0)
+          meter.handled(frame.length)
         }
         await replies.add(encodeReply(reply), reply.status !== 'accepted' || frame.length >= REPLY_NOW_FRAME_BYTES)
       }
@@ -70,6 +77,7 @@ export class Inbound {
       stream.abort(err as Error)
     } finally {
       clearTimeout(idleTimer)
+      meter.close()
       replies.stop()
       this.batches.delete(replies)
     }
