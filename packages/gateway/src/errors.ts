@@ -45,7 +45,7 @@ export const TASK_FAILURE_CODES: readonly string[] = ['ABORTED', 'DIGEST_MISMATC
  * or refuse a key lean mode is never chosen for (core checks every PeerId before it picks lean).
  */
 export const NOT_FOR_CLIENTS: readonly string[] = [
-  'MALFORMED_FRAME', 'HTTP_STATUS', 'CHANNEL_CLOSED', 'REPLY_TIMEOUT', 'UNEXPECTED_REPLY', 'INBOUND_IDLE', 'NOT_ED25519'
+  'MALFORMED_FRAME', 'HTTP_STATUS', 'CHANNEL_CLOSED', 'REPLY_TIMEOUT', 'UNEXPECTED_REPLY', 'INBOUND_IDLE', 'KEY_AGREEMENT'
 ]
 
 const BY_CODE = new Map<string, GatewayErrorSpec>(GATEWAY_ERRORS.map(e => [e.code, e]))

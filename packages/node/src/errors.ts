@@ -37,10 +37,10 @@ export class InboundIdleError extends SimonError {
   }
 }
 
-/** A key or PeerId that lean mode's key agreement cannot use (not Ed25519, or not a valid point). */
-export class NotEd25519Error extends SimonError {
-  override name = 'NotEd25519Error'
-  constructor (what: string) {
-    super(`${what}: lean mode agrees keys only with Ed25519 identities`, 'NOT_ED25519')
+/** Lean mode's per-task key cannot agree a secret: it was wiped (the task ended), or the other key is not X25519's. */
+export class KeyAgreementError extends SimonError {
+  override name = 'KeyAgreementError'
+  constructor (reason: string) {
+    super(`key agreement: ${reason}`, 'KEY_AGREEMENT')
   }
 }

@@ -32,7 +32,7 @@ export {
 } from './service.js'
 export { SecureSumTask, type SecureSumTaskInit, type TaskStatus, type TaskProgress, type Messenger } from './driver.js'
 export { systemClock, type Clock, type TimerHandle } from './clock.js'
-export { ChannelClosedError, ReplyTimeoutError, UnexpectedReplyError, InboundIdleError, NotEd25519Error } from './errors.js'
+export { ChannelClosedError, ReplyTimeoutError, UnexpectedReplyError, InboundIdleError, KeyAgreementError } from './errors.js'
 export { KeyValueStorage } from './kv-store.js'
 export { nodeIdentitySigner } from './identity-signer.js'
 export { parseNetwork, type Network, type Party } from './network.js'

@@ -10,6 +10,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import type { EphemeralKey, LeanCrypto } from '@simon-p2p/core'
 import { BoundedMap } from './bounded-map.js'
+import { KeyAgreementError } from './errors.js'
 
 /** Zero bytes to encrypt: AES-CTR of zeros is the keystream. */
 const ZEROS = new Uint8Array(4 << 20)
@@ -36,8 +37,8 @@ export function x25519Ephemeral (): EphemeralKey {
   return {
     publicKey: new Uint8Array(Buffer.from(pair.publicKey.export({ format: 'jwk' }).x!, 'base64url')),
     agree: (theirs: Uint8Array) => {
-      if (own === undefined) throw new Error('x25519Ephemeral: the key has been wiped')
-      if (theirs.length !== 32) throw new Error(`x25519Ephemeral: a public key of ${theirs.length} bytes (X25519 has 32)`)
+      if (own === undefined) throw new KeyAgreementError('this task\'s key has been wiped')
+      if (theirs.length !== 32) throw new KeyAgreementError(`a public key of ${theirs.length} bytes (X25519 has 32)`)
       const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(theirs).toString('base64url') }, format: 'jwk' })
       // node:crypto refuses an all-zero result (a low-order point); the Buffer itself is returned, so wiping it wipes the secret
       return diffieHellman({ privateKey: own, publicKey })

@@ -167,7 +167,7 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
     this.keys = this.descriptor.peers.map((_, k) => {
       if (k === this.myself) return undefined
       const secret = this.secrets[k]
-      if (secret === undefined) throw new Error(`lean mode: no secret agreed with party ${k}`)
+      if (secret === undefined) throw new ProtocolError(`no key of party ${k} came with the nonces`, k)
       return pairKeys(secret, this.digest, this.nonceDigest!, this.myself, k, this.mac)
     })
     this.wipeAgreement()
