@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { DEFAULT_MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, PEER_INFLIGHT_SLACK_BYTES } from '@simon-p2p/node'
 import { nodeList, RawStream, startNodes, taskId, varint } from '../hardening/support.js'
-import { VictimProcess } from './victim.js'
+import { sumsWithVictim, VictimProcess } from './victim.js'
 
 const SUM_BOUND_MS = 5000
 /** What libp2p keeps of a paused stream before it resets it (its read buffer). */
@@ -21,19 +21,7 @@ test('many streams writing the largest frames without reading replies: the peer\
   const victim = await VictimProcess.start(t, { inboundIdleTimeoutMs: IDLE_MS })
   const [a, b, mallory] = await startNodes(t, 3, { taskTimeoutMs: 60_000, attemptTimeoutMs: 5000 })
   await victim.createTask(taskId('bait'), [victim.address, nodeList([mallory!])[0]!], 0)
-  const trio = [victim.address, ...nodeList([a!, b!])]
-  let sums = 0
-  const honestSum = async (): Promise<number> => {
-    const id = taskId('honest')
-    const started = performance.now()
-    await victim.createTask(id, trio, 0, { timeoutMs: 30_000 })
-    const others = [a!, b!].map((node, k) => node.createTask({ taskId: id, microprotocol: 'SecureSum', network: { nodes: trio, myself: k + 1 }, timeoutMs: 30_000 }))
-    await victim.input(id, sums)
-    others.forEach((task, k) => task.input(k + 1))
-    for (const r of await Promise.all([victim.result(id), ...others.map(async task => task.result())])) assert.equal(r.result.sum, sums + 3)
-    sums++
-    return performance.now() - started
-  }
+  const honestSum = sumsWithVictim(victim, [a!, b!], 'honest')
   await honestSum()
   const start = await victim.memory(true)
 

@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { DEFAULT_MAX_FRAME_BYTES } from '@simon-p2p/node'
 import { nodeList, RawStream, startNodes, taskId } from '../hardening/support.js'
-import { defaultWidth, shareFrame, VictimProcess } from './victim.js'
+import { defaultWidth, shareFrame, sumsWithVictim, VictimProcess } from './victim.js'
 
 /** A correctness bound, not a benchmark: the unrelated sum completes, and within this. */
 const SUM_BOUND_MS = 5000
@@ -28,20 +28,7 @@ test('2^24 one-byte elements and the largest frames allowed, for a scalar task: 
   const mallorysTask = mallory!.createTask({ taskId: target, microprotocol: 'SecureSum', network: { nodes: pair, myself: 1 }, timeoutMs: 120_000 })
 
   // the unrelated sum: the victim with a and b, a fresh task each time
-  const trio = [victim.address, ...nodeList([a!, b!])]
-  let sums = 0
-  const unrelated = async (): Promise<number> => {
-    const id = taskId('unrelated')
-    const started = performance.now()
-    await victim.createTask(id, trio, 0, { timeoutMs: 30_000 })
-    const others = [a!, b!].map((node, k) => node.createTask({ taskId: id, microprotocol: 'SecureSum', network: { nodes: trio, myself: k + 1 }, timeoutMs: 30_000 }))
-    await victim.input(id, sums)
-    others.forEach((task, k) => task.input(k + 1))
-    const results = await Promise.all([victim.result(id), ...others.map(async task => task.result())])
-    for (const r of results) assert.deepEqual(r, { inputs: 3, result: { samples: 3, sum: sums + 3 } })
-    sums++
-    return performance.now() - started
-  }
+  const unrelated = sumsWithVictim(victim, [a!, b!], 'unrelated')
   const warm = await unrelated()
   const raw = await RawStream.openAt(mallory!.libp2p, victim.address)
   const start = await victim.memory()

@@ -88,4 +88,20 @@ describe('a deviating sender, in every mode: the sum completes or names it', () 
       assert.ok(r instanceof Error && (e.code === 'TIMEOUT' || (e.code === 'ABORTED' && e.remoteCode === 'TIMEOUT')), String(r))
     }
   })
+
+  test('lean tree: a party that hands its child a wrong total: nobody finishes with a total other than the true one, and the tags name a mismatch', async t => {
+    const nodes = await startNodes(t, 4)
+    const tasks = createTasks(nodes, { parameters: { mode: 'lean' } })
+    // party 1's child in the tree is party 3: the total it hands down is off by one in its first element
+    deviate(tasks[1]!, rewrite(o => o.message.kind === 'lean-data' && o.message.phase === 'gather' && o.to === 3, o => {
+      const m = o.message as Extract<typeof o.message, { kind: 'lean-data' }>
+      return { to: o.to, message: { ...m, elements: (m.elements as bigint[]).map((x, k) => (k === 0 ? x + 1n : x)) } }
+    }))
+    const values = tasks.map((_, i) => [i, 2 * i, 3])
+    tasks.forEach((task, i) => task.input(values[i]!))
+    const results = await outcomes(tasks)
+    for (const r of results) if (!(r instanceof Error)) assert.deepEqual(r, expected(values))
+    assert.ok(results.some(r => r instanceof Error && r.code === 'RESULT_MISMATCH'), results.map(String).join(' | '))
+    assert.ok(results[3] instanceof Error, 'the party handed the wrong total does not finish')
+  })
 })

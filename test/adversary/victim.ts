@@ -6,7 +6,9 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { encodeMessage, fieldOf, resolveParameters, type InputValue, type SecureSumResult } from '@simon-p2p/core'
-import type { NodeStats, SimonNodeInit } from '@simon-p2p/node'
+import assert from 'node:assert/strict'
+import type { NodeStats, SimonNode, SimonNodeInit } from '@simon-p2p/node'
+import { nodeList, taskId } from '../hardening/support.js'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/victim.ts', import.meta.url))
 
@@ -93,4 +95,25 @@ export function shareFrame (taskId: string, from: number, count: number, width: 
   frame.set(empty)
   new DataView(frame.buffer).setUint32(empty.length - 4, count)
   return frame
+}
+
+/**
+ * A sum of the victim with two other nodes that the attack leaves alone, a fresh task each call:
+ * it must complete, exactly; resolves with how long it took (ms).
+ */
+export function sumsWithVictim (victim: VictimProcess, others: readonly [SimonNode, SimonNode], label: string): () => Promise<number> {
+  const trio = [victim.address, ...nodeList(others)]
+  let sums = 0
+  return async () => {
+    const id = taskId(label)
+    const started = performance.now()
+    await victim.createTask(id, trio, 0, { timeoutMs: 30_000 })
+    const tasks = others.map((node, k) => node.createTask({ taskId: id, microprotocol: 'SecureSum', network: { nodes: trio, myself: k + 1 }, timeoutMs: 30_000 }))
+    await victim.input(id, sums)
+    tasks.forEach((task, k) => task.input(k + 1))
+    const results = await Promise.all([victim.result(id), ...tasks.map(async task => task.result())])
+    for (const r of results) assert.deepEqual(r, { inputs: 3, result: { samples: 3, sum: sums + 3 } })
+    sums++
+    return performance.now() - started
+  }
 }

@@ -45,10 +45,18 @@ export function descriptionMismatch (descriptor: TaskDescriptor, theirs: string,
 }
 
 /**
+ * The sender speaks only for its own index.
+ * @throws ProtocolError naming the index it claimed
+ */
+export function checkOwnIndex (m: Pick<Envelope, 'from'>, sender: number, senderPeerId: string): void {
+  if (sender !== m.from) throw new ProtocolError(`peer ${senderPeerId} is party ${sender} and may not speak for party ${m.from}`, m.from)
+}
+
+/**
  * Past the abort: the sender speaks only for its own index, and about this task as described here.
  * @throws ProtocolError otherwise
  */
 export function checkClaim (m: Envelope, sender: number, senderPeerId: string, digest: Uint8Array): void {
-  if (sender !== m.from) throw new ProtocolError(`peer ${senderPeerId} is party ${sender} and may not speak for party ${m.from}`, m.from)
+  checkOwnIndex(m, sender, senderPeerId)
   if (!digestsEqual(m.digest, digest)) throw new ProtocolError(`message from party ${m.from} carries another task digest`, m.from)
 }

@@ -6,10 +6,9 @@
  * one-byte elements for a scalar task is refused at its header and its count, not after 2^24
  * BigInts were made.
  */
-import { authenticatedSender } from '../machine/envelope.js'
+import { authenticatedSender, checkOwnIndex } from '../machine/envelope.js'
 import { DEFAULT_MAX_LENGTH } from '../machine/types.js'
 import { FAST_FRAME_ELEMENTS, isFastModulus, WIDE_FRAME_ELEMENTS } from '../field/vectors.js'
-import { ProtocolError } from '../errors.js'
 import { fieldOf } from '../task/parameters.js'
 import type { TaskDescriptor } from '../task/descriptor.js'
 import type { DecodeLimits } from './frame.js'
@@ -58,8 +57,6 @@ export function frameLimits (task: FrameTask, kind: FramePeek['kind']): DecodeLi
  */
 export function admitFrame (task: FrameTask, peek: FramePeek, senderPeerId: string): DecodeLimits {
   const sender = authenticatedSender(task.descriptor, task.myself, peek, senderPeerId)
-  if (peek.kind !== 'abort' && sender !== peek.from) {
-    throw new ProtocolError(`peer ${senderPeerId} is party ${sender} and may not speak for party ${peek.from}`, peek.from)
-  }
+  if (peek.kind !== 'abort') checkOwnIndex(peek, sender, senderPeerId)
   return frameLimits(task, peek.kind)
 }
