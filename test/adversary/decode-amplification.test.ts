@@ -75,8 +75,11 @@ test('2^24 one-byte elements and the largest frames allowed, for a scalar task: 
   t.diagnostic(`unrelated sums: warm ${warm.toFixed(0)} ms, ${latencies.length} during control and attack, slowest ${Math.max(...latencies).toFixed(0)} ms`)
 
   assert.deepEqual([...refusals], [['MALFORMED_FRAME', 28]], 'every frame refused as malformed (header, width or count), none decoded')
-  // decoded, one 2^24-element frame alone would have made 2^24 BigInts: about 512 MiB
-  assert.ok(beyond < 64, `the attack frames grew the victim's RSS by ${beyond.toFixed(1)} MB beyond what the same bytes cost refused at their header`)
+  // decoded, one 2^24-element frame alone would have made 2^24 BigInts: about 512 MiB, and the
+  // attack sends eight. Receiving the same bytes refused at their header varies from run to run by
+  // tens of MB of RSS (allocator and GC timing: 15 to 66 MB beyond the control seen here), so the
+  // bound sits at a quarter of one decoded frame: far below what any decoded frame costs
+  assert.ok(beyond < 128, `the attack frames grew the victim's RSS by ${beyond.toFixed(1)} MB beyond what the same bytes cost refused at their header`)
   assert.ok(attacked.heapMB - start.heapMB < 32, `heap after GC ${start.heapMB.toFixed(1)} -> ${attacked.heapMB.toFixed(1)} MB: nothing kept`)
   assert.ok(stall < 1000, `no decoding stall in the victim's event loop (longest ${stall.toFixed(0)} ms)`)
   assert.ok(latencies.length >= 1, 'unrelated sums completed during the attack')
