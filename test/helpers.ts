@@ -20,9 +20,13 @@ export class Proc {
    * @param env added to this process's environment; every party of these tests listens on 127.0.0.1
    *   and connects from there, so SIMON_INBOUND_CONNECTIONS_PER_HOST lifts libp2p's 5 per second per host
    * @param stdin when given, written to the process's stdin, which is then closed (stdin is ignored otherwise)
+   * @param namespace when given, the process runs in this network namespace (a netlab test host):
+   *   `ip netns exec` execs the command, so the pid is still the CLI's own
    */
-  constructor (args: string[], env: NodeJS.ProcessEnv = {}, stdin?: string) {
-    this.child = spawn(process.execPath, [BIN, ...args], { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, SIMON_INBOUND_CONNECTIONS_PER_HOST: '10000', ...env } })
+  constructor (args: string[], env: NodeJS.ProcessEnv = {}, stdin?: string, namespace?: string) {
+    const command = [process.execPath, BIN, ...args]
+    const [file, ...argv] = namespace === undefined ? command : ['ip', 'netns', 'exec', namespace, ...command]
+    this.child = spawn(file!, argv, { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, SIMON_INBOUND_CONNECTIONS_PER_HOST: '10000', ...env } })
     if (stdin !== undefined) this.child.stdin!.end(stdin)
     this.child.stdout!.on('data', (d: Buffer) => { this.stdout += d.toString() })
     this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString() })
