@@ -68,7 +68,8 @@ program.command('demo')
   .description('three `simon sum` processes on localhost with inputs 10, 7 and 14')
   .addOption(new Option('--values <json...>', 'the parties\' inputs').default(['10', '7', '14']))
   .option('--timeout <seconds>', 'per party', '30')
-  .action(async (opts: { values: string[], timeout: string }) => {
+  .option('--hosts', 'each party on a test host of its own: a network namespace with its own address, made and removed by the demo (root, iproute2)')
+  .action(async (opts: { values: string[], timeout: string, hosts?: boolean }) => {
     const { runDemo } = await import('./commands/demo.js')
     const ok = await runDemo(opts).catch(err => die('demo', err))
     process.exitCode = ok ? 0 : 1
