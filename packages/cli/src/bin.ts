@@ -81,8 +81,9 @@ program.command('bench')
   .option('--quick', 'fewer and smaller runs (under two minutes)')
   .option('--out <dir>', 'where to write the results', 'bench-results')
   .option('--only <names>', 'only the cases whose names contain one of these (comma-separated)')
+  .option('--netlab', 'the vector cases on test hosts of their own (network namespaces, root), links capped at 100 Mbit/s and 1 Gbit/s, against the time the link alone needs')
   .addOption(new Option('--tiny', 'tiny sizes (the smoke test)').hideHelp())
-  .action(async (opts: { json?: boolean, quick?: boolean, out: string, only?: string, tiny?: boolean }) => {
+  .action(async (opts: { json?: boolean, quick?: boolean, out: string, only?: string, tiny?: boolean, netlab?: boolean }) => {
     const { runBench } = await import('./commands/bench.js')
     const ok = await runBench(opts).catch(err => die('bench', err))
     process.exitCode = ok ? 0 : 1

@@ -12,12 +12,15 @@ export interface BenchCase {
 
 export type ToWorker =
   | { readonly type: 'keys', readonly parties: number[] }
-  | { readonly type: 'start', readonly allow: string[], readonly frameElements: number }
+  /** `listen`: the address to listen on (default /ip4/127.0.0.1/tcp/0); `linkDevice`: the host's link, whose counter 'link' reads. */
+  | { readonly type: 'start', readonly allow: string[], readonly frameElements: number, readonly listen?: string, readonly linkDevice?: string }
   | { readonly type: 'prepare', readonly case: BenchCase }
   /** One sum: secure (with these task parameters) or plain. */
   | { readonly type: 'run', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[] }
   /** `count` sums one after the other, for latency. */
   | { readonly type: 'loop', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[], readonly count: number }
+  /** The bytes the worker's host link has sent so far (all headers), when it has a host of its own. */
+  | { readonly type: 'link' }
   | { readonly type: 'stop' }
 
 /** One party's view of one sum: wall-clock ms (performance.timeOrigin + performance.now()). */
@@ -39,6 +42,7 @@ export type FromWorker =
   | { readonly type: 'prepared', readonly checks: number[] }
   | { readonly type: 'ran', readonly id: string, readonly runs: PartyRun[] }
   | { readonly type: 'looped', readonly id: string, readonly runs: PartyRun[][] }
+  | { readonly type: 'link', readonly bytesSent: number }
   | { readonly type: 'stopped', readonly maxRssMB: number }
   | { readonly type: 'error', readonly message: string }
 

@@ -21,6 +21,14 @@ export interface BenchLine {
   /** CPU ms per party per sum (median): where the time goes when cores are shared. */
   readonly cpuMsPerParty?: number
   readonly processes: number
+  /** netlab cases: each party's host link, Mbit/s each way. */
+  readonly linkMbit?: number
+  /** netlab cases: the most bytes any party sent in a sum, over the link rate (ms). */
+  readonly wireBoundMs?: number
+  /** netlab cases: ms over wireBoundMs. */
+  readonly overWire?: number
+  /** netlab cases: the most bytes any host's link sent in a sum (frames with all headers), over one input's plaintext bytes. */
+  readonly linkBytesPerPartyOverPlain?: number
   readonly ok: boolean
   readonly problem?: string
 }
@@ -53,6 +61,22 @@ export function table (lines: readonly BenchLine[]): string {
   const head = ['parties x length', 'mode', 'plain ms', 'secure ms', 'secure/plain', 'upload/input (secure)', 'upload/input (plain)', 'peak RSS MB/process', 'processes', '']
   const out = [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`]
   for (const r of rows) out.push(`| ${r.join(' | ')} |`)
+  return out.join('\n') + '\n'
+}
+
+/** A markdown table of the netlab cases: each time against the time its link alone needs. */
+export function linkTable (lines: readonly BenchLine[]): string {
+  const cases = [...new Set(lines.filter(l => l.linkMbit !== undefined).map(l => l.name))]
+  const head = ['link Mbit/s', 'parties x length', 'mode', 'plain ms', 'plain wire bound ms', 'secure ms', 'secure wire bound ms', 'secure / its wire bound', 'secure/plain', 'link bytes/input (secure)', 'link bytes/input (plain)']
+  const out = [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`]
+  for (const name of cases) {
+    const plain = lines.find(l => l.name === name && l.mode === 'plain')
+    const secure = lines.find(l => l.name === name && l.mode !== 'plain')
+    const any = (secure ?? plain)!
+    const overBound = secure?.wireBoundMs === undefined ? undefined : secure.ms / secure.wireBoundMs
+    out.push(`| ${[String(any.linkMbit), `${any.parties} x ${fmtLength(any.length)}`, secure?.mode ?? '-', fmtMs(plain?.ms), fmtMs(plain?.wireBoundMs),
+      fmtMs(secure?.ms), fmtMs(secure?.wireBoundMs), fmt(overBound, 2), fmt(secure?.ratio, 2), fmt(secure?.linkBytesPerPartyOverPlain, 2), fmt(plain?.linkBytesPerPartyOverPlain, 2)].join(' | ')} |`)
+  }
   return out.join('\n') + '\n'
 }
 

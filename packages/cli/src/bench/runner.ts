@@ -1,9 +1,11 @@
 /**
  * Runs one benchmark case: starts the worker processes that host its parties, sets their
- * nodes up, runs plain and secure sums, and measures them. Workers are ended by PID.
+ * nodes up, runs plain and secure sums, and measures them. Workers are ended by PID. A case
+ * with a link rate runs each worker on a test host of its own (scripts/netlab), its link capped.
  */
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { createLab, HOST_DEVICE, unavailable, type Lab } from '../../../../scripts/netlab/index.mjs'
 import type { BenchCase, FromWorker, PartyRun, ToWorker } from './protocol.js'
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url))
@@ -20,6 +22,8 @@ export interface CaseSpec {
   readonly runs: number
   readonly parameters: Record<string, unknown>
   readonly frameElements: number
+  /** Each worker on a netlab host of its own, its link capped at this many Mbit/s each way; loopback when undefined. */
+  readonly linkMbit?: number
 }
 
 export interface Measured {
@@ -32,6 +36,10 @@ export interface Measured {
   readonly runs: number
   /** Per sum, the most any party sent, over the plaintext bytes of one input (8 per element). */
   readonly bytesPerPartyOverPlain: number
+  /** Per sum, the most bytes any party sent (frames handed to the network), the largest over the sums. */
+  readonly maxBytesSent: number
+  /** Per sum, the most bytes any host's link carried out (its eth0's tx_bytes: all headers), over the plaintext bytes of one input; netlab cases only. */
+  readonly linkBytesPerPartyOverPlain?: number
   readonly rssMB: number
   /** Median over sums of the most CPU any worker process used during the sum, per party it hosts. */
   readonly cpuMsPerParty: number
@@ -44,13 +52,17 @@ class Worker {
   private readonly waiting: Array<{ type: string, resolve: (m: FromWorker) => void, reject: (e: Error) => void }> = []
   stderr = ''
 
-  constructor () {
+  /** @param host in this lab host (its index), when given: `ip netns exec` execs node there, the IPC channel passed on */
+  constructor (host?: { lab: Lab, index: number }) {
     // SIMON_BENCH_PROFILE=<dir>: each worker writes a CPU profile there (where the time goes)
     const profile = process.env.SIMON_BENCH_PROFILE
     const execArgv = profile === undefined || profile === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', profile]
     // SIMON_BENCH_NODE_ARGS: more node options for the workers (e.g. --trace-gc), for investigations
     execArgv.push(...(process.env.SIMON_BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== ''))
-    this.child = fork(WORKER, [], { stdio: ['ignore', process.env.SIMON_BENCH_NODE_ARGS === undefined ? 'ignore' : 'inherit', 'pipe', 'ipc'], execArgv })
+    const stdio = ['ignore', process.env.SIMON_BENCH_NODE_ARGS === undefined ? 'ignore' : 'inherit', 'pipe', 'ipc'] as const
+    this.child = host === undefined
+      ? fork(WORKER, [], { stdio: [...stdio], execArgv })
+      : spawn('ip', host.lab.execArgs(host.index, process.execPath, [...execArgv, WORKER]), { stdio: [...stdio] })
     this.child.stderr!.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000) })
     this.child.on('message', (m: FromWorker) => {
       if (m.type === 'error') {
@@ -75,6 +87,14 @@ class Worker {
       })
       this.child.send(message)
     })
+  }
+
+  /** Resolves once the process has exited, ending it by PID after `graceMs`. */
+  async exited (graceMs: number): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    const timer = setTimeout(() => this.kill(), graceMs)
+    await new Promise(resolve => this.child.once('exit', resolve))
+    clearTimeout(timer)
   }
 
   kill (): void {
@@ -105,14 +125,32 @@ function sumMs (runs: PartyRun[]): number {
   return Math.max(...runs.map(r => r.resultAt)) - Math.min(...runs.map(r => r.inputAt))
 }
 
+/** Each worker's host link counter (bytes sent so far). */
+async function linkCounters (workers: Worker[]): Promise<number[]> {
+  return Promise.all(workers.map(async w => (await w.request({ type: 'link' }, 'link', 20_000)).bytesSent))
+}
+
+/** Test hosts for a case with a link rate, one per worker; undefined for a loopback case. */
+async function hostsFor (spec: CaseSpec): Promise<Lab | undefined> {
+  if (spec.linkMbit === undefined) return undefined
+  const reason = await unavailable()
+  if (reason !== undefined) throw new Error(`${spec.name}: ${reason}`)
+  return createLab({ hosts: spec.processes, mbit: spec.linkMbit })
+}
+
 /** Start workers and nodes for a case; `parties` are spread over `processes` workers in contiguous blocks. */
-async function setUp (spec: CaseSpec): Promise<{ workers: Worker[], nodes: string[], expected: number }> {
-  const workers = Array.from({ length: spec.processes }, () => new Worker())
+async function setUp (spec: CaseSpec, lab: Lab | undefined): Promise<{ workers: Worker[], nodes: string[], expected: number }> {
+  const workers = Array.from({ length: spec.processes }, (_, index) => new Worker(lab === undefined ? undefined : { lab, index }))
   try {
     const blocks = workers.map((_, w) => Array.from({ length: spec.parties }, (_, i) => i).filter(i => Math.floor(i * spec.processes / spec.parties) === w))
     const keys = await Promise.all(workers.map(async (w, i) => w.request({ type: 'keys', parties: blocks[i]! }, 'keys', 60_000)))
     const allow = keys.flatMap(k => k.peerIds)
-    const started = await Promise.all(workers.map(async w => w.request({ type: 'start', allow, frameElements: spec.frameElements }, 'started', 120_000)))
+    const started = await Promise.all(workers.map(async (w, i) => w.request({
+      type: 'start',
+      allow,
+      frameElements: spec.frameElements,
+      ...(lab === undefined ? {} : { listen: `/ip4/${lab.host(i).address}/tcp/0`, linkDevice: HOST_DEVICE })
+    }, 'started', 120_000)))
     const nodes = started.flatMap(s => s.multiaddrs)
     const c: BenchCase = { length: spec.length, parties: spec.parties, seed: spec.parties * 1000 + spec.length % 997 }
     const prepared = await Promise.all(workers.map(async w => w.request({ type: 'prepare', case: c }, 'prepared', 120_000)))
@@ -131,15 +169,25 @@ async function stop (workers: Worker[]): Promise<number> {
     } catch {
       return NaN
     } finally {
-      setTimeout(() => w.kill(), 500).unref()
+      // ended before their hosts (if any) are removed
+      await w.exited(500)
     }
   }))
   return Math.max(...rss.filter(x => Number.isFinite(x)))
 }
 
-/** Measure one kind of sum (plain or secure) of a case, on workers of its own. */
+/** Measure one kind of sum (plain or secure) of a case, on workers (and, with a link rate, hosts) of its own. */
 export async function measure (spec: CaseSpec, kind: 'plain' | 'secure'): Promise<Measured> {
-  const { workers, nodes, expected } = await setUp(spec)
+  const lab = await hostsFor(spec)
+  try {
+    return await measureOn(spec, kind, lab)
+  } finally {
+    await lab?.destroy()
+  }
+}
+
+async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | undefined): Promise<Measured> {
+  const { workers, nodes, expected } = await setUp(spec, lab)
   const tolerance = 1e-6 * Math.max(1, spec.length) * spec.parties
   const problems: string[] = []
   const check = (runs: PartyRun[]): void => {
@@ -158,12 +206,19 @@ export async function measure (spec: CaseSpec, kind: 'plain' | 'secure'): Promis
       const sums = await loop('run', spec.runs)
       for (const s of [...warm, ...sums]) check(s)
       const times = sums.map(sumMs)
-      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, cpuMsPerParty: median(sums.map(s => cpuPerParty(s, spec.processes, spec.parties))), rssMB: await stop(workers), ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
+      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, maxBytesSent: NaN, cpuMsPerParty: median(sums.map(s => cpuPerParty(s, spec.processes, spec.parties))), rssMB: await stop(workers), ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
     }
+    // per sum, the most bytes any host's link sent: read once every party has its result (so all was delivered)
+    const linkPerSum: number[] = []
     const runOne = async (k: number): Promise<PartyRun[]> => {
+      const before = lab === undefined ? undefined : await linkCounters(workers)
       const per = await Promise.all(workers.map(async w => w.request({ type: 'run', id: `${id}-${k}`, kind, parameters, nodes }, 'ran')))
       const runs = per.flatMap(p => p.runs)
       check(runs)
+      if (before !== undefined) {
+        const after = await linkCounters(workers)
+        linkPerSum.push(Math.max(...after.map((a, i) => a - before[i]!)))
+      }
       return runs
     }
     const cold = await runOne(0)
@@ -171,14 +226,16 @@ export async function measure (spec: CaseSpec, kind: 'plain' | 'secure'): Promis
     for (let k = 1; k <= spec.runs; k++) measured.push(await runOne(k))
     const all = spec.kind === 'single' ? [cold, ...measured] : measured
     const times = spec.kind === 'single' ? [sumMs(cold)] : measured.map(sumMs)
-    const bytes = Math.max(...all.map(runs => Math.max(...runs.map(r => r.bytesSent)))) / plainBytes
+    const maxBytesSent = Math.max(...all.map(runs => Math.max(...runs.map(r => r.bytesSent))))
     return {
       kind,
       mode: cold[0]!.mode ?? kind,
       ms: median(times),
       coldMs: sumMs(cold),
       runs: times.length,
-      bytesPerPartyOverPlain: bytes,
+      bytesPerPartyOverPlain: maxBytesSent / plainBytes,
+      maxBytesSent,
+      ...(lab === undefined ? {} : { linkBytesPerPartyOverPlain: Math.max(...(spec.kind === 'single' ? linkPerSum : linkPerSum.slice(1))) / plainBytes }),
       cpuMsPerParty: median(all.map(runs => cpuPerParty(runs, spec.processes, spec.parties))),
       rssMB: await stop(workers),
       ok: problems.length === 0,

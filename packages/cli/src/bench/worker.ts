@@ -4,6 +4,7 @@
  * sent and, when stopped, its peak RSS. Started by `simon bench` with child_process.fork.
  */
 import '@simon-p2p/node'
+import { readFileSync } from 'node:fs'
 import type { PrivateKey } from '@libp2p/interface'
 import { chooseMode, type InputValue } from '@simon-p2p/core'
 import { generateIdentity, peerIdOf, SimonNode } from '@simon-p2p/node'
@@ -22,6 +23,8 @@ interface Party {
 
 let parties: Party[] = []
 let benchCase: BenchCase | undefined
+/** The host link's sent-bytes counter, when this worker has a host of its own. */
+let linkCounter: string | undefined
 
 function send (message: FromWorker): void {
   process.send!(message)
@@ -76,9 +79,10 @@ async function handle (m: ToWorker): Promise<void> {
       return
     }
     case 'start': {
+      if (m.linkDevice !== undefined) linkCounter = `/sys/class/net/${m.linkDevice}/statistics/tx_bytes`
       await Promise.all(parties.map(async p => {
-        // every party of the benchmark is on 127.0.0.1: above libp2p's 5 new connections per second per host
-        p.node = await SimonNode.create({ privateKey: p.key, listen: ['/ip4/127.0.0.1/tcp/0'], allowPeers: m.allow, taskTimeoutMs: 300_000, attemptTimeoutMs: 60_000, inboundConnectionsPerHost: 100_000 })
+        // on 127.0.0.1 every party of the benchmark is on one host: above libp2p's 5 new connections per second per host
+        p.node = await SimonNode.create({ privateKey: p.key, listen: [m.listen ?? '/ip4/127.0.0.1/tcp/0'], allowPeers: m.allow, taskTimeoutMs: 300_000, attemptTimeoutMs: 60_000, inboundConnectionsPerHost: 100_000 })
         // served from the start: another party may send before this one is asked to run
         p.plain = new PlainSum(p.node.libp2p, m.frameElements)
         await p.plain.serve()
@@ -105,6 +109,10 @@ async function handle (m: ToWorker): Promise<void> {
       }))
       // per sum, the runs of this worker's parties
       send({ type: 'looped', id: m.id, runs: Array.from({ length: m.count }, (_, k) => perParty.map(r => r[k]!)) })
+      return
+    }
+    case 'link': {
+      send({ type: 'link', bytesSent: linkCounter === undefined ? NaN : Number(readFileSync(linkCounter, 'utf8')) })
       return
     }
     case 'stop': {

@@ -2,14 +2,15 @@
  * `simon bench`: plain (insecure) and secure sums of the same inputs, every party a real libp2p
  * node over TCP on 127.0.0.1, the parties in worker processes of their own. Prints a table (or,
  * with --json, one JSON object per line) and writes bench-results/: latest.jsonl, latest.md and
- * chart.svg.
+ * chart.svg. With --netlab, the vector cases on test hosts (scripts/netlab, root), one party per
+ * host, links capped at 100 Mbit/s and at 1 Gbit/s, against the time the link alone needs.
  */
 import { cpus, totalmem } from 'node:os'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { FAST_FRAME_ELEMENTS, InvalidInputError } from '@simon-p2p/core'
-import { chart, table, type BenchLine } from '../bench/report.js'
-import { measure, type CaseSpec } from '../bench/runner.js'
+import { chart, linkTable, table, type BenchLine } from '../bench/report.js'
+import { measure, type CaseSpec, type Measured } from '../bench/runner.js'
 
 export interface BenchOptions {
   readonly json?: boolean
@@ -19,7 +20,12 @@ export interface BenchOptions {
   readonly out?: string
   /** Only the cases whose names contain one of these (comma-separated). */
   readonly only?: string
+  /** The vector cases on netlab hosts with capped links instead of the loopback cases. */
+  readonly netlab?: boolean
 }
+
+/** The link rates of --netlab, Mbit/s each way. */
+export const NETLAB_MBIT = [100, 1000] as const
 
 const VECTOR = { profile: 'fast' }
 const SCALAR = {}
@@ -28,8 +34,18 @@ function spec (name: string, parties: number, length: number, processes: number,
   return { name, parties, length, processes, kind, runs, parameters: length === 0 ? SCALAR : VECTOR, frameElements: FAST_FRAME_ELEMENTS }
 }
 
-/** The cases: full, --quick (under two minutes here), and tiny (the smoke test). */
+/** The --netlab cases: one party per host, each vector case at each rate (tiny: one small case). */
+function netlabCases (options: BenchOptions): CaseSpec[] {
+  const tiny = options.tiny === true || process.env.SIMON_BENCH_TINY === '1'
+  const runs = options.quick === true ? 2 : 5
+  const cases: Array<[number, number]> = tiny ? [[3, 1e4]] : [[3, 1e6], [10, 1e5], [20, 1e5]]
+  return (tiny ? [NETLAB_MBIT[0]] : NETLAB_MBIT).flatMap(mbit => cases.map(([parties, length]) =>
+    ({ ...spec(`vector-${parties}x1e${Math.log10(length)}@${mbit}mbit`, parties, length, parties, 'vector', tiny ? 1 : runs), linkMbit: mbit })))
+}
+
+/** The cases: full, --quick (under two minutes here), and tiny (the smoke test); --netlab's own. */
 export function benchCases (options: BenchOptions): CaseSpec[] {
+  if (options.netlab === true) return netlabCases(options)
   if (options.tiny === true || process.env.SIMON_BENCH_TINY === '1') {
     return [
       spec('scalar-3', 3, 0, 3, 'latency', 5),
@@ -93,6 +109,7 @@ export async function runBench (options: BenchOptions): Promise<boolean> {
         runs: m.runs,
         ...(kind === 'secure' && byKind.plain !== undefined ? { ratio: round(m.ms / byKind.plain.ms, 3) } : {}),
         ...(c.length > 0 ? { bytesPerPartyOverPlain: round(m.bytesPerPartyOverPlain, 3) } : {}),
+        ...(c.linkMbit === undefined ? {} : linkFields(c.linkMbit, m)),
         rssMB: round(m.rssMB, 0),
         cpuMsPerParty: round(m.cpuMsPerParty, 1),
         processes: c.processes,
@@ -107,8 +124,8 @@ export async function runBench (options: BenchOptions): Promise<boolean> {
   }
   const out = resolve(options.out ?? 'bench-results')
   await mkdir(out, { recursive: true })
-  const header = `simon-p2p benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machineDescription()}${options.quick === true ? ', --quick' : ''}`
-  const md = `${header}\n\n${table(lines)}`
+  const header = `simon-p2p benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machineDescription()}${options.quick === true ? ', --quick' : ''}${options.netlab === true ? ', --netlab' : ''}`
+  const md = `${header}\n\n${table(lines)}${options.netlab === true ? `\n${linkTable(lines)}` : ''}`
   await writeFile(join(out, 'latest.jsonl'), lines.map(l => JSON.stringify(l)).join('\n') + '\n')
   await writeFile(join(out, 'latest.md'), md)
   await writeFile(join(out, 'chart.svg'), chart(lines, header))
@@ -118,6 +135,17 @@ export async function runBench (options: BenchOptions): Promise<boolean> {
     process.stdout.write(`\nwritten: ${join(out, 'latest.md')}, ${join(out, 'chart.svg')}, ${join(out, 'latest.jsonl')}\n`)
   }
   return lines.every(l => l.ok)
+}
+
+/** The time the link alone needs for the most bytes any party sends, and the measured time over it. */
+function linkFields (linkMbit: number, m: Measured): Pick<BenchLine, 'linkMbit' | 'wireBoundMs' | 'overWire' | 'linkBytesPerPartyOverPlain'> {
+  const wireBoundMs = m.maxBytesSent * 8 / (linkMbit * 1e3)
+  return {
+    linkMbit,
+    wireBoundMs: round(wireBoundMs),
+    overWire: round(m.ms - wireBoundMs),
+    ...(m.linkBytesPerPartyOverPlain === undefined ? {} : { linkBytesPerPartyOverPlain: round(m.linkBytesPerPartyOverPlain, 3) })
+  }
 }
 
 function round (x: number, digits = 2): number {
