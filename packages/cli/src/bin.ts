@@ -82,8 +82,9 @@ program.command('bench')
   .option('--out <dir>', 'where to write the results', 'bench-results')
   .option('--only <names>', 'only the cases whose names contain one of these (comma-separated)')
   .option('--netlab', 'the vector cases on test hosts of their own (network namespaces, root), links capped at 100 Mbit/s and 1 Gbit/s, against the time the link alone needs')
+  .option('--mbit <rates>', 'with --netlab: the link rates in Mbit/s, comma-separated (default 100,1000)')
   .addOption(new Option('--tiny', 'tiny sizes (the smoke test)').hideHelp())
-  .action(async (opts: { json?: boolean, quick?: boolean, out: string, only?: string, tiny?: boolean, netlab?: boolean }) => {
+  .action(async (opts: { json?: boolean, quick?: boolean, out: string, only?: string, tiny?: boolean, netlab?: boolean, mbit?: string }) => {
     const { runBench } = await import('./commands/bench.js')
     const ok = await runBench(opts).catch(err => die('bench', err))
     process.exitCode = ok ? 0 : 1

@@ -22,6 +22,8 @@ export interface BenchOptions {
   readonly only?: string
   /** The vector cases on netlab hosts with capped links instead of the loopback cases. */
   readonly netlab?: boolean
+  /** --netlab's link rates, Mbit/s, comma-separated (default NETLAB_MBIT). */
+  readonly mbit?: string
 }
 
 /** The link rates of --netlab, Mbit/s each way. */
@@ -34,12 +36,19 @@ function spec (name: string, parties: number, length: number, processes: number,
   return { name, parties, length, processes, kind, runs, parameters: length === 0 ? SCALAR : VECTOR, frameElements: FAST_FRAME_ELEMENTS }
 }
 
+/** @throws InvalidInputError naming `mbit` for anything but positive numbers, comma-separated */
+function linkRates (text: string): number[] {
+  const rates = text.split(',').map(s => Number(s.trim()))
+  if (rates.length === 0 || !rates.every(r => Number.isFinite(r) && r > 0)) throw new InvalidInputError('mbit', `${JSON.stringify(text)} is not a comma-separated list of positive link rates in Mbit/s`)
+  return rates
+}
+
 /** The --netlab cases: one party per host, each vector case at each rate (tiny: one small case). */
 function netlabCases (options: BenchOptions): CaseSpec[] {
   const tiny = options.tiny === true || process.env.SIMON_BENCH_TINY === '1'
   const runs = options.quick === true ? 2 : 5
   const cases: Array<[number, number]> = tiny ? [[3, 1e4]] : [[3, 1e6], [10, 1e5], [20, 1e5]]
-  return (tiny ? [NETLAB_MBIT[0]] : NETLAB_MBIT).flatMap(mbit => cases.map(([parties, length]) =>
+  return (options.mbit !== undefined ? linkRates(options.mbit) : tiny ? [NETLAB_MBIT[0]] : NETLAB_MBIT).flatMap(mbit => cases.map(([parties, length]) =>
     ({ ...spec(`vector-${parties}x1e${Math.log10(length)}@${mbit}mbit`, parties, length, parties, 'vector', tiny ? 1 : runs), linkMbit: mbit })))
 }
 
@@ -82,6 +91,7 @@ export function machineDescription (): string {
 }
 
 export async function runBench (options: BenchOptions): Promise<boolean> {
+  if (options.mbit !== undefined && options.netlab !== true) throw new InvalidInputError('mbit', 'link rates need --netlab')
   let cases = benchCases(options)
   if (options.only !== undefined) {
     const wanted = options.only.split(',').map(s => s.trim()).filter(s => s !== '')
