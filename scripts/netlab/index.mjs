@@ -156,8 +156,8 @@ export class Lab {
   /** Cap host i's link at `mbit` Mbit/s in each direction (tbf); undefined removes the cap. */
   async setRate (i, mbit) {
     const h = this.host(i)
+    // the host's egress (its uploads) and its bridge port's egress (its downloads); a cut link stays cut
     for (const [ns, dev] of [[h.namespace, HOST_DEVICE], [this.bridge, h.port]]) {
-      await ip(['-n', ns, 'link', 'set', dev, 'up'])
       await run('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'del', 'dev', dev, 'root'], { timeout: 20_000 }).catch(() => {})
       if (mbit !== undefined) await run('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', dev, 'root', ...tbf(mbit)], { timeout: 20_000 })
     }

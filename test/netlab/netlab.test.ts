@@ -40,8 +40,11 @@ test('two hosts: TCP over the bridge, loopback up, a tbf cap, a cut and a restor
     assert.deepEqual((await namespaces()).filter(n => lab.names().includes(n)).sort(), [...lab.names()].sort())
     assert.equal(await reach(lab, 0, 1, 'over-the-bridge'), 'over-the-bridge')
     assert.equal(await reach(lab, 1, 1, 'loopback', '127.0.0.1'), 'loopback')
-    const qdisc = (await exec('ip', ['netns', 'exec', lab.host(0).namespace, 'tc', 'qdisc', 'show', 'dev', 'eth0'])).stdout
-    assert.match(qdisc, /tbf .*rate 100Mbit/, qdisc)
+    // capped both ways: the host's uploads on its eth0, its downloads on its bridge port
+    for (const [namespace, device] of [[lab.host(0).namespace, 'eth0'], [lab.bridge, lab.host(0).port]] as const) {
+      const qdisc = (await exec('ip', ['netns', 'exec', namespace, 'tc', 'qdisc', 'show', 'dev', device])).stdout
+      assert.match(qdisc, /tbf .*rate 100Mbit/, `${namespace} ${device}: ${qdisc}`)
+    }
     const sent = await lab.txBytes(0)
     assert.ok(sent > 0)
     await lab.cut(1)
