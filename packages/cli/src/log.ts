@@ -8,8 +8,8 @@
 import { format } from 'node:util'
 import { defaultLogger } from '@libp2p/logger'
 import type { ComponentLogger, Logger } from '@libp2p/interface'
-import { pino, type Logger as Pino } from 'pino'
-import type { TaskObserver } from '@simon-p2p/node'
+import { pino, type DestinationStream, type Logger as Pino } from 'pino'
+import type { SecureSumTask, TaskObserver } from '@simon-p2p/node'
 
 export const LOG_FORMATS = ['human', 'json'] as const
 export type LogFormat = typeof LOG_FORMATS[number]
@@ -17,14 +17,14 @@ export type LogFormat = typeof LOG_FORMATS[number]
 /** The components this node names (the rest are libp2p's own). */
 const OWN_COMPONENT = /^simon(:|$)/
 
-/** A pino logger writing JSON lines to stderr, synchronously (a line is out before the process exits). */
-export function jsonLog (fd = 2): Pino {
+/** A pino logger writing JSON lines, by default to stderr synchronously (a line is out before the process exits). */
+export function jsonLog (destination: DestinationStream = pino.destination({ fd: 2, sync: true })): Pino {
   return pino({
     level: 'trace',
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: label => ({ level: label }) }
-  }, pino.destination({ fd, sync: true }))
+  }, destination)
 }
 
 /**
@@ -66,10 +66,24 @@ export function taskLog (log: Pino): TaskObserver {
       if (event.event === 'step') log.info({ task: task.id, step: event.step, party: task.myself }, 'task step')
     },
     finished: task => {
-      const { step, missing, error } = task.status()
+      const { step, error } = task.status()
       const fields = { task: task.id, step, party: task.myself, microprotocol: task.descriptor.microprotocol, mode: task.mode, durationMs: task.durationMs }
-      if (error === undefined) log.info(fields, 'task done')
-      else log.warn({ ...fields, code: error.code, error: error.name, missing }, 'task failed')
+      if (error === undefined) { log.info(fields, 'task done'); return }
+      // a timeout names the step it stopped at and whom it waited for; an abort the party that sent it
+      const failure = failureOf(task)
+      log.warn({ ...fields, code: error.code, error: error.name, ...failure }, 'task failed')
     }
+  }
+}
+
+/** The step, missing parties and remote party a task's error names, when it names them (TaskTimeoutError does). */
+function failureOf (task: SecureSumTask): { failedAt?: string, missing?: number[], from?: number } {
+  let err: unknown
+  try { task.peekResult() } catch (e) { err = e }
+  const { step, missing, party } = (err ?? {}) as { step?: unknown, missing?: unknown, party?: unknown }
+  return {
+    ...(typeof step === 'string' ? { failedAt: step } : {}),
+    ...(Array.isArray(missing) ? { missing: missing.filter((i): i is number => typeof i === 'number') } : {}),
+    ...(typeof party === 'number' ? { from: party } : {})
   }
 }
