@@ -11,17 +11,8 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { freePorts } from '../../packages/cli/src/ports.js'
-import { Proc, isAlive, tempDir, writeJson } from '../helpers.js'
+import { Proc, isAlive, keygen, tempDir, writeJson } from '../helpers.js'
 import { raw, unboundAddress } from './support.js'
-
-async function keys (dir: string, count: number): Promise<Array<{ path: string, peerId: string }>> {
-  return Promise.all(Array.from({ length: count }, async (_, i) => {
-    const path = join(dir, `k${i}.key`)
-    const r = await new Proc(['keygen', '--out', path]).exited
-    assert.equal(r.code, 0, r.stderr)
-    return { path, peerId: (JSON.parse(r.stdout) as { peerId: string }).peerId }
-  }))
-}
 
 /** The command line of a running process, as any user of the machine reads it. */
 async function commandLine (pid: number): Promise<string> {
@@ -30,7 +21,7 @@ async function commandLine (pid: number): Promise<string> {
 
 test('simon sum --value -: the values come from stdin, never the command line; --events shows one fingerprint, the same at every party', async (t) => {
   const dir = await tempDir(t)
-  const ks = await keys(dir, 3)
+  const ks = await keygen(dir, 3)
   const ports = await freePorts(3)
   const network = await writeJson(join(dir, 'network.json'), { nodes: ks.map((k, i) => `/ip4/127.0.0.1/tcp/${ports[i]}/p2p/${k.peerId}`) })
   const task = randomUUID()
@@ -65,7 +56,7 @@ test('simon sum --value -: the values come from stdin, never the command line; -
 
 test('simon node --token-file: the token is read from the file (trimmed), required at the gateway, and never on the command line; --allow-origin lets that origin through', async (t) => {
   const dir = await tempDir(t)
-  const [k] = await keys(dir, 1)
+  const [k] = await keygen(dir, 1)
   const token = `tok-${randomUUID()}`
   const tokenFile = join(dir, 'token')
   await writeFile(tokenFile, `  ${token}\n`, { mode: 0o600 })
@@ -107,7 +98,7 @@ test('simon node --token-file: the token is read from the file (trimmed), requir
 
 test('simon node --http beyond loopback without a token: exit 2 naming --token-file, no ready line, nothing left running', async (t) => {
   const dir = await tempDir(t)
-  const [k] = await keys(dir, 1)
+  const [k] = await keygen(dir, 1)
   const [port] = await freePorts(1)
   // an address on no interface here: were the check missing, the listen would fail with another error
   const address = unboundAddress()
