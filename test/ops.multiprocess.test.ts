@@ -13,14 +13,9 @@ import { NODE_CONFIG_KEYS } from '../packages/cli/src/config.js'
 import { Proc, keygen, startNodeProcs, sumOverGateways, tempDir, writeJson } from './helpers.js'
 import { inputForms } from './secret-forms.js'
 import { raw, unboundAddress } from './adversary/support.js'
+import { sample } from '../packages/node/test/helpers.js'
 
 const VALUES = [123.456789, 1234.56789, 12345.6789]
-
-/** The value of one sample line (`name{labels} value`) of the Prometheus text format, or undefined. */
-function sample (text: string, name: string, labels = ''): number | undefined {
-  const line = text.split('\n').find(l => l.startsWith(labels === '' ? `${name} ` : `${name}{${labels}} `))
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
-}
 
 test('three `simon node --config FILE` processes: the tutorial\'s sum over their gateways, then /metrics over HTTP shows it, with the token and without any input or task id', async t => {
   const dir = await tempDir(t)

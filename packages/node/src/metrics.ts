@@ -59,30 +59,10 @@ export function nodeMetrics (node: MetricsSource, registry: Registry): () => voi
     labelNames: ['microprotocol'] as const,
     registers
   })
-  new Counter({
-    name: 'simon_protocol_bytes_total',
-    help: 'Bytes of SecureSum frames, by protocol and direction (sent counts every delivery attempt)',
-    labelNames: ['protocol', 'direction'] as const,
-    registers,
-    collect () {
-      const s = node.stats()
-      this.reset()
-      this.inc({ protocol: SECURESUM_PROTOCOL, direction: 'sent' }, s.bytesSent)
-      this.inc({ protocol: SECURESUM_PROTOCOL, direction: 'received' }, s.bytesReceived)
-    }
-  })
-  new Counter({
-    name: 'simon_protocol_frames_total',
-    help: 'SecureSum frames, by protocol and direction (received counts refused ones too)',
-    labelNames: ['protocol', 'direction'] as const,
-    registers,
-    collect () {
-      const s = node.stats()
-      this.reset()
-      this.inc({ protocol: SECURESUM_PROTOCOL, direction: 'sent' }, s.framesSent)
-      this.inc({ protocol: SECURESUM_PROTOCOL, direction: 'received' }, s.framesReceived)
-    }
-  })
+  perDirection(registry, 'simon_protocol_bytes_total', 'Bytes of SecureSum frames, by protocol and direction (sent counts every delivery attempt)',
+    () => { const s = node.stats(); return { sent: s.bytesSent, received: s.bytesReceived } })
+  perDirection(registry, 'simon_protocol_frames_total', 'SecureSum frames, by protocol and direction (received counts refused ones too)',
+    () => { const s = node.stats(); return { sent: s.framesSent, received: s.framesReceived } })
   new Gauge({
     name: 'simon_held_messages',
     help: 'Messages held for tasks not created here yet',
@@ -124,6 +104,22 @@ export function nodeMetrics (node: MetricsSource, registry: Registry): () => voi
       sums.inc(labels)
       const ms = task.durationMs
       if (ms !== undefined) duration.observe(labels, ms / 1000)
+    }
+  })
+}
+
+/** A counter of the SecureSum protocol by direction, read from the node's running totals at each scrape. */
+function perDirection (registry: Registry, name: string, help: string, totals: () => { sent: number, received: number }): void {
+  new Counter({
+    name,
+    help,
+    labelNames: ['protocol', 'direction'] as const,
+    registers: [registry],
+    collect () {
+      const { sent, received } = totals()
+      this.reset()
+      this.inc({ protocol: SECURESUM_PROTOCOL, direction: 'sent' }, sent)
+      this.inc({ protocol: SECURESUM_PROTOCOL, direction: 'received' }, received)
     }
   })
 }

@@ -7,13 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Registry } from 'prom-client'
 import { nodeMetrics } from '@simon-p2p/node'
-import { createTasks, startNodes, taskId, until } from './helpers.js'
-
-/** The value of one sample line of the Prometheus text format (`name{labels} value`), or undefined. */
-function sample (text: string, name: string, labels = ''): number | undefined {
-  const line = text.split('\n').find(l => l.startsWith(labels === '' ? `${name} ` : `${name}{${labels}} `))
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
-}
+import { createTasks, sample, startNodes, taskId, until } from './helpers.js'
 
 test('a sum of three is counted at every node: outcome ok, its duration, its bytes, step done, two parties connected; no task id or input in the text', async t => {
   const nodes = await startNodes(t, 3)
