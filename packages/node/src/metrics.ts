@@ -19,7 +19,7 @@ export interface MetricsSource {
   readonly secureSum: { observe: (observer: TaskObserver) => () => void }
 }
 
-/** The outcome label of a finished task: `ok`, or its error code (TASK_TIMEOUT, DIGEST_MISMATCH, ...). */
+/** The outcome label of a finished task: `ok`, or its error code (TIMEOUT, DIGEST_MISMATCH, ...). */
 export function outcomeOf (task: SecureSumTask): string {
   return task.status().error?.code ?? 'ok'
 }
