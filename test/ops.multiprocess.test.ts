@@ -62,6 +62,9 @@ test('three `simon node --config FILE` processes: the tutorial\'s sum over their
     // libp2p's own, through @libp2p/prometheus-metrics
     assert.ok(sample(text, 'libp2p_noise_xxhandshake_successes_total')! >= 1, 'libp2p\'s handshakes')
     assert.ok(sample(text, 'libp2p_transport_manager_listeners')! >= 1)
+    for (const direction of ['sent', 'received']) {
+      assert.ok(sample(text, 'libp2p_data_transfer_bytes_total', `protocol="/simon-p2p/securesum/1.0.0 ${direction}"`)! > 0, `libp2p's bytes ${direction} on the SecureSum protocol`)
+    }
     assert.ok(!text.includes(taskId), 'no task id')
     assert.ok(!text.includes(token), 'no token')
     for (const s of secrets.filter(s => s.length >= 6)) assert.ok(!text.includes(s), `no input (${s})`)
