@@ -66,3 +66,40 @@ export async function writeJson (path: string, value: unknown): Promise<string> 
   await writeFile(path, JSON.stringify(value))
   return path
 }
+
+/** New identity keys from `simon keygen`, written into `dir`. */
+export async function keygen (dir: string, count: number): Promise<Array<{ path: string, peerId: string }>> {
+  return Promise.all(Array.from({ length: count }, async (_, i) => {
+    const path = join(dir, `k${i}.key`)
+    const r = await new Proc(['keygen', '--out', path]).exited
+    if (r.code !== 0) throw new Error(`simon keygen exited ${r.code}: ${r.stderr}`)
+    return { path, peerId: (JSON.parse(r.stdout) as { peerId: string }).peerId }
+  }))
+}
+
+/** The ready line of `simon node`. */
+export interface NodeReady { readonly peerId: string, readonly multiaddrs: string[], readonly http?: string, readonly metrics?: string }
+
+/** Start one `simon node` process per argument list; resolves once all have printed their ready lines (ended by PID after the test). */
+export async function startNodeProcs (t: { after: (fn: () => void) => void }, argLists: string[][], env: NodeJS.ProcessEnv = {}): Promise<Array<{ proc: Proc, ready: NodeReady }>> {
+  const procs = argLists.map(args => new Proc(['node', ...args], env))
+  t.after(() => procs.forEach(p => p.kill()))
+  return Promise.all(procs.map(async proc => ({ proc, ready: JSON.parse(await proc.firstLine()) as NodeReady })))
+}
+
+/**
+ * The tutorial's steps through each party's gateway (the fdrtd client's calls, over HTTP): party 0
+ * creates the task and invites, the others join, each gives its value. The node list is the gateways' URLs.
+ * @returns each party's result, and the task id
+ */
+export async function sumOverGateways (urls: readonly string[], values: readonly number[], token?: string): Promise<{ results: unknown[], taskId: string }> {
+  const { Api, HttpInterface } = await import('@simon-p2p/api')
+  const apis = urls.map(url => new Api(new HttpInterface(url, token === undefined ? {} : { token })))
+  const nodes = [...urls]
+  const protocols = await Promise.all(apis.map(async api => api.selectMicroservice({ protocol: 'Simon' })))
+  const first = await protocols[0]!.create({ microprotocol: 'SecureSum', network: { nodes, myself: 0 } })
+  const invitation = await first.invite()
+  const tasks = [first, ...await Promise.all(protocols.slice(1).map(async (p, i) => p.join({ invitation, network: { nodes, myself: i + 1 } })))]
+  await Promise.all(tasks.map(async (task, i) => task.input({ value: values[i] })))
+  return { results: await Promise.all(tasks.map(async task => task.result())), taskId: first.callback as string }
+}

@@ -2,8 +2,9 @@
  * Secrets off the command line, where every user of the machine reads them (`ps`,
  * /proc/<pid>/cmdline): `simon sum --value -` reads the value from stdin, `simon node
  * --token-file` the token from a file. And the gateway flags of `simon node`: `--allow-origin`
- * lets a named origin through, a bind beyond loopback without a token does not start. Real
- * `simon` processes on 127.0.0.1, ended by PID.
+ * lets a named origin through, a bind beyond loopback without a token does not start. And the
+ * logs of `simon node` in both formats (human with DEBUG, json): no input, key or token in any
+ * line. Real `simon` processes on 127.0.0.1, ended by PID.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -11,17 +12,9 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { freePorts } from '../../packages/cli/src/ports.js'
-import { Proc, isAlive, tempDir, writeJson } from '../helpers.js'
+import { Proc, isAlive, keygen, startNodeProcs, sumOverGateways, tempDir, writeJson } from '../helpers.js'
+import { inputForms, keyForms, leaks } from '../secret-forms.js'
 import { raw, unboundAddress } from './support.js'
-
-async function keys (dir: string, count: number): Promise<Array<{ path: string, peerId: string }>> {
-  return Promise.all(Array.from({ length: count }, async (_, i) => {
-    const path = join(dir, `k${i}.key`)
-    const r = await new Proc(['keygen', '--out', path]).exited
-    assert.equal(r.code, 0, r.stderr)
-    return { path, peerId: (JSON.parse(r.stdout) as { peerId: string }).peerId }
-  }))
-}
 
 /** The command line of a running process, as any user of the machine reads it. */
 async function commandLine (pid: number): Promise<string> {
@@ -30,7 +23,7 @@ async function commandLine (pid: number): Promise<string> {
 
 test('simon sum --value -: the values come from stdin, never the command line; --events shows one fingerprint, the same at every party', async (t) => {
   const dir = await tempDir(t)
-  const ks = await keys(dir, 3)
+  const ks = await keygen(dir, 3)
   const ports = await freePorts(3)
   const network = await writeJson(join(dir, 'network.json'), { nodes: ks.map((k, i) => `/ip4/127.0.0.1/tcp/${ports[i]}/p2p/${k.peerId}`) })
   const task = randomUUID()
@@ -65,7 +58,7 @@ test('simon sum --value -: the values come from stdin, never the command line; -
 
 test('simon node --token-file: the token is read from the file (trimmed), required at the gateway, and never on the command line; --allow-origin lets that origin through', async (t) => {
   const dir = await tempDir(t)
-  const [k] = await keys(dir, 1)
+  const [k] = await keygen(dir, 1)
   const token = `tok-${randomUUID()}`
   const tokenFile = join(dir, 'token')
   await writeFile(tokenFile, `  ${token}\n`, { mode: 0o600 })
@@ -107,7 +100,7 @@ test('simon node --token-file: the token is read from the file (trimmed), requir
 
 test('simon node --http beyond loopback without a token: exit 2 naming --token-file, no ready line, nothing left running', async (t) => {
   const dir = await tempDir(t)
-  const [k] = await keys(dir, 1)
+  const [k] = await keygen(dir, 1)
   const [port] = await freePorts(1)
   // an address on no interface here: were the check missing, the listen would fail with another error
   const address = unboundAddress()
@@ -120,3 +113,38 @@ test('simon node --http beyond loopback without a token: exit 2 naming --token-f
   assert.ok(r.stderr.startsWith(`simon node: InvalidInputError: invalid token: is required to serve the gateway on ${address}, beyond loopback: give one with --token-file FILE`), r.stderr)
   assert.equal(isAlive(p.pid), false)
 })
+
+for (const format of ['human', 'json'] as const) {
+  test(`simon node --log-format ${format} with DEBUG='simon:*,libp2p:tcp*': the tutorial's sum over three gateways leaves no input, key or token in any log line`, async t => {
+    const dir = await tempDir(t)
+    const ks = await keygen(dir, 3)
+    const token = `tok-${randomUUID()}`
+    const tokenFile = join(dir, 'token')
+    await writeFile(tokenFile, token, { mode: 0o600 })
+    const nodes = await startNodeProcs(t, ks.map(k => ['--key', k.path, '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--metrics', '127.0.0.1:0',
+      '--token-file', tokenFile, '--log-format', format]), { DEBUG: 'simon:*,libp2p:tcp*', SIMON_GATEWAY_TOKEN: '' })
+    const values = [987654.321987, 123456.789012, 555555.444444]
+    const { results, taskId } = await sumOverGateways(nodes.map(n => n.ready.http!), values, token)
+    for (const r of results) assert.deepEqual(r, { inputs: 3, result: { samples: 3, sum: 1666666.555443 } })
+    for (const { proc } of nodes) proc.kill('SIGTERM')
+    const logs = await Promise.all(nodes.map(async ({ proc }) => (await proc.exited).stderr))
+    const lines = logs.flatMap(log => log.split('\n')).filter(l => l !== '')
+    // the logs are real: they name the task, at every node
+    for (const log of logs) assert.ok(log.includes(taskId), 'each node logs the task')
+    // DEBUG keeps working for libp2p's own components, in their own format (some lines of theirs are stack traces)
+    assert.ok(lines.some(l => / libp2p:tcp/.test(l) && !l.startsWith('{')), 'libp2p:tcp* lines')
+    if (format === 'json') {
+      const json = lines.filter(l => l.startsWith('{"level"'))
+      for (const line of json) assert.equal(typeof (JSON.parse(line) as { msg: string }).msg, 'string')
+      assert.ok(json.some(l => l.includes('"component":"simon:')), 'the simon:* debug lines, as JSON')
+      assert.ok(json.some(l => l.includes(`"task":"${taskId}"`)), 'the task lines')
+      assert.deepEqual(lines.filter(l => !l.startsWith('{') && / simon:/.test(l)), [], 'no simon:* line in the human format')
+    } else {
+      assert.ok(lines.filter(l => l.includes(' simon:')).length >= 9, 'simon:* lines')
+      assert.ok(lines.every(l => !l.startsWith('{"level"')), 'no JSON lines in the human format')
+    }
+    const secrets = [...values.flatMap(v => inputForms(String(v))), ...(await Promise.all(ks.map(async k => keyForms(k.path)))).flat(), token]
+    assert.deepEqual(leaks(lines.join('\n'), secrets), [], `${lines.length} log lines`)
+    t.diagnostic(`${lines.length} log lines (${format}), ${secrets.length} secret forms searched, none found`)
+  })
+}

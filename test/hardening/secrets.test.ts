@@ -21,35 +21,11 @@ import { SecureSumTask, generateIdentity, peerIdOf, saveIdentity, type Party, ty
 import { Api, InProcessInterface } from '@simon-p2p/api'
 import { freePorts } from '../../packages/cli/src/ports.js'
 import { Proc, tempDir, writeJson } from '../helpers.js'
+import { forms, keyForms, leaks, scaledOf } from '../secret-forms.js'
 import { createTasks, nodeList, startNodes, until } from './support.js'
 
 const DEBUG = 'simon:*,libp2p:*'
 const INPUTS = ['987654.321987', '123456.789012', '555555.444444']
-const SCALE = 10n ** 12n // digits_after = 12
-
-/** Every form a fixed-point value could take in a log line. */
-function forms (scaled: bigint): string[] {
-  return [scaled.toString(), scaled.toString(16), `0x${scaled.toString(16)}`]
-}
-
-function scaledOf (decimal: string): bigint {
-  const [int, frac = ''] = decimal.split('.')
-  return BigInt(int!) * SCALE + BigInt(frac.padEnd(12, '0'))
-}
-
-/** The forms of an identity key file's key: its base64, and the raw Ed25519 key and seed in hex and base64. */
-async function keyForms (path: string): Promise<string[]> {
-  const { privateKey } = JSON.parse(await readFile(path, 'utf8')) as { privateKey: string }
-  const protobuf = Buffer.from(privateKey, 'base64')
-  assert.deepEqual([...protobuf.subarray(0, 4)], [0x08, 0x01, 0x12, 0x40], 'an Ed25519 key in its protobuf envelope')
-  const raw = protobuf.subarray(4)
-  const seed = raw.subarray(0, 32)
-  return [privateKey, raw.toString('hex'), raw.toString('base64'), seed.toString('hex'), seed.toString('base64')]
-}
-
-function leaks (log: string, secrets: readonly string[]): string[] {
-  return secrets.filter(s => s.length >= 8 && log.includes(s))
-}
 
 test('three `simon sum` processes with DEBUG=simon:*,libp2p:*: no input, no form of one, and no key appears in their logs', async t => {
   const dir = await tempDir(t)

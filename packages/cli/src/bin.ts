@@ -6,6 +6,7 @@
 import '@simon-p2p/node'
 import { Command, CommanderError, Option } from 'commander'
 import { die, exitWhenWritten, EXIT_USAGE } from './fail.js'
+import type { NodeOptions } from './commands/node.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -25,17 +26,21 @@ program.command('keygen')
   })
 
 program.command('node')
-  .description('run a long-lived node until SIGINT/SIGTERM; first stdout line: {"peerId", "multiaddrs"[, "http"]}')
-  .requiredOption('--key <file>', 'identity key from `simon keygen`')
-  .requiredOption('--listen <multiaddr>', 'listen address, e.g. /ip4/127.0.0.1/tcp/4001 or .../tcp/4002/ws (repeatable)', collect)
+  .description('run a long-lived node until SIGINT/SIGTERM; first stdout line: {"peerId", "multiaddrs"[, "http"][, "metrics"]}')
+  .option('--key <file>', 'identity key from `simon keygen` (required, here or in --config)')
+  .option('--listen <multiaddr>', 'listen address, e.g. /ip4/127.0.0.1/tcp/4001 or .../tcp/4002/ws (repeatable; required, here or in --config)', collect)
   .option('--http <host:port>', 'also serve the fdrtd HTTP API 0.2.0 gateway here (binds 127.0.0.1 unless a host is given; beyond loopback it needs --token-file)')
-  .option('--token-file <file>', 'require "Authorization: Bearer <token>" at the gateway, the token read from this file (trimmed); needed for an --http address beyond loopback')
+  .option('--token-file <file>', 'require "Authorization: Bearer <token>" at the gateway and the metrics, the token read from this file (trimmed); needed for an --http or --metrics address beyond loopback')
   .option('--token <token>', 'the same, the token on the command line, where other users see it in `ps`: prefer --token-file (or set SIMON_GATEWAY_TOKEN)')
   .option('--allow-origin <origin>', 'a web origin (e.g. https://app.example.org) whose browser pages may call the gateway; others are refused (repeatable)', collect)
-  .option('--allow-host <name>', 'a host name the gateway also answers for in the Host header (a reverse proxy\'s, say), besides loopback and the bound address (repeatable)', collect)
+  .option('--allow-host <name>', 'a host name the gateway and the metrics also answer for in the Host header (a reverse proxy\'s, say), besides loopback and the bound address (repeatable)', collect)
   .option('--allow <peerId>', 'a PeerId always allowed to connect, besides the parties of this node\'s tasks (repeatable)', collect)
   .option('--inbound-connections-per-host <n>', 'new connections accepted per second from one IP address, before the handshake (default 5, or SIMON_INBOUND_CONNECTIONS_PER_HOST); raise it for many parties on one host')
-  .action(async (opts: { key: string, listen: string[], http?: string, token?: string, tokenFile?: string, allowOrigin?: string[], allowHost?: string[], allow?: string[], inboundConnectionsPerHost?: string }) => {
+  .option('--metrics <host:port>', 'serve GET /metrics in the Prometheus text format here: libp2p\'s and the node\'s (binds 127.0.0.1 unless a host is given; beyond loopback it needs --token-file)')
+  .addOption(new Option('--log-format <format>', 'human (the default: DEBUG=\'simon:*\' lines) or json (one JSON object a line on stderr: task id, step, party index, error code)').choices(['human', 'json']))
+  .option('--config <file>', 'take the settings from this JSON file, one key per flag ("token-file" for --token-file); flags given here win')
+  .option('--check-config <file>', 'check that config file (and the flags given), print what the node would do (secrets redacted) and exit: 0 when it would start, 2 naming the key at fault')
+  .action(async (opts: NodeOptions) => {
     const { runNode } = await import('./commands/node.js')
     await runNode(opts).catch(err => die('node', err))
   })

@@ -29,12 +29,13 @@ export function isLoopbackHost (host: string): boolean {
 
 /**
  * A gateway that listens beyond loopback must have a token: anyone who can reach the address
- * could otherwise create tasks (admitting their PeerIds) and make the gateway fetch URLs.
+ * could otherwise create tasks (admitting their PeerIds) and make the gateway fetch URLs. The
+ * node's metrics follow the same rule (`what`: 'metrics').
  * @throws InvalidInputError naming `token` (and the CLI's flags) when `host` is not loopback and there is no token
  */
-export function requireTokenBeyondLoopback (host: string, token: string | undefined): void {
+export function requireTokenBeyondLoopback (host: string, token: string | undefined, what = 'the gateway'): void {
   if (isLoopbackHost(host) || (token !== undefined && token !== '')) return
-  throw new InvalidInputError('token', `is required to serve the gateway on ${host}, beyond loopback: ` +
+  throw new InvalidInputError('token', `is required to serve ${what} on ${host}, beyond loopback: ` +
     'give one with --token-file FILE (or --token, or SIMON_GATEWAY_TOKEN), or startGateway({ token })')
 }
 

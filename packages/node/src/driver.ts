@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events'
 import { defaultLogger } from '@libp2p/logger'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import {
-  createMachine, InvalidInputError, isVectorInput, printable, SimonError, TaskCancelledError, TaskTimeoutError, taskFingerprint,
+  createMachine, InvalidInputError, isVectorInput, modeOf, printable, thresholdOf, SimonError, TaskCancelledError, TaskTimeoutError, taskFingerprint,
   type InputValue, type Outgoing, type ProtocolMachine, type RandomBytes, type Reply, type SecureSumResult,
   type TaskDescriptor, type WireMessage, type Agreement, type IdentitySigner, type LeanCrypto
 } from '@simon-p2p/core'
@@ -84,6 +84,8 @@ export class SecureSumTask {
   private readonly lifetime = new AbortController()
   private timer: TimerHandle
   private inputAt = 0
+  /** When the task finished (done or failed), on its clock. */
+  private finishedAt: number | undefined
   private readonly progressListeners: Array<(event: TaskProgress) => void> = []
   private reportedStep: string | undefined
   /** What a test makes this party send instead of its messages (withhold, intercept). */
@@ -118,6 +120,22 @@ export class SecureSumTask {
   get digest (): Uint8Array { return this.machine.digest }
   /** The digest's short form (`a1b2-c3d4-e5f6-0718`): parties that show the same one hold the same task; compare it out of band. */
   get fingerprint (): string { return taskFingerprint(this.machine.digest) }
+  /**
+   * How the task runs, for metrics and logs: 'threshold' (t < n), 'mesh' or 'lean' (once chosen,
+   * for mode 'auto'), or 'auto' while mode 'auto' has not chosen yet.
+   */
+  get mode (): 'threshold' | 'mesh' | 'lean' | 'auto' {
+    const params = this.descriptor.parameters
+    const threshold = thresholdOf(params)
+    if (threshold !== undefined && threshold < this.parties.length) return 'threshold'
+    return this.machine.mode ?? modeOf(params)
+  }
+
+  /** Milliseconds from this party's input to the task's end, once it has ended after an input. */
+  get durationMs (): number | undefined {
+    return this.finishedAt === undefined || !this.machine.hasInput ? undefined : this.finishedAt - this.inputAt
+  }
+
   /** Whether a message of this task is still on its way (a done task's last confirmation, say). */
   get delivering (): boolean { return this.deliveries.size > 0 }
 
@@ -297,6 +315,7 @@ export class SecureSumTask {
   private settleIfFinished (): void {
     if (!this.machine.finished || this.finishedNotified) return
     this.finishedNotified = true
+    this.finishedAt = this.clock.now()
     const error = this.machine.error
     // A done task keeps delivering (another party may still need our confirmation) until the
     // deadline; a failed one stops at once.

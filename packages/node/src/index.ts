@@ -30,6 +30,8 @@ export {
   secureSum, secureSumGater,
   type SecureSumService, type SecureSumServiceInit, type SecureSumServiceComponents, type CreateTaskInit, type Invitation, type NodeStats
 } from './service.js'
+export type { TaskObserver } from './observer.js'
+export { nodeMetrics, outcomeOf, SUM_DURATION_BUCKETS, type MetricsSource } from './metrics.js'
 export { SecureSumTask, type SecureSumTaskInit, type TaskStatus, type TaskProgress, type Messenger } from './driver.js'
 export { systemClock, type Clock, type TimerHandle } from './clock.js'
 export { ChannelClosedError, ReplyTimeoutError, UnexpectedReplyError, InboundIdleError, KeyAgreementError } from './errors.js'

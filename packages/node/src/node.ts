@@ -6,11 +6,11 @@
  * the connection gater refuses every other PeerId right after the Noise handshake.
  */
 import './polyfill.js'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { webSockets } from '@libp2p/websockets'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@libp2p/yamux'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, Libp2p, PrivateKey } from '@libp2p/interface'
 import { InvalidInputError } from '@simon-p2p/core'
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from './constants.js'
 import type { SecureSumTask } from './driver.js'
@@ -33,6 +33,10 @@ export interface SimonNodeInit extends SecureSumServiceInit {
    * Default 5, libp2p's own; many parties on one host (127.0.0.1 in tests and demos) need more.
    */
   readonly inboundConnectionsPerHost?: number
+  /** libp2p's metrics (e.g. `prometheusMetrics({ registry })` of @libp2p/prometheus-metrics); none by default. */
+  readonly metrics?: Libp2pOptions['metrics']
+  /** Where libp2p and this node log (`simon:*` components); libp2p's default logger (DEBUG=...) when absent. */
+  readonly logger?: ComponentLogger
 }
 
 /** The libp2p node of a SimonNode: its services hold `secureSum`. */
@@ -57,7 +61,7 @@ export class SimonNode {
    * ```
    */
   static async create (init: SimonNodeInit = {}): Promise<SimonNode> {
-    const { privateKey: given, listen, inboundConnectionsPerHost, ...tasks } = init
+    const { privateKey: given, listen, inboundConnectionsPerHost, metrics, logger, ...tasks } = init
     const perHost = inboundConnectionsPerHost ?? DEFAULT_INBOUND_CONNECTIONS_PER_HOST
     if (!(Number.isSafeInteger(perHost) && perHost >= 1)) {
       throw new InvalidInputError('inboundConnectionsPerHost', `must be a positive integer, got ${String(perHost)}`)
@@ -68,6 +72,8 @@ export class SimonNode {
     const libp2p = await createLibp2p({
       privateKey,
       start: false,
+      ...(metrics === undefined ? {} : { metrics }),
+      ...(logger === undefined ? {} : { logger }),
       addresses: { listen: [...(listen ?? ['/ip4/127.0.0.1/tcp/0'])] },
       transports: [corkedTcp(), webSockets()],
       connectionEncrypters: [noise()],
@@ -127,6 +133,14 @@ export class SimonNode {
   }
 
   getTask (taskId: string): SecureSumTask | undefined { return this.secureSum.getTask(taskId) }
+
+  /** The tasks held here, running and finished, oldest first: each has its id, step, status() and fingerprint. */
+  tasks (): SecureSumTask[] { return this.secureSum.tasks() }
+
+  /** How many peers allowed here (parties of held tasks, the allow list) this node has an open connection to. */
+  connectedParties (): number {
+    return new Set(this.libp2p.getConnections().map(c => c.remotePeer.toString()).filter(p => this.isAllowed(p))).size
+  }
 
   invitation (task: SecureSumTask): Invitation { return this.secureSum.invitation(task) }
 

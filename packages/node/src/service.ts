@@ -23,6 +23,7 @@ import { FrameIntake, wipeHeld, type HeldFrame } from './intake.js'
 import { nodeIdentitySigner } from './identity-signer.js'
 import { nodeLeanCrypto } from './lean-crypto.js'
 import { parseNetwork, type Network } from './network.js'
+import type { TaskObserver } from './observer.js'
 import { TaskRegistry } from './registry.js'
 import { Channels } from './transport/channels.js'
 import { Inbound } from './transport/inbound.js'
@@ -121,6 +122,13 @@ export interface SecureSumService {
    */
   joinTask: (invitation: Invitation, network: Network, options?: { timeoutMs?: number }) => SecureSumTask
   getTask: (taskId: string) => SecureSumTask | undefined
+  /** The tasks held here, running and finished (kept for late result() calls), in the order they were created. */
+  tasks: () => SecureSumTask[]
+  /**
+   * Be told of every task created from now on: created, each progress event, finished (metrics, structured logs).
+   * @returns the function that stops telling it
+   */
+  observe: (observer: TaskObserver) => () => void
   /** The invitation to a task held here, for the other parties. */
   invitation: (task: SecureSumTask) => Invitation
   /** Forget a task (cancelling it if it still runs; the others are told). @returns whether there was one */
@@ -162,6 +170,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
   /** Identity signatures (threshold mode's commits); absent for a non-Ed25519 identity. */
   private readonly identity: IdentitySigner | undefined
   private readonly counters = { framesSent: 0, bytesSent: 0, framesReceived: 0, bytesReceived: 0 }
+  private readonly observers = new Set<TaskObserver>()
   private started = false
 
   constructor (components: SecureSumServiceComponents, init: SecureSumServiceInit = {}) {
@@ -249,10 +258,12 @@ class DefaultSecureSumService implements SecureSumService, Startable {
         this.counters.bytesSent += frame.length
         return this.channels.send(party.peerId, party.multiaddr, frame, signal, attemptTimeoutMs)
       },
-      onFinish: t => this.registry.retire(t),
+      onFinish: t => { this.registry.retire(t); this.tell(o => o.finished?.(t)) },
       log: this.taskLog
     })
+    task.onProgress(event => this.tell(o => o.progress?.(task, event)))
     this.registry.add(task)
+    this.tell(o => o.created?.(task))
     this.intake.replay(task)
     this.log('task %s created with %d parties, myself %d', taskId, parties.length, myself)
     return task
@@ -264,6 +275,20 @@ class DefaultSecureSumService implements SecureSumService, Startable {
   }
 
   getTask (taskId: string): SecureSumTask | undefined { return this.registry.get(taskId) }
+
+  tasks (): SecureSumTask[] { return this.registry.ids().map(id => this.registry.get(id)!) }
+
+  observe (observer: TaskObserver): () => void {
+    this.observers.add(observer)
+    return () => { this.observers.delete(observer) }
+  }
+
+  /** Tell every observer; one that throws is logged and the others are still told. */
+  private tell (call: (observer: TaskObserver) => void): void {
+    for (const observer of this.observers) {
+      try { call(observer) } catch (err) { this.log('a task observer threw: %s', (err as Error).message) }
+    }
+  }
 
   invitation (task: SecureSumTask): Invitation {
     return { task: task.id, microprotocol: task.descriptor.microprotocol, parameters: task.descriptor.parameters }

@@ -100,3 +100,9 @@ export async function rejection (promise: Promise<unknown>): Promise<{ error: Er
     return { error: error as Error & Record<string, unknown>, ms: performance.now() - started }
   }
 }
+
+/** The value of one sample line (`name{labels} value`) of the Prometheus text format, or undefined. */
+export function sample (text: string, name: string, labels = ''): number | undefined {
+  const line = text.split('\n').find(l => l.startsWith(labels === '' ? `${name} ` : `${name}{${labels}} `))
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
+}

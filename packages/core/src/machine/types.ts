@@ -114,4 +114,6 @@ export interface ProtocolMachine {
   readonly progress?: { done: number, total: number }
   /** Threshold mode: the agreed input set, whom it leaves out by whose proposal, who equivocated. */
   readonly agreement?: Agreement
+  /** The mode a machine that chooses it (mode 'auto' or 'lean') has chosen, once it has. */
+  readonly mode?: 'mesh' | 'lean'
 }
