@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import wabtInit from 'wabt'
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..')
-const MODULES = [{ wat: 'packages/core/wasm/mask.wat', ts: 'packages/core/src/field/mask-wasm.ts', name: 'MASK_WASM' }]
+const MODULES = [{ wat: 'packages/core/wasm/fast-kernel.wat', ts: 'packages/core/src/field/fast-kernel-wasm.ts', name: 'FAST_KERNEL_WASM' }]
 
 export async function build (wat) {
   const wabt = await wabtInit()

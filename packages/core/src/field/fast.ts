@@ -3,7 +3,10 @@
  * is an integer below 2^52, so it is exact in a double, a Float64Array holds a vector with no
  * bigint per element, and a + b < 2^53 is exact before the one conditional subtraction.
  */
-import { MASK_KERNEL_ELEMENTS, maskKernel, type MaskKernel } from './mask-kernel.js'
+import { KERNEL_ELEMENTS, fastKernel, type FastKernel } from './fast-kernel.js'
+
+/** Vectors shorter than this skip the kernel (its copies in and out cost more than they save). */
+export const KERNEL_MIN_ELEMENTS = 64
 
 /** 2^52 - 47 (prime; checked by the tests with isProbablePrime). */
 export const FAST_PRIME = 4503599627370449
@@ -17,11 +20,26 @@ const LOW_20_BITS = 0xfffff
 /** Whether this platform stores doubles little-endian (then wire bytes are the array's own bytes). */
 export const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f
 
-/** target[offset + k] = target[offset + k] + source[k] mod p, for every k of source. */
-export function fastAddInto (target: Float64Array, source: Float64Array, offset = 0): void {
+/**
+ * target[offset + k] = target[offset + k] + source[k] mod p, for every k of source.
+ * @param kernel the SIMD kernel (the process's by default; undefined: JavaScript only)
+ */
+export function fastAddInto (target: Float64Array, source: Float64Array, offset = 0, kernel: FastKernel | undefined = fastKernel): void {
   const p = FAST_PRIME
   const n = source.length
-  for (let k = 0; k < n; k++) {
+  let k = 0
+  if (kernel !== undefined && n >= KERNEL_MIN_ELEMENTS) {
+    while (k < n) {
+      const m = Math.min(n - k, KERNEL_ELEMENTS)
+      kernel.a.set(target.subarray(offset + k, offset + k + m))
+      kernel.b.set(source.subarray(k, k + m))
+      const done = kernel.add(m)
+      target.set(kernel.a.subarray(0, done), offset + k)
+      k += done
+      if (done < m) break
+    }
+  }
+  for (; k < n; k++) {
     const s = target[offset + k]! + source[k]!
     target[offset + k] = s >= p ? s - p : s
   }
@@ -37,10 +55,23 @@ export function fastSubInto (target: Float64Array, source: Float64Array, offset 
   }
 }
 
-/** The index of the first element that is not an integer in [0, p), or -1 when all are. */
-export function fastFindInvalid (v: Float64Array): number {
+/**
+ * The index of the first element that is not an integer in [0, p), or -1 when all are.
+ * @param kernel the SIMD kernel (the process's by default; undefined: JavaScript only)
+ */
+export function fastFindInvalid (v: Float64Array, kernel: FastKernel | undefined = fastKernel): number {
   const p = FAST_PRIME
-  for (let k = 0; k < v.length; k++) {
+  let k = 0
+  if (kernel !== undefined && v.length >= KERNEL_MIN_ELEMENTS) {
+    while (k < v.length) {
+      const m = Math.min(v.length - k, KERNEL_ELEMENTS)
+      kernel.a.set(v.subarray(k, k + m))
+      const done = kernel.valid(m)
+      k += done
+      if (done < m) break
+    }
+  }
+  for (; k < v.length; k++) {
     const x = v[k]!
     // NaN fails both comparisons; Math.floor catches fractions
     if (!(x >= 0 && x < p) || Math.floor(x) !== x) return k
@@ -59,7 +90,7 @@ export function fastFromSigned (s: number): number {
 }
 
 /** Elements drawn per keystream read (64 KiB of keystream): what the kernel takes per call. */
-export const KEYSTREAM_CHUNK_ELEMENTS = MASK_KERNEL_ELEMENTS
+export const KEYSTREAM_CHUNK_ELEMENTS = KERNEL_ELEMENTS
 
 /** Reads the next `length` bytes of a keystream. */
 export type KeystreamReader = (length: number) => Uint8Array
@@ -120,11 +151,11 @@ function drawWords (target: Float64Array, at: number, bytes: Uint8Array, subtrac
  * target[offset..offset+count). Each element is the low 52 bits of the next 8 keystream bytes
  * (little-endian), kept when below p and skipped otherwise (rejection sampling: no bias; a draw
  * is skipped with probability 47 / 2^52). Both ends of a pair draw the same elements. With the
- * WebAssembly kernel (mask-kernel.ts) a chunk is done there up to its first rejected draw, and
+ * WebAssembly kernel (fast-kernel.ts) a chunk is done there up to its first rejected draw, and
  * the rest of that chunk one by one here: the same elements either way.
  * @param kernel the SIMD kernel (the process's by default; undefined: JavaScript only)
  */
-export function fastAddKeystream (target: Float64Array, offset: number, count: number, read: KeystreamReader, subtract: boolean, kernel: MaskKernel | undefined = maskKernel): void {
+export function fastAddKeystream (target: Float64Array, offset: number, count: number, read: KeystreamReader, subtract: boolean, kernel: FastKernel | undefined = fastKernel): void {
   let k = 0
   while (k < count) {
     // at most 64 KiB at a time: small buffers are reused by the allocator, fresh large ones cost page faults
@@ -133,9 +164,9 @@ export function fastAddKeystream (target: Float64Array, offset: number, count: n
     const at = offset + k
     if (kernel !== undefined && LITTLE_ENDIAN) {
       kernel.keystream.set(bytes.subarray(0, need * 8))
-      kernel.targets.set(target.subarray(at, at + need))
+      kernel.a.set(target.subarray(at, at + need))
       const done = kernel.mask(need, subtract ? 1 : 0)
-      target.set(kernel.targets.subarray(0, done), at)
+      target.set(kernel.a.subarray(0, done), at)
       k += done
       if (done < need) k += drawEach(target, at + done, bytes, done, subtract)
     } else if (LITTLE_ENDIAN) {
