@@ -35,6 +35,8 @@ export interface Measured {
   readonly rssMB: number
   /** Median over sums of the most CPU any worker process used during the sum, per party it hosts. */
   readonly cpuMsPerParty: number
+  /** The longest chain of messages, one after another, from the first input to the last result (the most over the sums). */
+  readonly hops: number
   readonly ok: boolean
   readonly problem?: string
 }
@@ -100,6 +102,11 @@ function cpuPerParty (runs: PartyRun[], processes: number, parties: number): num
   return Math.max(...runs.map(r => r.cpuMs ?? NaN)) / Math.ceil(parties / processes)
 }
 
+/** The longest chain of messages over some sums: the highest hop counter any party saw. */
+function hopsOf (sums: PartyRun[][]): number {
+  return Math.max(...sums.flatMap(runs => runs.map(r => r.hops ?? NaN)))
+}
+
 /** One sum's time: from the first party's input to the last party's result. */
 function sumMs (runs: PartyRun[]): number {
   return Math.max(...runs.map(r => r.resultAt)) - Math.min(...runs.map(r => r.inputAt))
@@ -158,7 +165,7 @@ export async function measure (spec: CaseSpec, kind: 'plain' | 'secure'): Promis
       const sums = await loop('run', spec.runs)
       for (const s of [...warm, ...sums]) check(s)
       const times = sums.map(sumMs)
-      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, cpuMsPerParty: median(sums.map(s => cpuPerParty(s, spec.processes, spec.parties))), rssMB: await stop(workers), ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
+      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, cpuMsPerParty: median(sums.map(s => cpuPerParty(s, spec.processes, spec.parties))), hops: hopsOf([...warm, ...sums]), rssMB: await stop(workers), ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
     }
     const runOne = async (k: number): Promise<PartyRun[]> => {
       const per = await Promise.all(workers.map(async w => w.request({ type: 'run', id: `${id}-${k}`, kind, parameters, nodes }, 'ran')))
@@ -180,6 +187,7 @@ export async function measure (spec: CaseSpec, kind: 'plain' | 'secure'): Promis
       runs: times.length,
       bytesPerPartyOverPlain: bytes,
       cpuMsPerParty: median(all.map(runs => cpuPerParty(runs, spec.processes, spec.parties))),
+      hops: hopsOf([cold, ...measured]),
       rssMB: await stop(workers),
       ok: problems.length === 0,
       ...(problems.length > 0 ? { problem: problems[0] } : {})

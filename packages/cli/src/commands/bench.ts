@@ -95,6 +95,7 @@ export async function runBench (options: BenchOptions): Promise<boolean> {
         ...(c.length > 0 ? { bytesPerPartyOverPlain: round(m.bytesPerPartyOverPlain, 3) } : {}),
         rssMB: round(m.rssMB, 0),
         cpuMsPerParty: round(m.cpuMsPerParty, 1),
+        ...(Number.isFinite(m.hops) ? { hops: m.hops } : {}),
         processes: c.processes,
         ok: m.ok,
         ...(m.problem === undefined ? {} : { problem: m.problem })
