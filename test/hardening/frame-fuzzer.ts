@@ -17,12 +17,19 @@ export interface Template {
   readonly lengths: ReadonlyArray<{ at: number, width: 1 | 2 | 4 }>
 }
 
-/** What the frames of one task carry in their header (and a share, in its description). */
-export interface FrameHeader { readonly taskId: string, readonly digest: Uint8Array, readonly from: number, readonly descriptor?: string }
+/** What the frames of one task carry in their header (and a share, in its description); a hop makes them traced frames. */
+export interface FrameHeader { readonly taskId: string, readonly digest: Uint8Array, readonly from: number, readonly hop?: number, readonly descriptor?: string }
 
-/** Headers of tasks that exist nowhere: random ids and digests. */
+/** Headers of tasks that exist nowhere: random ids and digests, two of them traced (a hop counter after the sender index). */
 export function randomHeaders (rng: Prng): FrameHeader[] {
-  return ['t', 'task-0123456789', 'ünïcödé-✓', 'x'.repeat(128)].map(taskId => ({ taskId, digest: rng.bytes(32), from: rng.int(5) }))
+  const untraced = ['t', 'task-0123456789', 'ünïcödé-✓', 'x'.repeat(128)].map(taskId => ({ taskId, digest: rng.bytes(32), from: rng.int(5) }))
+  const traced = ['h', 'ünïcödé-hop'].map(taskId => ({ taskId, digest: rng.bytes(32), from: rng.int(5), hop: 1 + rng.int(65535) }))
+  return [...untraced, ...traced]
+}
+
+/** Where a frame's body starts: after the task id, the digest, the sender index and, in a traced frame, the hop. */
+function headerEndOf (header: { readonly taskId: string, readonly hop?: number }): number {
+  return 3 + utf8.encode(header.taskId).length + 32 + 4 + (header.hop === undefined ? 0 : 2)
 }
 
 /**
@@ -33,7 +40,7 @@ export function templates (rng: Prng, headers: readonly FrameHeader[] = randomHe
   const out: Template[] = []
   for (const { descriptor: ownDescriptor, ...header } of headers) {
     const taskId = header.taskId
-    const headerEnd = 3 + utf8.encode(taskId).length + 32 + 4
+    const headerEnd = headerEndOf(header)
     for (const width of widths) {
       const max = 2n ** BigInt(8 * width) - 1n
       for (const count of [1, 2, 17]) {
@@ -162,7 +169,7 @@ export function fuzzFrame (rng: Prng, corpus: readonly Template[]): Uint8Array {
 /** The element width a decoded message with elements was written with, read from the frame. */
 export function elementWidth (m: WireMessage, frame: Uint8Array): number {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
-  const headerEnd = 3 + utf8.encode(m.taskId).length + 32 + 4
+  const headerEnd = headerEndOf(m)
   switch (m.kind) {
     case 'share': return view.getUint16(headerEnd + 5 + utf8.encode(m.descriptor).length)
     case 'partial': return view.getUint16(headerEnd + 1)

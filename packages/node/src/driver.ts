@@ -41,6 +41,8 @@ export interface SecureSumTaskInit {
   readonly lean?: LeanCrypto
   /** Identity signatures (threshold mode signs its commits; see identity-signer.ts). */
   readonly identity?: IdentitySigner
+  /** Send traced frames (a hop counter in each header), so that `hops` is known. */
+  readonly traceHops?: boolean
   /** Called once when the task is done or has failed. */
   readonly onFinish?: (task: SecureSumTask) => void
   /** The time the task runs on (every deadline, retry and timestamp); real time when absent. */
@@ -102,7 +104,7 @@ export class SecureSumTask {
     this.myself = init.myself
     this.clock = init.clock ?? systemClock
     this.log = init.log ?? defaultLog
-    this.machine = createMachine({ descriptor: init.descriptor, myself: init.myself, randomBytes: init.randomBytes, maxLength: init.maxLength, lean: init.lean, identity: init.identity })
+    this.machine = createMachine({ descriptor: init.descriptor, myself: init.myself, randomBytes: init.randomBytes, maxLength: init.maxLength, lean: init.lean, identity: init.identity, traceHops: init.traceHops })
     this.settled.promise.catch(() => {}) // a failure nobody asked about is not an unhandled rejection
     // every delivery under way (n - 1 per step) listens to the task's lifetime
     setMaxListeners(Infinity, this.lifetime.signal)
@@ -117,6 +119,11 @@ export class SecureSumTask {
   get maxLength (): number | undefined { return this.init.maxLength }
   /** How far a long sum has come, when the mode counts it (lean mode counts frames). */
   get progressCount (): { done: number, total: number } | undefined { return this.machine.progress }
+  /**
+   * In a task with traced frames (SecureSumServiceInit.traceHops): the longest chain of
+   * messages, one after another, that reached this party before its result (0 untraced).
+   */
+  get hops (): number { return this.machine.hops ?? 0 }
   get digest (): Uint8Array { return this.machine.digest }
   /** The digest's short form (`a1b2-c3d4-e5f6-0718`): parties that show the same one hold the same task; compare it out of band. */
   get fingerprint (): string { return taskFingerprint(this.machine.digest) }

@@ -58,6 +58,11 @@ export interface SecureSumServiceInit {
   readonly idleTaskTtlMs?: number
   /** The randomness for shares; the platform CSPRNG unless a test injects another. */
   readonly randomBytes?: RandomBytes
+  /**
+   * Send traced frames, whose header carries a hop counter, so each task knows its `hops` (the
+   * benchmark does). Off by default: a node of an earlier build refuses traced frames.
+   */
+  readonly traceHops?: boolean
 }
 
 /** What the service takes from libp2p (all of them are libp2p 3 components). */
@@ -156,6 +161,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
   private readonly taskTimeoutMs: number
   private readonly attemptTimeoutMs: number
   private readonly randomBytes: RandomBytes
+  private readonly traceHops: boolean
   private readonly registry: TaskRegistry
   private readonly held: HeldMessages<HeldFrame>
   private readonly intake: FrameIntake
@@ -188,6 +194,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
     this.taskTimeoutMs = init.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS
     this.attemptTimeoutMs = init.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS
     this.randomBytes = init.randomBytes ?? csprng
+    this.traceHops = init.traceHops === true
     const hold = { ...DEFAULT_HOLD_LIMITS, ...init.hold }
     this.held = new HeldMessages<HeldFrame>(hold, Date.now, wipeHeld)
     this.pruneEveryMs = Math.max(100, hold.ms / 4)
@@ -248,6 +255,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
       parties,
       myself,
       randomBytes: this.randomBytes,
+      traceHops: this.traceHops,
       lean: this.lean,
       identity: this.identity,
       connect: party => this.channels.warm(party.peerId, party.multiaddr, this.attemptTimeoutMs),

@@ -2,6 +2,8 @@
  * The benchmark's baseline: an insecure sum over the same stack (libp2p, TCP, Noise, Yamux,
  * length-prefixed frames of the same size). Every party sends its vector to party 0, which adds
  * them up and sends the total back. Lives in the benchmark only: nothing else may sum in the clear.
+ * Like the secure sum's traced frames, its messages carry a hop counter (in the JSON header that
+ * starts each direction of a stream): the inputs are hop 1, the total hop 2.
  */
 import type { Libp2p, Stream } from '@libp2p/interface'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
@@ -43,7 +45,23 @@ interface Gathering {
   received: number
   expected: number
   own: boolean
-  done: PromiseWithResolvers<{ result: Float64Array, bytesSent: number }>
+  /** The highest hop among the inputs received. */
+  hops: number
+  done: PromiseWithResolvers<PlainResult>
+}
+
+export interface PlainResult {
+  readonly result: Float64Array
+  readonly bytesSent: number
+  /** The longest chain of messages that reached this party before its result. */
+  readonly hops: number
+}
+
+/** The header that starts each direction of a plain stream. */
+interface PlainHeader { readonly id: string, readonly length: number, readonly parties: number, readonly hop: number }
+
+async function readHeader (lp: LengthPrefixedStream<Stream>): Promise<PlainHeader> {
+  return JSON.parse(fromUtf8.decode((await lp.read()).subarray())) as PlainHeader
 }
 
 /** The plain sum of one node: serve party 0's side, run any party's side. */
@@ -56,9 +74,10 @@ export class PlainSum {
     await this.libp2p.handle(PLAIN_PROTOCOL, async (stream: Stream) => {
       const lp = lpStream(stream, { maxDataLength: this.frameElements * 8 + 1024, maxBufferSize: 64 << 20 })
       try {
-        const header = JSON.parse(fromUtf8.decode((await lp.read()).subarray())) as { id: string, length: number, parties: number }
+        const header = await readHeader(lp)
         const g = this.gathering(header.id, header.length, header.parties)
         await readInto(lp, g.total, this.frameElements, true)
+        g.hops = Math.max(g.hops, header.hop)
         g.streams.push(lp)
         g.received++
         await this.maybeFinish(header.id, g)
@@ -71,7 +90,7 @@ export class PlainSum {
   private gathering (id: string, length: number, parties: number): Gathering {
     let g = this.gatherings.get(id)
     if (g === undefined) {
-      g = { total: new Float64Array(length), streams: [], received: 0, expected: parties - 1, own: false, done: Promise.withResolvers() }
+      g = { total: new Float64Array(length), streams: [], received: 0, expected: parties - 1, own: false, hops: 0, done: Promise.withResolvers() }
       this.gatherings.set(id, g)
     }
     return g
@@ -81,17 +100,19 @@ export class PlainSum {
     if (!g.own || g.received < g.expected) return
     this.gatherings.delete(id)
     let bytesSent = 0
+    const header = utf8.encode(JSON.stringify({ id, length: g.total.length, parties: g.expected + 1, hop: g.hops + 1 } satisfies PlainHeader))
     await Promise.all(g.streams.map(async lp => {
+      await lp.write(header)
       const sent = await writeAll(lp, g.total, this.frameElements)
-      bytesSent += sent
+      bytesSent += header.length + sent
     }))
-    g.done.resolve({ result: g.total, bytesSent })
+    g.done.resolve({ result: g.total, bytesSent, hops: g.hops })
     // closing is not part of the sum
     for (const lp of g.streams) lp.unwrap().close().catch(() => {})
   }
 
   /** This party's side of sum `id`: party 0 gathers, every other party sends and waits. */
-  async run (id: string, input: Float64Array, nodes: readonly string[], myself: number): Promise<{ result: Float64Array, bytesSent: number }> {
+  async run (id: string, input: Float64Array, nodes: readonly string[], myself: number): Promise<PlainResult> {
     if (myself === 0) {
       const g = this.gathering(id, input.length, nodes.length)
       for (let k = 0; k < input.length; k++) g.total[k]! += input[k]!
@@ -101,12 +122,13 @@ export class PlainSum {
     }
     const stream = await this.libp2p.dialProtocol(multiaddr(nodes[0]!), PLAIN_PROTOCOL)
     const lp = lpStream(stream, { maxDataLength: this.frameElements * 8 + 1024, maxBufferSize: 64 << 20 })
-    const header = utf8.encode(JSON.stringify({ id, length: input.length, parties: nodes.length }))
+    const header = utf8.encode(JSON.stringify({ id, length: input.length, parties: nodes.length, hop: 1 } satisfies PlainHeader))
     await lp.write(header)
     const bytesSent = header.length + await writeAll(lp, input, this.frameElements)
+    const { hop } = await readHeader(lp)
     const result = new Float64Array(input.length)
     await readInto(lp, result, this.frameElements, false)
     stream.close().catch(() => {})
-    return { result, bytesSent }
+    return { result, bytesSent, hops: hop }
   }
 }

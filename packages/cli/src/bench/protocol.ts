@@ -34,6 +34,8 @@ export interface PartyRun {
   readonly mode?: string
   /** CPU time of the worker process during the sum (shared by the parties it hosts). */
   readonly cpuMs?: number
+  /** The longest chain of messages, one after another, that reached this party before its result (hop counters). */
+  readonly hops?: number
 }
 
 export type FromWorker =

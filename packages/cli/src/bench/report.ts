@@ -20,6 +20,8 @@ export interface BenchLine {
   readonly rssMB: number
   /** CPU ms per party per sum (median): where the time goes when cores are shared. */
   readonly cpuMsPerParty?: number
+  /** The longest chain of messages, one after another, from the first input to the last result (hop counters in the messages). */
+  readonly hops?: number
   readonly processes: number
   /** netlab cases: each party's host link, Mbit/s each way. */
   readonly linkMbit?: number
@@ -54,11 +56,12 @@ export function table (lines: readonly BenchLine[]): string {
       fmt(secure?.bytesPerPartyOverPlain, 2),
       fmt(plain?.bytesPerPartyOverPlain, 2),
       fmt(secure?.rssMB, 0),
+      `${plain?.hops ?? '-'} / ${secure?.hops ?? '-'}`,
       `${any.processes}`,
       (plain?.ok ?? true) && (secure?.ok ?? true) ? '' : 'CHECK FAILED'
     ]
   })
-  const head = ['parties x length', 'mode', 'plain ms', 'secure ms', 'secure/plain', 'upload/input (secure)', 'upload/input (plain)', 'peak RSS MB/process', 'processes', '']
+  const head = ['parties x length', 'mode', 'plain ms', 'secure ms', 'secure/plain', 'upload/input (secure)', 'upload/input (plain)', 'peak RSS MB/process', 'hops (plain / secure)', 'processes', '']
   const out = [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`]
   for (const r of rows) out.push(`| ${r.join(' | ')} |`)
   return out.join('\n') + '\n'

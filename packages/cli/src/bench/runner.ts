@@ -43,6 +43,8 @@ export interface Measured {
   readonly rssMB: number
   /** Median over sums of the most CPU any worker process used during the sum, per party it hosts. */
   readonly cpuMsPerParty: number
+  /** The longest chain of messages, one after another, from the first input to the last result (the most over the sums). */
+  readonly hops: number
   readonly ok: boolean
   readonly problem?: string
 }
@@ -118,6 +120,11 @@ function percentile (xs: number[], q: number): number {
 /** One sum's CPU per party: the busiest worker's CPU over the parties it hosts (they share it). */
 function cpuPerParty (runs: PartyRun[], processes: number, parties: number): number {
   return Math.max(...runs.map(r => r.cpuMs ?? NaN)) / Math.ceil(parties / processes)
+}
+
+/** The longest chain of messages over some sums: the highest hop counter any party saw. */
+function hopsOf (sums: PartyRun[][]): number {
+  return Math.max(...sums.flatMap(runs => runs.map(r => r.hops ?? NaN)))
 }
 
 /** One sum's time: from the first party's input to the last party's result. */
@@ -206,7 +213,7 @@ async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | u
       const sums = await loop('run', spec.runs)
       for (const s of [...warm, ...sums]) check(s)
       const times = sums.map(sumMs)
-      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, maxBytesSent: NaN, cpuMsPerParty: median(sums.map(s => cpuPerParty(s, spec.processes, spec.parties))), rssMB: await stop(workers), ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
+      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, maxBytesSent: NaN, cpuMsPerParty: median(sums.map(s => cpuPerParty(s, spec.processes, spec.parties))), hops: hopsOf([...warm, ...sums]), rssMB: await stop(workers), ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
     }
     // per sum, the most bytes any host's link sent: read once every party has its result (so all was delivered)
     const linkPerSum: number[] = []
@@ -237,6 +244,7 @@ async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | u
       maxBytesSent,
       ...(lab === undefined ? {} : { linkBytesPerPartyOverPlain: Math.max(...(spec.kind === 'single' ? linkPerSum : linkPerSum.slice(1))) / plainBytes }),
       cpuMsPerParty: median(all.map(runs => cpuPerParty(runs, spec.processes, spec.parties))),
+      hops: hopsOf([cold, ...measured]),
       rssMB: await stop(workers),
       ok: problems.length === 0,
       ...(problems.length > 0 ? { problem: problems[0] } : {})

@@ -53,15 +53,16 @@ async function secureSum (p: Party, id: string, parameters: Record<string, unkno
     await task.flush()
     node.deleteTask(id)
   }
-  return { party: p.index, inputAt, resultAt, bytesSent: node.stats().bytesSent - before, check: resultCheck(result.result.sum), mode }
+  const hops = task.hops
+  return { party: p.index, inputAt, resultAt, bytesSent: node.stats().bytesSent - before, check: resultCheck(result.result.sum), mode, hops }
 }
 
 async function plainSum (p: Party, id: string, nodes: string[]): Promise<PartyRun> {
   const input = typeof p.input === 'number' ? Float64Array.of(p.input) : p.input as Float64Array
   const inputAt = now()
-  const { result, bytesSent } = await p.plain!.run(id, input, nodes, p.index)
+  const { result, bytesSent, hops } = await p.plain!.run(id, input, nodes, p.index)
   const resultAt = now()
-  return { party: p.index, inputAt, resultAt, bytesSent, check: elementSum(result), mode: 'plain' }
+  return { party: p.index, inputAt, resultAt, bytesSent, check: elementSum(result), mode: 'plain', hops }
 }
 
 async function one (p: Party, kind: 'secure' | 'plain', id: string, parameters: Record<string, unknown>, nodes: string[], account = true): Promise<PartyRun> {
@@ -82,7 +83,7 @@ async function handle (m: ToWorker): Promise<void> {
       if (m.linkDevice !== undefined) linkCounter = `/sys/class/net/${m.linkDevice}/statistics/tx_bytes`
       await Promise.all(parties.map(async p => {
         // on 127.0.0.1 every party of the benchmark is on one host: above libp2p's 5 new connections per second per host
-        p.node = await SimonNode.create({ privateKey: p.key, listen: [m.listen ?? '/ip4/127.0.0.1/tcp/0'], allowPeers: m.allow, taskTimeoutMs: 300_000, attemptTimeoutMs: 60_000, inboundConnectionsPerHost: 100_000 })
+        p.node = await SimonNode.create({ privateKey: p.key, listen: [m.listen ?? '/ip4/127.0.0.1/tcp/0'], allowPeers: m.allow, taskTimeoutMs: 300_000, attemptTimeoutMs: 60_000, inboundConnectionsPerHost: 100_000, traceHops: true })
         // served from the start: another party may send before this one is asked to run
         p.plain = new PlainSum(p.node.libp2p, m.frameElements)
         await p.plain.serve()

@@ -122,6 +122,7 @@ export async function runBench (options: BenchOptions): Promise<boolean> {
         ...(c.linkMbit === undefined ? {} : linkFields(c.linkMbit, m)),
         rssMB: round(m.rssMB, 0),
         cpuMsPerParty: round(m.cpuMsPerParty, 1),
+        ...(Number.isFinite(m.hops) ? { hops: m.hops } : {}),
         processes: c.processes,
         ok: m.ok,
         ...(m.problem === undefined ? {} : { problem: m.problem })

@@ -7,7 +7,8 @@
  */
 import { encodeScalar, isVectorInput, type FixedPoint, type Shape } from './fixed-point.js'
 import { InvalidInputError } from '../errors.js'
-import { FAST_PRIME, fastToSigned } from '../field/fast.js'
+import { FAST_PRIME, fastToSigned, KERNEL_MIN_ELEMENTS } from '../field/fast.js'
+import { KERNEL_ELEMENTS, fastKernel, type FastKernel } from '../field/fast-kernel.js'
 
 export interface FastEncoded {
   /** Field elements: the input's elements, then its sample count. */
@@ -39,11 +40,55 @@ function scaleOne (x: unknown, fp: FixedPoint, scale: number, max: number, field
   return Number(encodeScalar(x, fp, field))
 }
 
+type TypedInput = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array
+
+/** elements[i] for i in [from, to): the common case inline, the rest through scaleOne. */
+function encodeRange (value: TypedInput, elements: Float64Array, from: number, to: number, fp: FixedPoint, scale: number, max: number, field: string): void {
+  for (let i = from; i < to; i++) {
+    const x = value[i]!
+    // the common case inline: a finite product well away from a rounding boundary
+    const t = x * scale
+    const a = Math.abs(t)
+    const floor = Math.floor(a)
+    const frac = a - floor
+    let s: number
+    if (a <= max && Math.abs(frac - 0.5) > a * ULP_RATIO + 1e-9) {
+      const magnitude = frac > 0.5 ? floor + 1 : floor
+      if (magnitude > max) throw new InvalidInputError(`${field}[${i}]`, `${String(x)} is out of range: |x| must be below 10^${fp.digitsBefore}`)
+      s = t < 0 && magnitude !== 0 ? -magnitude : magnitude
+    } else {
+      s = scaleOne(x, fp, scale, max, `${field}[${i}]`)
+    }
+    elements[i] = s < 0 ? s + FAST_PRIME : s
+  }
+}
+
+/**
+ * A typed array's elements: chunk by chunk in the kernel (the same common case, in SIMD), and
+ * from the first pair it leaves (a rounding boundary, a value out of range, the odd last
+ * element) to the end of that chunk in JavaScript, which also names the element at fault.
+ */
+function encodeTyped (value: TypedInput, elements: Float64Array, fp: FixedPoint, scale: number, max: number, field: string, kernel: FastKernel | undefined): void {
+  const length = value.length
+  if (kernel === undefined || length < KERNEL_MIN_ELEMENTS) {
+    encodeRange(value, elements, 0, length, fp, scale, max, field)
+    return
+  }
+  for (let i = 0; i < length;) {
+    const m = Math.min(length - i, KERNEL_ELEMENTS)
+    kernel.a.set(value.subarray(i, i + m))
+    const done = kernel.encode(m, scale, max)
+    elements.set(kernel.a.subarray(0, done), i)
+    encodeRange(value, elements, i + done, i + m, fp, scale, max, field)
+    i += m
+  }
+}
+
 /**
  * Encode a scalar or vector for the fast profile.
  * @throws InvalidInputError naming the element at fault (`value[3]`) before anything is produced
  */
-export function encodeFastInput (value: unknown, fp: FixedPoint, field = 'value', maxLength = 1 << 24): FastEncoded {
+export function encodeFastInput (value: unknown, fp: FixedPoint, field = 'value', maxLength = 1 << 24, kernel: FastKernel | undefined = fastKernel): FastEncoded {
   if (fp.digitsBefore + fp.digitsAfter > 15) {
     throw new InvalidInputError('parameters.digits_before', 'the fast profile holds at most 15 digits before and after the point together')
   }
@@ -60,23 +105,7 @@ export function encodeFastInput (value: unknown, fp: FixedPoint, field = 'value'
   if (value instanceof Float64Array || value instanceof Float32Array || value instanceof Int32Array ||
       value instanceof Int16Array || value instanceof Int8Array || value instanceof Uint32Array ||
       value instanceof Uint16Array || value instanceof Uint8Array) {
-    for (let i = 0; i < length; i++) {
-      const x = value[i]!
-      // the common case inline: a finite product well away from a rounding boundary
-      const t = x * scale
-      const a = Math.abs(t)
-      const floor = Math.floor(a)
-      const frac = a - floor
-      let s: number
-      if (a <= max && Math.abs(frac - 0.5) > a * ULP_RATIO + 1e-9) {
-        const magnitude = frac > 0.5 ? floor + 1 : floor
-        if (magnitude > max) throw new InvalidInputError(`${field}[${i}]`, `${String(x)} is out of range: |x| must be below 10^${fp.digitsBefore}`)
-        s = t < 0 && magnitude !== 0 ? -magnitude : magnitude
-      } else {
-        s = scaleOne(x, fp, scale, max, `${field}[${i}]`)
-      }
-      elements[i] = s < 0 ? s + FAST_PRIME : s
-    }
+    encodeTyped(value, elements, fp, scale, max, field, kernel)
   } else {
     for (let i = 0; i < length; i++) {
       const s = scaleOne(value[i], fp, scale, max, `${field}[${i}]`)
@@ -91,15 +120,27 @@ export function encodeFastInput (value: unknown, fp: FixedPoint, field = 'value'
  * A fast-profile total (field elements, sample count last) back to numbers. Totals stay below
  * 10^15 (checked when the task was created), so s / 10^digits_after is the nearest double to the
  * exact decimal and prints as that decimal: the same value encoding.ts's decodeScaled gives.
- * @param typed give a vector as a Float64Array, decoded in place over `total` (no copy)
+ * @param typed give a vector as a Float64Array, decoded in place over `total` (no copy; in the
+ *   kernel when there is one: the same IEEE division)
  */
-export function decodeFastTotal (total: Float64Array, fp: FixedPoint, shape: Shape, typed = false): { samples: number, sum: number | number[] | Float64Array } {
+export function decodeFastTotal (total: Float64Array, fp: FixedPoint, shape: Shape, typed = false, kernel: FastKernel | undefined = fastKernel): { samples: number, sum: number | number[] | Float64Array } {
   const scale = 10 ** fp.digitsAfter
   const length = total.length - 1
   const samples = fastToSigned(total[length]!)
   if (shape === 'scalar') return { samples, sum: normalise(fastToSigned(total[0]!) / scale) }
   if (typed) {
-    for (let k = 0; k < length; k++) total[k] = normalise(fastToSigned(total[k]!) / scale)
+    let k = 0
+    if (kernel !== undefined && length >= KERNEL_MIN_ELEMENTS) {
+      while (k < length) {
+        const m = Math.min(length - k, KERNEL_ELEMENTS)
+        kernel.a.set(total.subarray(k, k + m))
+        const done = kernel.decode(m, scale)
+        total.set(kernel.a.subarray(0, done), k)
+        k += done
+        if (done < m) break
+      }
+    }
+    for (; k < length; k++) total[k] = normalise(fastToSigned(total[k]!) / scale)
     return { samples, sum: total.subarray(0, length) }
   }
   const sum: number[] = new Array(length)

@@ -7,7 +7,7 @@ import { decodeScaled, encodeInput, type FixedPoint, type Shape } from '../encod
 import type { Field } from './wide.js'
 import type { Sum } from '../machine/types.js'
 import {
-  FAST_PRIME, fastAddInto, fastAddKeystream, fastFindInvalid, fastToBytes, type KeystreamReader
+  FAST_PRIME, fastAddInto, fastAddKeystream, fastFindInvalid, fastToBytes, LITTLE_ENDIAN, type KeystreamReader
 } from './fast.js'
 import { decodeFastTotal, encodeFastInput } from '../encoding/fast.js'
 
@@ -43,7 +43,7 @@ export interface VectorOps<V extends Float64Array | bigint[]> {
   addKeystream: (target: V, offset: number, count: number, read: KeystreamReader, subtract: boolean) => void
   /** The index of an element outside [0, p), or -1. */
   findInvalid: (v: V) => number
-  /** Canonical bytes of elements (for the result hash). */
+  /** Canonical bytes of elements (for the result hash): maybe a view of v, valid until v changes. */
   toBytes: (v: V) => Uint8Array
   /** @param typed the input was a typed array: give a vector sum as a Float64Array when exact */
   decode: (total: V, fp: FixedPoint, shape: Shape, typed: boolean) => { samples: number, sum: Sum | Sum[] | Float64Array }
@@ -56,16 +56,18 @@ export const fastVectors: VectorOps<Float64Array> = {
   slice: (v, start, count) => v.slice(start, start + count),
   alloc: count => new Float64Array(count),
   copyRange: (target, source, start, count) => target.set(source.subarray(start, start + count)),
-  addInto: fastAddInto,
+  addInto: (target, source, offset) => fastAddInto(target, source, offset),
   copyInto: (target, source, offset) => target.set(source, offset),
-  addKeystream: fastAddKeystream,
-  findInvalid: fastFindInvalid,
+  addKeystream: (target, offset, count, read, subtract) => fastAddKeystream(target, offset, count, read, subtract),
+  findInvalid: v => fastFindInvalid(v),
+  // on a little-endian platform the array's own bytes (a view, hashed at once: no copy)
   toBytes: v => {
+    if (LITTLE_ENDIAN) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
     const out = new Uint8Array(v.length * 8)
     fastToBytes(v, out, 0)
     return out
   },
-  decode: decodeFastTotal
+  decode: (total, fp, shape, typed) => decodeFastTotal(total, fp, shape, typed)
 }
 
 /** Wide-profile arithmetic over the task's bigint field. */

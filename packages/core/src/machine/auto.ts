@@ -90,6 +90,7 @@ export class AutoMachine implements ProtocolMachine {
   get result (): SecureSumResult | undefined { return this.inner?.result }
   get error (): SimonError | undefined { return this.inner?.error }
   get progress (): { done: number, total: number } | undefined { return this.inner?.progress }
+  get hops (): number | undefined { return this.inner?.hops }
   get neighbours (): readonly number[] | undefined { return this.inner?.neighbours }
   /** The mode chosen ('mesh' or 'lean'), once it is. */
   get mode (): 'mesh' | 'lean' | undefined { return this.family === undefined ? undefined : this.family === 'mesh' ? 'mesh' : 'lean' }

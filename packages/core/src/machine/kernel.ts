@@ -24,6 +24,7 @@
  */
 import type { WireMessage, AbortMessage } from '../wire/codec.js'
 import { encodeMessage } from '../wire/codec.js'
+import { MAX_HOP } from '../wire/frame.js'
 import type { FixedPoint, InputValue } from '../encoding/fixed-point.js'
 import { InvalidInputError, ProtocolError, SimonError, TaskAbortedError } from '../errors.js'
 import type { Field } from '../field/wide.js'
@@ -69,6 +70,10 @@ export abstract class Kernel<S extends string = string> implements ProtocolMachi
   /** The slots (sender/name) of every message taken or held, for the duplicate rule. */
   private readonly filled = new Set<string>()
   private inputGiven = false
+  private readonly traceHops: boolean
+  /** The highest hop counter of the messages taken so far, and the one at this party's result. */
+  private hopsIn = 0
+  private hopsAtResult: number | undefined
 
   /** The message kinds this mode takes (besides abort, which every mode takes). */
   protected abstract readonly kinds: ReadonlySet<string>
@@ -85,6 +90,7 @@ export abstract class Kernel<S extends string = string> implements ProtocolMachi
     this.fp = fixedPointOf(init.descriptor.parameters)
     this.randomBytes = init.randomBytes
     this.maxLength = init.maxLength ?? DEFAULT_MAX_LENGTH
+    this.traceHops = init.traceHops === true
   }
 
   get step (): S | 'input' | 'done' | 'failed' { return this._step }
@@ -93,6 +99,8 @@ export abstract class Kernel<S extends string = string> implements ProtocolMachi
   get finished (): boolean { return this._step === 'done' || this._step === 'failed' }
   /** Whether this party has given its input (a task that failed before it has none). */
   get hasInput (): boolean { return this.inputGiven }
+  /** The longest chain of traced messages that reached this party before its result (so far, before it). */
+  get hops (): number { return this.hopsAtResult ?? this.hopsIn }
 
   /**
    * Give this party's input.
@@ -136,6 +144,7 @@ export abstract class Kernel<S extends string = string> implements ProtocolMachi
     if (theirs !== undefined && theirs !== this.canonical) {
       return refused(new ProtocolError(`party ${sender} sent a task description whose digest does not match it`, sender))
     }
+    if (m.hop !== undefined && m.hop > this.hopsIn) this.hopsIn = m.hop
     let out: Outgoing[] | typeof HELD
     try {
       out = this.take(m, sender, now)
@@ -163,6 +172,7 @@ export abstract class Kernel<S extends string = string> implements ProtocolMachi
 
   /** Done: the result is this party's, and every secret behind it is dropped. */
   protected succeed (result: SecureSumResult): void {
+    this.hopsAtResult = this.hopsIn
     this._result = result
     this._step = 'done'
     this.forget()
@@ -201,8 +211,10 @@ export abstract class Kernel<S extends string = string> implements ProtocolMachi
     return this.broadcast({ kind: 'abort', code: error.code, reason: error.message })
   }
 
-  protected header (): { taskId: string, digest: Uint8Array, from: number } {
-    return { taskId: this.descriptor.taskId, digest: this.digest, from: this.myself }
+  /** The common header of this party's next message: traced, one hop past every message taken so far. */
+  protected header (): { taskId: string, digest: Uint8Array, from: number, hop?: number } {
+    const header = { taskId: this.descriptor.taskId, digest: this.digest, from: this.myself }
+    return this.traceHops ? { ...header, hop: Math.min(this.hopsIn + 1, MAX_HOP) } : header
   }
 
   /** One message, the same to every other party. */

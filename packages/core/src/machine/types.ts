@@ -75,6 +75,12 @@ export interface MachineInit {
   readonly lean?: LeanCrypto
   /** Identity signatures; threshold mode needs them (its commits are signed), and lean mode (its ephemeral keys are). */
   readonly identity?: IdentitySigner
+  /**
+   * Send traced frames, whose header carries a hop counter (wire/frame.ts), so that `hops` is
+   * known: for measurement (the benchmark). Off by default; a node of an earlier build refuses
+   * traced frames.
+   */
+  readonly traceHops?: boolean
 }
 
 /** What the node layer drives, whatever the mode (full mesh, threshold, lean ring or tree, auto). */
@@ -116,4 +122,9 @@ export interface ProtocolMachine {
   readonly agreement?: Agreement
   /** The mode a machine that chooses it (mode 'auto' or 'lean') has chosen, once it has. */
   readonly mode?: 'mesh' | 'lean'
+  /**
+   * The longest chain of messages, one after another, that reached this party before its
+   * result: the highest hop counter among the traced messages it took (0 when none was traced).
+   */
+  readonly hops?: number
 }

@@ -2,7 +2,7 @@
  * The messages of the full mesh and of threshold mode on the wire, and the entry point that
  * decodes a frame of any mode. The header, shape byte, descriptor and elements block: frame.ts.
  *
- * Frame: header (u8 version | u8 kind | u8 taskId length | taskId | 32-byte digest | u32 sender index) | body
+ * Frame: header (u8 version | u8 kind | u8 taskId length | taskId | 32-byte digest | u32 sender index [| u16 hop in a traced frame, frame.ts]) | body
  *   1 share:   u8 shape | u32 descriptor length | descriptor (UTF-8) | elements
  *   2 partial: u8 shape | elements
  *   3 confirm: 32-byte result hash

@@ -4,6 +4,7 @@
  * byte, the descriptor and the elements block of the wide profile.
  *
  * Header:   u8 version | u8 kind | u8 taskId length | taskId (UTF-8) | 32-byte digest | u32 sender index
+ *           [| u16 hop, when the kind byte has HOP_FLAG set: a traced frame]
  * Shape:    u8, 0 scalar, 1 vector
  * Descriptor: u32 length | UTF-8, at most 1 MiB
  * Elements: u16 element width w | u32 count | count * w bytes, each big-endian
@@ -22,6 +23,14 @@ export const DIGEST_BYTES = 32
 export const MAX_DESCRIPTOR_BYTES = 1 << 20
 /** The size of the common header without its task id. */
 const HEADER_FIXED_BYTES = 3 + DIGEST_BYTES + 4
+/**
+ * Set in the kind byte of a traced frame, whose header ends with a u16 hop counter. Untraced
+ * frames (every frame of a node that does not trace hops) are byte for byte those of version 1;
+ * a node of an earlier build refuses a traced one as an unknown kind.
+ */
+export const HOP_FLAG = 0x80
+/** Hop counters stop here (u16). */
+export const MAX_HOP = 0xffff
 
 /**
  * What an elements block may hold, checked before any element is decoded. A node decodes a
@@ -128,6 +137,8 @@ export class FrameReader {
   private readonly view: DataView
   private off = 0
   /** @param frame - the frame; read, never kept (what is returned is copied out of it) */
+  /** Whether the kind byte read had HOP_FLAG set (then readHeader reads the hop counter). */
+  traced = false
   constructor (private readonly frame: Uint8Array) { this.view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength) }
   /**
    * @param n - bytes needed from the current offset
@@ -219,6 +230,13 @@ export interface FrameHeader {
   readonly digest: Uint8Array
   /** The sender's index in the task's node list (checked against its authenticated PeerId). */
   readonly from: number
+  /**
+   * In a traced frame only: one more than the highest hop of the messages its sender had
+   * received for the task when it sent this one (1 for a message sent before receiving any),
+   * so the highest hop at a party is the longest chain of messages, one after another, that
+   * reached it. A measurement (the benchmark's hops), never a security check.
+   */
+  readonly hop?: number
 }
 
 /** A header checked and with its task id encoded, ready for `startFrame`. */
@@ -226,6 +244,7 @@ export interface EncodedHeader {
   readonly taskId: Uint8Array
   readonly digest: Uint8Array
   readonly from: number
+  readonly hop?: number
   /** The header's size in bytes: a frame's body starts at this offset. */
   readonly size: number
 }
@@ -233,13 +252,16 @@ export interface EncodedHeader {
 /**
  * @param header - a message's task id, digest and sender index
  * @returns the header with its task id encoded and its size
- * @throws CodecError for a task id of 0 or more than MAX_TASK_ID_BYTES bytes, or a digest of another size than 32 bytes
+ * @throws CodecError for a task id of 0 or more than MAX_TASK_ID_BYTES bytes, a digest of another size than 32 bytes, or a hop that is not an integer in [1, MAX_HOP]
  */
 export function encodeHeader (header: FrameHeader): EncodedHeader {
   const taskId = utf8.encode(header.taskId)
   if (taskId.length === 0 || taskId.length > MAX_TASK_ID_BYTES) throw new CodecError(`task id of ${taskId.length} bytes`)
   if (header.digest.length !== DIGEST_BYTES) throw new CodecError(`digest of ${header.digest.length} bytes`)
-  return { taskId, digest: header.digest, from: header.from, size: HEADER_FIXED_BYTES + taskId.length }
+  const hop = header.hop
+  if (hop === undefined) return { taskId, digest: header.digest, from: header.from, size: HEADER_FIXED_BYTES + taskId.length }
+  if (!Number.isInteger(hop) || hop < 1 || hop > MAX_HOP) throw new CodecError(`hop ${hop}`)
+  return { taskId, digest: header.digest, from: header.from, hop, size: HEADER_FIXED_BYTES + taskId.length + 2 }
 }
 
 /**
@@ -252,16 +274,18 @@ export function encodeHeader (header: FrameHeader): EncodedHeader {
 export function startFrame (header: EncodedHeader, kindCode: number, bodySize: number): FrameWriter {
   const w = new FrameWriter(header.size + bodySize)
   w.u8(WIRE_VERSION)
-  w.u8(kindCode)
+  w.u8(header.hop === undefined ? kindCode : kindCode | HOP_FLAG)
   w.u8(header.taskId.length)
   w.raw(header.taskId)
   w.raw(header.digest)
   w.u32(header.from)
+  if (header.hop !== undefined) w.u16(header.hop)
   return w
 }
 
 /**
- * The first two bytes of a frame: the version, checked, and the kind's code.
+ * The first two bytes of a frame: the version, checked, and the kind's code (HOP_FLAG taken
+ * off, and noted in `r.traced`).
  * @param r - a reader at the frame's start
  * @returns the kind code, for the caller to look up
  * @throws CodecError for a frame of another version, or shorter than two bytes
@@ -269,14 +293,16 @@ export function startFrame (header: EncodedHeader, kindCode: number, bodySize: n
 export function readKindCode (r: FrameReader): number {
   const version = r.u8('version')
   if (version !== WIRE_VERSION) throw new CodecError(`wire version ${version}, this node speaks ${WIRE_VERSION}`)
-  return r.u8('kind')
+  const code = r.u8('kind')
+  r.traced = (code & HOP_FLAG) !== 0
+  return code & ~HOP_FLAG
 }
 
 /**
  * The rest of the header, after `readKindCode`.
  * @param r - a reader after the kind byte
- * @returns the task id, a copy of the digest, and the sender index
- * @throws CodecError for a task id length of 0 or above MAX_TASK_ID_BYTES, a task id that is not UTF-8, or a truncated header
+ * @returns the task id, a copy of the digest, the sender index, and the hop of a traced frame
+ * @throws CodecError for a task id length of 0 or above MAX_TASK_ID_BYTES, a task id that is not UTF-8, a hop of 0, or a truncated header
  */
 export function readHeader (r: FrameReader): FrameHeader {
   const idLength = r.u8('task id length')
@@ -284,5 +310,8 @@ export function readHeader (r: FrameReader): FrameHeader {
   const taskId = r.text(idLength, 'task id')
   const digest = r.copy(DIGEST_BYTES, 'digest')
   const from = r.u32('sender index')
-  return { taskId, digest, from }
+  if (!r.traced) return { taskId, digest, from }
+  const hop = r.u16('hop')
+  if (hop === 0) throw new CodecError('hop 0')
+  return { taskId, digest, from, hop }
 }

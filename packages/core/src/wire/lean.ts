@@ -1,6 +1,6 @@
 /**
  * Lean mode's messages on the wire (kinds 16..31), after the common header of frame.ts
- * (u8 version | u8 kind | u8 taskId length | taskId | 32-byte digest | u32 sender index):
+ * (u8 version | u8 kind | u8 taskId length | taskId | 32-byte digest | u32 sender index [| u16 hop when traced]):
  *   16 lean-nonces:  u8 pass | u8 topology (0 ring, 1 tree) | u32 descriptor length | descriptor (UTF-8) |
  *                    u16 count | count * (u32 party | 16-byte nonce | u8 shape | u32 length |
  *                                         32-byte ephemeral X25519 public key | 64-byte Ed25519 signature)
