@@ -19,9 +19,8 @@ import { modeOf } from '../task/parameters.js'
 import { checkLabel } from './labels.js'
 import { COUNT_DIGITS, type StatisticsMicroprotocol } from './microprotocols.js'
 
-const KEYS = ['digits_before', 'digits_after', 'categories', 'min_count', 'mode'] as const
+const KEYS = ['digits_before', 'digits_after', 'categories', 'min_count', 'mode', 'modulus'] as const
 const REFUSED: Record<string, string> = {
-  modulus: 'a statistics task chooses the field of each stage itself (wide enough for the 6th powers of the declared range)',
   profile: 'statistics run in the wide profile only (the fast field cannot hold sums of powers)',
   threshold: 'every stage needs the same parties: threshold mode could sum different input sets in different stages',
   share_timeout: 'statistics take no threshold parameters',
@@ -98,7 +97,12 @@ export function resolveStatisticsParameters (microprotocol: StatisticsMicroproto
   const mode = modeOf(p)
   if (mode !== 'auto') out.mode = mode
   // the field of the widest stage, for the invitation to show; each stage resolves its own
-  out.modulus = mersennePrimeFor(BigInt(parties) * pow10(widestStageDigits(microprotocol, fp, out.categories !== undefined))).toString()
+  const modulus = mersennePrimeFor(BigInt(parties) * pow10(widestStageDigits(microprotocol, fp, out.categories !== undefined))).toString()
+  // an invitation carries the modulus resolved at its creator: it must be the one chosen here
+  if (p.modulus !== undefined && p.modulus !== null && p.modulus !== modulus) {
+    throw new InvalidInputError('parameters.modulus', `a statistics task chooses the field of each stage itself (wide enough for the 6th powers of the declared range): ${modulus} here, got ${JSON.stringify(p.modulus)}`)
+  }
+  out.modulus = modulus
   return out as TaskParameters
 }
 
