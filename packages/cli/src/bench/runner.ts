@@ -20,6 +20,8 @@ export interface CaseSpec {
   readonly runs: number
   readonly parameters: Record<string, unknown>
   readonly frameElements: number
+  /** A statistics microprotocol instead of SecureSum (plain: its accumulators in the clear). */
+  readonly microprotocol?: string
 }
 
 export interface Measured {
@@ -161,7 +163,7 @@ export async function measure (spec: CaseSpec, kind: 'plain' | 'secure'): Promis
       return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, cpuMsPerParty: median(sums.map(s => cpuPerParty(s, spec.processes, spec.parties))), rssMB: await stop(workers), ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
     }
     const runOne = async (k: number): Promise<PartyRun[]> => {
-      const per = await Promise.all(workers.map(async w => w.request({ type: 'run', id: `${id}-${k}`, kind, parameters, nodes }, 'ran')))
+      const per = await Promise.all(workers.map(async w => w.request({ type: 'run', id: `${id}-${k}`, kind, parameters, nodes, ...(spec.microprotocol === undefined ? {} : { microprotocol: spec.microprotocol }) }, 'ran')))
       const runs = per.flatMap(p => p.runs)
       check(runs)
       return runs
