@@ -218,3 +218,20 @@ test('min_count suppresses small bars (declared: null; found: left out) and whol
   assert.deepEqual(histogramOf(counts, undefined, 3), { samples: 13, mode: 'C', histogram: { B: 5, C: 7 } })
   assert.deepEqual(histogramOf(counts, undefined, 14), { samples: null, mode: null, histogram: null })
 })
+
+test('scaling a number without its decimal text gives exactly what encodeScalar gives', async () => {
+  const { encodeScalar } = await import('../src/encoding/fixed-point.js')
+  const fp = { digitsBefore: 6, digitsAfter: 3 }
+  const numbers = fc.oneof(
+    fc.integer({ min: -999_999_999, max: 999_999_999 }).map(k => k / 1000),
+    fc.double({ min: -999_999, max: 999_999, noNaN: true }),
+    fc.constantFrom(1.0005, -2.0005, 0.1 + 0.2, 999_999.9995, 1e-7, -0)
+  )
+  fc.assert(fc.property(fc.array(numbers, { minLength: 1, maxLength: 20 }), (xs) => {
+    const expected = xs.map((x, i) => { try { return encodeScalar(x, fp, `value[${i}]`) } catch { return 'refused' } })
+    let got: Array<bigint | string>
+    try { got = scaledValues(xs, fp) } catch { got = ['refused'] }
+    if (expected.includes('refused')) assert.deepEqual(got, ['refused'])
+    else assert.deepEqual(got, expected)
+  }), { numRuns: 500 })
+})

@@ -4,7 +4,7 @@
  * (x -> round(x * 10^digits_after), |x| < 10^digits_before), so every power sum is an exact integer.
  */
 import { InvalidInputError } from '../errors.js'
-import { encodeScalar, isVectorInput, type FixedPoint } from '../encoding/fixed-point.js'
+import { encodeScalar, isVectorInput, maxScaled, type FixedPoint } from '../encoding/fixed-point.js'
 import { checkLabel, labelOf, pairLabel } from './labels.js'
 
 /** Declared categories as sets: the labels (frequency) or the rows and columns (contingency). */
@@ -36,11 +36,27 @@ export function checkList (value: unknown, field = 'value'): ArrayLike<unknown> 
   return value as ArrayLike<unknown>
 }
 
+/**
+ * A number with at most digits_after decimals, scaled without going through its decimal text:
+ * k = round(x * 10^d) is exact when |k| < 2^50 and k / 10^d reads back as x (then x's shortest
+ * decimal rounds to k, as encodeScalar would give); undefined otherwise (take the exact path).
+ */
+function scaleNumber (x: number, p10: number, max: number): bigint | undefined {
+  const k = Math.round(x * p10)
+  return Math.abs(k) < 2 ** 50 && Math.abs(k) <= max && k / p10 === x ? BigInt(k) : undefined
+}
+
 /** Every value scaled. @throws InvalidInputError naming `value[i]` (NaN, out of range, not a number) */
 export function scaledValues (value: unknown, fp: FixedPoint, field = 'value'): bigint[] {
   const list = checkList(value, field)
   const out: bigint[] = new Array(list.length)
-  for (let i = 0; i < list.length; i++) out[i] = encodeScalar(list[i], fp, `${field}[${i}]`)
+  // 10^d is exact in a double up to d = 22
+  const p10 = fp.digitsAfter <= 22 ? 10 ** fp.digitsAfter : 0
+  const max = Number(maxScaled(fp))
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i]
+    out[i] = (typeof v === 'number' && p10 > 0 ? scaleNumber(v, p10, max) : undefined) ?? encodeScalar(v, fp, `${field}[${i}]`)
+  }
   return out
 }
 
