@@ -4,15 +4,12 @@
  * Handles are per microservice; callbacks are task ids and stored-value ids.
  */
 import { randomUUID } from 'node:crypto'
-import { InvalidInputError, MICROPROTOCOLS, printable, SimonError, STATISTICS_MICROPROTOCOLS } from '@simon-p2p/core'
+import { InvalidInputError, printable, SimonError, SIMON_MICROPROTOCOLS } from '@simon-p2p/core'
 import type { Network, SimonNode, SimonTask } from '@simon-p2p/node'
 import { MicroserviceNotFoundError, UnknownFunctionError, UnknownHandleError, UnsupportedMicroprotocolError } from './errors.js'
 import type { CallOptions, CallResult, MicroserviceDescription } from './interface.js'
 
 export const FDRTD_VERSION = '0.2.0'
-
-/** Every microprotocol the Simon microservice runs: SecureSum and the statistics on it. */
-const SIMON_MICROPROTOCOLS: readonly string[] = [...MICROPROTOCOLS, ...STATISTICS_MICROPROTOCOLS]
 
 /** Turns a network as the caller wrote it (e.g. gateway URLs) into multiaddrs with PeerIds. */
 export type NetworkResolver = (network: unknown, options: CallOptions) => Promise<Network>

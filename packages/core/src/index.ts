@@ -73,14 +73,14 @@ export type { LeanStep, LeanMachineInit } from './protocols/lean/base.js'
 export type { LeanCrypto, EphemeralKey } from './protocols/lean/crypto.js'
 
 export {
-  STATISTICS_MICROPROTOCOLS, MAX_STATISTICS_VALUES, isStatisticsMicroprotocol, type StatisticsMicroprotocol
+  STATISTICS_MICROPROTOCOLS, SIMON_MICROPROTOCOLS, MAX_STATISTICS_VALUES, isStatisticsMicroprotocol, type StatisticsMicroprotocol
 } from './statistics/microprotocols.js'
 export {
   resolveStatisticsParameters, stageParameters, statisticsFixedPoint, minCountOf, frequencyCategoriesOf,
   contingencyCategoriesOf, STAGE_DIGITS, MAX_CATEGORY_CELLS
 } from './statistics/parameters.js'
 export {
-  checkList, scaledValues, univariateSums, bivariateSums, labelCounts, UNIVARIATE_ELEMENTS, BIVARIATE_ELEMENTS,
+  checkList, scaledValues, extremesOfList, univariateSums, bivariateSums, labelCounts, UNIVARIATE_ELEMENTS, BIVARIATE_ELEMENTS,
   type UnivariateInput, type DeclaredLabels
 } from './statistics/inputs.js'
 export {

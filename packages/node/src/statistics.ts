@@ -10,7 +10,7 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import type { AbortOptions } from '@libp2p/interface'
 import {
   advanceExtremes, bivariateFigures, decodeScaled, bivariateSums, bucketVector, checkTaskId, contingencyCategoriesOf, contingencyVector,
-  declaredCounts, extremesContributions, extremesDone, extremesOf, frequencyCategoriesOf, frequencyVector, histogramOf,
+  declaredCounts, extremesContributions, extremesOfList, extremesDone, extremesOf, frequencyCategoriesOf, frequencyVector, histogramOf,
   INITIAL_BUCKETS, InvalidInputError, labelCounts, minCountOf, nextBucketCount, pairLabel, ProtocolError, readBuckets,
   resolveStatisticsParameters, scaledValues, SimonError, STAGE_DIGITS, stageParameters, startExtremes, statisticsFixedPoint,
   suppressedBivariate, suppressedUnivariate, tableOf, taskDigest, taskFingerprint, TaskCancelledError, univariateFigures,
@@ -217,11 +217,7 @@ export class StatisticsTask {
       }
       case 'StatisticsBivariate': return { kind: 'bivariate', sums: bivariateSums(value, fp) }
       case 'MinimumMaximum': {
-        const xs = scaledValues(value, fp)
-        let min = xs[0]!
-        let max = xs[0]!
-        for (const x of xs) { if (x < min) min = x; if (x > max) max = x }
-        return { kind: 'extremes', min, max }
+        return { kind: 'extremes', ...extremesOfList(scaledValues(value, fp)) }
       }
       case 'StatisticsFrequency': {
         const declared = frequencyCategoriesOf(this.parameters)

@@ -4,7 +4,7 @@
  * non-zero exit.
  */
 import { readFile } from 'node:fs/promises'
-import { InvalidInputError, isStatisticsMicroprotocol, MICROPROTOCOLS, STATISTICS_MICROPROTOCOLS } from '@simon-p2p/core'
+import { InvalidInputError, isStatisticsMicroprotocol, SIMON_MICROPROTOCOLS } from '@simon-p2p/core'
 import { loadIdentity, SecureSumTask, SimonNode, type TaskProgress } from '@simon-p2p/node'
 import { parseStatisticsValue, parseValue } from '../value.js'
 import { readValueFile } from '../value-file.js'
@@ -36,8 +36,6 @@ export interface SumOptions {
   readonly categories?: string
   readonly minCount?: string
 }
-
-const SIMON_MICROPROTOCOLS: readonly string[] = [...MICROPROTOCOLS, ...STATISTICS_MICROPROTOCOLS]
 
 function microprotocolOf (options: SumOptions): string {
   const m = options.microprotocol ?? 'SecureSum'

@@ -54,16 +54,16 @@ function uniform64 (bytes: Uint8Array, at: number): bigint {
 /**
  * This party's vector for the current round.
  * @param ownMax, ownMin this party's own extremes (scaled)
- * @param randomBytes the node's CSPRNG
+ * @param random the node's CSPRNG (injected: core has no randomness of its own)
  */
-export function extremesContributions (s: ExtremesSearch, ownMax: bigint, ownMin: bigint, randomBytes: RandomBytes): bigint[] {
+export function extremesContributions (s: ExtremesSearch, ownMax: bigint, ownMin: bigint, random: RandomBytes): bigint[] {
   const asks = [...boundsOf(s.max).map(t => ownMax > t), ...boundsOf(s.negMin).map(t => -ownMin > t)]
   const out: bigint[] = new Array(asks.length)
   for (let i = 0; i < asks.length; i++) {
-    const bytes = randomBytes(16)
+    const bytes = random(16)
     const u = uniform64(bytes, 0)
     let r = uniform64(bytes, 8)
-    while (r === 0n) r = uniform64(randomBytes(8), 0)
+    while (r === 0n) r = uniform64(random(8), 0)
     out[i] = M * u + (asks[i] === true ? r : 0n)
     bytes.fill(0)
   }

@@ -60,6 +60,22 @@ export function scaledValues (value: unknown, fp: FixedPoint, field = 'value'): 
   return out
 }
 
+/** A list item that must be a pair. @throws InvalidInputError naming `field` */
+function checkPair (item: unknown, field: string, what: string): readonly [unknown, unknown] {
+  if (!Array.isArray(item) || item.length !== 2) {
+    throw new InvalidInputError(field, `must be a pair [${what}], got ${Array.isArray(item) ? `${item.length} element${item.length === 1 ? '' : 's'}` : item === null ? 'null' : typeof item}`)
+  }
+  return item as unknown as readonly [unknown, unknown]
+}
+
+/** The smallest and largest of a party's scaled values (a non-empty list). */
+export function extremesOfList (xs: readonly bigint[]): { min: bigint, max: bigint } {
+  let min = xs[0]!
+  let max = xs[0]!
+  for (const x of xs) { if (x < min) min = x; if (x > max) max = x }
+  return { min, max }
+}
+
 export interface UnivariateInput {
   /** [N, S1, ..., S6, round(2^60 * sum ln x over x > 0), round(2^60 * sum 1/x over x != 0)] */
   readonly sums: bigint[]
@@ -72,22 +88,18 @@ export function univariateSums (xs: readonly bigint[], fp: FixedPoint): Univaria
   const s = [0n, 0n, 0n, 0n, 0n, 0n]
   let logs = 0
   let inverses = 0
-  let min = xs[0]!
-  let max = xs[0]!
   const scale = 10 ** fp.digitsAfter
   for (const x of xs) {
     let p = x
     s[0] = s[0]! + p
     for (let k = 1; k < 6; k++) { p *= x; s[k] = s[k]! + p }
-    if (x < min) min = x
-    if (x > max) max = x
     // Simon's definitions: ln x over positive values, 1 / x over non-zero ones
     const v = Number(x) / scale
     if (v > 0) logs += Math.log(v)
     if (v !== 0) inverses += 1 / v
   }
   const aux = (v: number): bigint => BigInt(Math.round(v * AUX_SCALE_NUMBER))
-  return { sums: [BigInt(xs.length), ...s, aux(logs), aux(inverses)], min, max }
+  return { sums: [BigInt(xs.length), ...s, aux(logs), aux(inverses)], ...extremesOfList(xs) }
 }
 
 /**
@@ -98,10 +110,7 @@ export function bivariateSums (value: unknown, fp: FixedPoint, field = 'value'):
   const list = checkList(value, field)
   let sx = 0n; let sy = 0n; let sxx = 0n; let syy = 0n; let sxy = 0n
   for (let i = 0; i < list.length; i++) {
-    const pair = list[i]
-    if (!Array.isArray(pair) || pair.length !== 2) {
-      throw new InvalidInputError(`${field}[${i}]`, `must be a pair [x, y], got ${Array.isArray(pair) ? `${pair.length} element${pair.length === 1 ? '' : 's'}` : pair === null ? 'null' : typeof pair}`)
-    }
+    const pair = checkPair(list[i], `${field}[${i}]`, 'x, y')
     const x = encodeScalar(pair[0], fp, `${field}[${i}][0]`)
     const y = encodeScalar(pair[1], fp, `${field}[${i}][1]`)
     sx += x; sy += y; sxx += x * x; syy += y * y; sxy += x * y
@@ -121,11 +130,9 @@ export function labelCounts (value: unknown, pairs: boolean, declared?: Declared
     const item = list[i]
     let label: string
     if (pairs) {
-      if (!Array.isArray(item) || item.length !== 2) {
-        throw new InvalidInputError(`${field}[${i}]`, `must be a pair [row, column], got ${Array.isArray(item) ? `${item.length} element${item.length === 1 ? '' : 's'}` : item === null ? 'null' : typeof item}`)
-      }
-      const row = declaredLabel(labelOf(item[0], `${field}[${i}][0]`), declared?.rows, `${field}[${i}][0]`, 'parameters.categories[0]')
-      const column = declaredLabel(labelOf(item[1], `${field}[${i}][1]`), declared?.columns, `${field}[${i}][1]`, 'parameters.categories[1]')
+      const pair = checkPair(item, `${field}[${i}]`, 'row, column')
+      const row = declaredLabel(labelOf(pair[0], `${field}[${i}][0]`), declared?.rows, `${field}[${i}][0]`, 'parameters.categories[0]')
+      const column = declaredLabel(labelOf(pair[1], `${field}[${i}][1]`), declared?.columns, `${field}[${i}][1]`, 'parameters.categories[1]')
       label = pairLabel(row, column)
       // a pair travels as one label in the hashed buckets
       if (declared === undefined) checkLabel(label, `${field}[${i}]`)

@@ -1,3 +1,5 @@
+import { MICROPROTOCOLS } from '../task/descriptor.js'
+
 /**
  * The Simon statistics microprotocols, under Simon's own names. Each reduces to secure vector
  * sums of the existing engine (SecureSum tasks, one per stage); the names here pick the stages.
@@ -6,6 +8,9 @@ export const STATISTICS_MICROPROTOCOLS = [
   'StatisticsUnivariate', 'StatisticsBivariate', 'StatisticsFrequency', 'StatisticsContingency', 'MinimumMaximum'
 ] as const
 export type StatisticsMicroprotocol = typeof STATISTICS_MICROPROTOCOLS[number]
+
+/** Every microprotocol the Simon microservice runs: SecureSum and the statistics on it. */
+export const SIMON_MICROPROTOCOLS: readonly string[] = [...MICROPROTOCOLS, ...STATISTICS_MICROPROTOCOLS]
 
 export function isStatisticsMicroprotocol (name: unknown): name is StatisticsMicroprotocol {
   return typeof name === 'string' && (STATISTICS_MICROPROTOCOLS as readonly string[]).includes(name)
