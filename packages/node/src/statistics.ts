@@ -161,6 +161,8 @@ export class StatisticsTask {
     if (this.outcome !== undefined) return
     this.outcome = outcome
     if (outcome.error !== undefined) {
+      // a stage still running (the extremes search beside failed moments) ends too; the others are told
+      for (const stage of this.stages.values()) if (!stage.finished) stage.cancel(`statistics task ${this.id} failed: ${outcome.error.code}`)
       this.settled.reject(outcome.error)
       this.settled.promise.catch(() => {})
     } else {
@@ -240,6 +242,8 @@ export class StatisticsTask {
         const moments = this.stage('moments', STAGE_DIGITS.powers(fp, 6), input.sums)
         // with min_count the search waits for the count, and is not run for too few samples
         const extremes = minCount > 0n ? undefined : this.extremes(input.min, input.max)
+        // awaited below; if the moments fail first, its own failure must not go unhandled
+        extremes?.catch(() => {})
         const totals = await moments
         if (totals[0]! < minCount) return { inputs, result: named(suppressedUnivariate()) }
         return { inputs, result: named(univariateFigures(totals, await (extremes ?? this.extremes(input.min, input.max)), fp)) }
