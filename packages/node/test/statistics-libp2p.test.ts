@@ -150,3 +150,21 @@ describe('bad inputs, refused before anything is sent', () => {
       (e: unknown) => e instanceof InvalidInputError && e.field === 'parameters.categories')
   })
 })
+
+describe('a party that never gives its input', () => {
+  test('StatisticsUnivariate: the others fail with the stage\'s timeout naming it, and every stage of theirs ends', async (t) => {
+    const nodes = await startNodes(t, 3, { taskTimeoutMs: 1500, attemptTimeoutMs: 500 })
+    const id = taskId('absent')
+    const list = nodeList(nodes)
+    const tasks = nodes.map((node, myself) => node.createTask({ taskId: id, microprotocol: 'StatisticsUnivariate', parameters: PARAMETERS, network: { nodes: list, myself } }) as StatisticsTask)
+    tasks[0]!.input([1, 2])
+    tasks[1]!.input([3])
+    for (const task of tasks.slice(0, 2)) {
+      await assert.rejects(task.result(), (e: Error & { code?: string }) => e.code === 'TIMEOUT' && e.message.includes('party 2'), 'a timeout naming party 2')
+      assert.equal(task.status().step, 'failed')
+    }
+    for (const node of nodes.slice(0, 2)) {
+      for (const stage of ['moments', 'extremes/0']) assert.equal(node.secureSum.getTask(`${id}/${stage}`)?.finished, true, `${stage} ended`)
+    }
+  })
+})
