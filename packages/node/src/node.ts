@@ -131,7 +131,7 @@ export class SimonNode {
     const task = new StatisticsTask(this.secureSum, { ...init, microprotocol: init.microprotocol })
     for (const [id, old] of this.statistics) {
       if (this.statistics.size < MAX_STATISTICS_TASKS) break
-      if (old.finished) { this.statistics.delete(id); old.dispose('expired') }
+      if (old.finished || old.forgotten) { this.statistics.delete(id); old.dispose('expired') }
     }
     this.statistics.set(task.id, task)
     return task
@@ -150,7 +150,14 @@ export class SimonNode {
     return this.secureSum.joinTask(invitation, network, options)
   }
 
-  getTask (taskId: string): SimonTask | undefined { return this.statistics.get(taskId) ?? this.secureSum.getTask(taskId) }
+  getTask (taskId: string): SimonTask | undefined {
+    const statistics = this.statistics.get(taskId)
+    if (statistics === undefined) return this.secureSum.getTask(taskId)
+    // its stages follow the service's retention (idle and finished tasks expire): so does it
+    if (!statistics.forgotten) return statistics
+    this.statistics.delete(taskId)
+    return undefined
+  }
 
   invitation (task: SimonTask): Invitation {
     if (task instanceof StatisticsTask) return { task: task.id, microprotocol: task.microprotocol, parameters: task.descriptor.parameters }

@@ -104,6 +104,8 @@ export class StatisticsTask {
   }
 
   get fingerprint (): string { return taskFingerprint(this.digest) }
+  /** Whether the service forgot every stage (idle or finished past its retention): this task is gone too. */
+  get forgotten (): boolean { return [...this.stages.values()].every(s => this.service.getTask(s.id) !== s) }
   get finished (): boolean { return this.outcome !== undefined }
   get hasInput (): boolean { return this.given }
   get step (): string { return this.outcome === undefined ? this.current : this.outcome.error === undefined ? 'done' : 'failed' }

@@ -168,3 +168,14 @@ describe('a party that never gives its input', () => {
     }
   })
 })
+
+test('a statistics task follows its stages\' retention: idle past idleTaskTtlMs, it is forgotten', async (t) => {
+  const nodes = await startNodes(t, 2, { idleTaskTtlMs: 200 })
+  const id = taskId('idle')
+  const list = nodeList(nodes)
+  nodes[0]!.createTask({ taskId: id, microprotocol: 'MinimumMaximum', parameters: PARAMETERS, network: { nodes: list, myself: 0 } })
+  assert.ok(nodes[0]!.getTask(id) !== undefined)
+  await new Promise(resolve => setTimeout(resolve, 600))
+  assert.equal(nodes[0]!.getTask(id), undefined)
+  assert.equal(nodes[0]!.secureSum.getTask(`${id}/extremes/0`), undefined)
+})
