@@ -44,6 +44,7 @@ test('pnpm bench -- --quick --json (tiny sizes) prints one valid JSON object per
     assert.ok(modes.includes('plain') && modes.some(m => m === 'mesh' || m === 'lean'), `${String(name)}: plain and secure`)
   }
   assert.ok(lines.some(l => typeof l.p99Ms === 'number'), 'a latency case with p99')
+  assert.ok(lines.some(l => String(l.name).startsWith('univariate-') && typeof l.ratio === 'number'), 'a StatisticsUnivariate case with its secure/plain ratio')
   const svg = await readFile(join(dir, 'chart.svg'), 'utf8')
   assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/)
   assert.match(await readFile(join(dir, 'latest.md'), 'utf8'), /\| parties x length \|/)

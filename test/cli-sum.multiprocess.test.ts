@@ -5,33 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { freePorts } from '../packages/cli/src/ports.js'
-import { Proc, isAlive, tempDir, writeJson } from './helpers.js'
-
-async function keys (dir: string, count: number): Promise<Array<{ path: string, peerId: string }>> {
-  return Promise.all(Array.from({ length: count }, async (_, i) => {
-    const path = join(dir, `k${i}.key`)
-    const p = new Proc(['keygen', '--out', path])
-    const r = await p.exited
-    assert.equal(r.code, 0, r.stderr)
-    const { peerId } = JSON.parse(r.stdout) as { peerId: string }
-    assert.match(peerId, /^12D3KooW/)
-    return { path, peerId }
-  }))
-}
-
-async function setup (t: Parameters<typeof tempDir>[0], count: number): Promise<{ dir: string, ks: Array<{ path: string, peerId: string }>, ports: number[], network: string }> {
-  const dir = await tempDir(t)
-  const ks = await keys(dir, count)
-  const ports = await freePorts(count)
-  const network = await writeJson(join(dir, 'network.json'), { nodes: ks.map((k, i) => `/ip4/127.0.0.1/tcp/${ports[i]}/p2p/${k.peerId}`) })
-  return { dir, ks, ports, network }
-}
-
-function party (s: Awaited<ReturnType<typeof setup>>, i: number, task: string, value: string, extra: string[] = []): Proc {
-  return new Proc(['sum', '--key', s.ks[i]!.path, '--listen', `/ip4/127.0.0.1/tcp/${s.ports[i]}`, '--network', s.network,
-    '--myself', String(i), '--task', task, '--value', value, ...extra])
-}
+import { Proc, isAlive, keys, party, setup, tempDir, writeJson } from './helpers.js'
 
 test('three simon sum processes: 10 + 7 + 14 = 31 at every party', async (t) => {
   const s = await setup(t, 3)

@@ -4,6 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import assert from 'node:assert/strict'
+import { freePorts } from '../packages/cli/src/ports.js'
 
 export const BIN = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url))
 
@@ -67,15 +69,33 @@ export async function writeJson (path: string, value: unknown): Promise<string> 
   return path
 }
 
-/** New identity keys from `simon keygen`, written into `dir`. */
-export async function keygen (dir: string, count: number): Promise<Array<{ path: string, peerId: string }>> {
+/** Parties of `simon sum` processes: keys made by `simon keygen`, free ports, and the network file. */
+export async function keys (dir: string, count: number): Promise<Array<{ path: string, peerId: string }>> {
   return Promise.all(Array.from({ length: count }, async (_, i) => {
     const path = join(dir, `k${i}.key`)
-    const r = await new Proc(['keygen', '--out', path]).exited
-    if (r.code !== 0) throw new Error(`simon keygen exited ${r.code}: ${r.stderr}`)
-    return { path, peerId: (JSON.parse(r.stdout) as { peerId: string }).peerId }
+    const p = new Proc(['keygen', '--out', path])
+    const r = await p.exited
+    assert.equal(r.code, 0, r.stderr)
+    const { peerId } = JSON.parse(r.stdout) as { peerId: string }
+    assert.match(peerId, /^12D3KooW/)
+    return { path, peerId }
   }))
 }
+
+export async function setup (t: Parameters<typeof tempDir>[0], count: number): Promise<{ dir: string, ks: Array<{ path: string, peerId: string }>, ports: number[], network: string }> {
+  const dir = await tempDir(t)
+  const ks = await keys(dir, count)
+  const ports = await freePorts(count)
+  const network = await writeJson(join(dir, 'network.json'), { nodes: ks.map((k, i) => `/ip4/127.0.0.1/tcp/${ports[i]}/p2p/${k.peerId}`) })
+  return { dir, ks, ports, network }
+}
+
+/** Party i's `simon sum` process; without a value, `extra` gives it (--value-file, say). */
+export function party (s: Awaited<ReturnType<typeof setup>>, i: number, task: string, value: string | undefined, extra: string[] = []): Proc {
+  return new Proc(['sum', '--key', s.ks[i]!.path, '--listen', `/ip4/127.0.0.1/tcp/${s.ports[i]}`, '--network', s.network,
+    '--myself', String(i), '--task', task, ...(value === undefined ? [] : ['--value', value]), ...extra])
+}
+
 
 /** The ready line of `simon node`. */
 export interface NodeReady { readonly peerId: string, readonly multiaddrs: string[], readonly http?: string, readonly metrics?: string }

@@ -12,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { freePorts } from '../../packages/cli/src/ports.js'
-import { Proc, isAlive, keygen, startNodeProcs, sumOverGateways, tempDir, writeJson } from '../helpers.js'
+import { Proc, isAlive, keys as keygen, startNodeProcs, sumOverGateways, tempDir, writeJson } from '../helpers.js'
 import { inputForms, keyForms, leaks } from '../secret-forms.js'
 import { raw, unboundAddress } from './support.js'
 

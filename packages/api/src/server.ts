@@ -4,8 +4,8 @@
  * Handles are per microservice; callbacks are task ids and stored-value ids.
  */
 import { randomUUID } from 'node:crypto'
-import { InvalidInputError, MICROPROTOCOLS, printable, SimonError } from '@simon-p2p/core'
-import type { Network, SecureSumTask, SimonNode } from '@simon-p2p/node'
+import { InvalidInputError, printable, SimonError, SIMON_MICROPROTOCOLS } from '@simon-p2p/core'
+import type { Network, SimonNode, SimonTask } from '@simon-p2p/node'
 import { MicroserviceNotFoundError, UnknownFunctionError, UnknownHandleError, UnsupportedMicroprotocolError } from './errors.js'
 import type { CallOptions, CallResult, MicroserviceDescription } from './interface.js'
 
@@ -106,7 +106,7 @@ export class FdrtdServer {
     return f(params, callback, options)
   }
 
-  private task (callback: unknown): SecureSumTask {
+  private task (callback: unknown): SimonTask {
     const task = typeof callback === 'string' ? this.node.getTask(callback) : undefined
     if (task === undefined) throw new UnknownHandleError('callback', callback)
     return task
@@ -115,7 +115,7 @@ export class FdrtdServer {
   private simon (): Microservice {
     const checkMicroprotocol = (m: unknown): string => {
       if (m === undefined || m === null) throw new InvalidInputError('microprotocol', 'is required')
-      if (!(MICROPROTOCOLS as readonly string[]).includes(m as string)) throw new UnsupportedMicroprotocolError(m, MICROPROTOCOLS)
+      if (!SIMON_MICROPROTOCOLS.includes(m as string)) throw new UnsupportedMicroprotocolError(m, SIMON_MICROPROTOCOLS)
       return m as string
     }
     return {

@@ -7,7 +7,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { InvalidInputError, type InputValue } from '@simon-p2p/core'
-import { parseValue } from './value.js'
+import { readCsvColumns } from './csv-column.js'
+import { parseStatisticsValue, parseValue } from './value.js'
 
 /** A run of 16 or more digits and points: a number that may have more than 15 significant digits. */
 const LONG_NUMBER = /[\d.]{16}/
@@ -31,12 +32,30 @@ export function parseValueFile (path: string, bytes: Uint8Array): InputValue {
   return parseValue(text, 'value-file')
 }
 
-export async function readValueFile (path: string): Promise<InputValue> {
-  let bytes: Uint8Array
+/** How a value file is read besides its own form: CSV columns, or a statistics task's JSON. */
+export interface ValueFileOptions {
+  /** Header names of CSV columns to read (a .csv file needs them). */
+  readonly columns?: readonly string[]
+  /** A statistics task: JSON may hold labels and pairs. */
+  readonly statistics?: boolean
+}
+
+async function readBytes (path: string): Promise<Uint8Array> {
   try {
-    bytes = await readFile(path)
+    return await readFile(path)
   } catch (err) {
     throw new InvalidInputError('value-file', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
+}
+
+/**
+ * @throws InvalidInputError naming `value-file` or `column`
+ */
+export async function readValueFile (path: string, options: ValueFileOptions = {}): Promise<unknown> {
+  const bytes = await readBytes(path)
+  const csv = path.toLowerCase().endsWith('.csv')
+  if (options.columns !== undefined && options.columns.length > 0) return readCsvColumns(new TextDecoder().decode(bytes), options.columns, path)
+  if (csv) throw new InvalidInputError('column', `${path} is CSV: name the column to read with --column`)
+  if (options.statistics === true && !path.toLowerCase().endsWith('.f64')) return parseStatisticsValue(new TextDecoder().decode(bytes), 'value-file')
   return parseValueFile(path, bytes)
 }

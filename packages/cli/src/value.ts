@@ -33,6 +33,19 @@ function quoteNumbers (json: string): string {
 }
 
 /**
+ * A statistics input as JSON: any nesting of lists, numbers and labels, numbers kept as their
+ * exact decimal text (the task checks the shape, naming the element at fault).
+ * @throws InvalidInputError naming `field` when the text is not JSON
+ */
+export function parseStatisticsValue (text: string, field = 'value'): unknown {
+  try {
+    return JSON.parse(quoteNumbers(text.trim())) as unknown
+  } catch {
+    throw new InvalidInputError(field, `${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '...' : text)} is not JSON: give a list such as [1.5, 2, 3], ["A", "B"] or [["x", "y"], ...]`)
+  }
+}
+
+/**
  * @throws InvalidInputError naming `field` when the text is not JSON of the accepted shape
  */
 export function parseValue (text: string, field = 'value'): Scalar | Scalar[] {

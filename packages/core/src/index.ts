@@ -9,6 +9,8 @@
  * - the wire: messages and replies, every length checked
  * - the protocol machines (full mesh, threshold, lean ring and tree) on one kernel, and
  *   `createMachine`, which picks one from the task's parameters
+ * - statistics (Simon's StatisticsUnivariate, ...): inputs reduced to sum vectors, the minimum
+ *   and maximum search, hashed label buckets, and every derived figure from the exact sums
  *
  * @example
  * import { createMachine, resolveParameters } from '@simon-p2p/core'
@@ -35,7 +37,8 @@ export {
 
 export {
   MICROPROTOCOLS, MAX_PARTIES, MAX_TASK_ID_BYTES, checkTaskId, checkMicroprotocol, canonicalDescriptor,
-  taskDigest, taskFingerprint, describeDifferences, type Microprotocol, type TaskParameters, type TaskDescriptor
+  taskDigest, taskFingerprint, describeDifferences, canonicalParameters, type Microprotocol, type TaskParameters, type TaskDescriptor,
+  type ParameterValue
 } from './task/descriptor.js'
 export {
   resolveParameters, fixedPointOf, fieldOf, thresholdOf, profileOf, modeOf, DEFAULT_SHARE_TIMEOUT_S,
@@ -68,3 +71,31 @@ export { LeanMachine } from './protocols/lean/ring.js'
 export { TreeMachine, TREE_MAX_ELEMENTS } from './protocols/lean/tree.js'
 export type { LeanStep, LeanMachineInit } from './protocols/lean/base.js'
 export type { LeanCrypto, EphemeralKey } from './protocols/lean/crypto.js'
+
+export {
+  STATISTICS_MICROPROTOCOLS, SIMON_MICROPROTOCOLS, MAX_STATISTICS_VALUES, isStatisticsMicroprotocol, type StatisticsMicroprotocol
+} from './statistics/microprotocols.js'
+export {
+  resolveStatisticsParameters, stageParameters, statisticsFixedPoint, minCountOf, frequencyCategoriesOf,
+  contingencyCategoriesOf, STAGE_DIGITS, MAX_CATEGORY_CELLS
+} from './statistics/parameters.js'
+export {
+  checkList, scaledValues, extremesOfList, univariateSums, bivariateSums, labelCounts, UNIVARIATE_ELEMENTS, BIVARIATE_ELEMENTS,
+  type UnivariateInput, type DeclaredLabels
+} from './statistics/inputs.js'
+export {
+  univariateFigures, bivariateFigures, suppressedUnivariate, suppressedBivariate, centralSum, UNIVARIATE_OUTPUTS,
+  BIVARIATE_OUTPUTS, type UnivariateResult, type BivariateResult
+} from './statistics/derived.js'
+export { ratio, sqrtRatio } from './statistics/rational.js'
+export { checkLabel, labelOf, pairLabel, MAX_LABEL_BYTES } from './statistics/labels.js'
+export {
+  frequencyVector, contingencyVector, histogramOf, tableOf, declaredCounts, type FrequencyResult, type ContingencyResult
+} from './statistics/categories.js'
+export {
+  bucketVector, readBuckets, nextBucketCount, INITIAL_BUCKETS, MAX_BUCKETS, type BucketReading
+} from './statistics/buckets.js'
+export {
+  startExtremes, boundsOf, extremesDone, extremesContributions, advanceExtremes, extremesOf, EXTREME_BOUNDS,
+  type ExtremesSearch, type Interval
+} from './statistics/extremes.js'

@@ -28,7 +28,7 @@ export const GATEWAY_ERRORS = [
   { code: 'UNSUPPORTED_MEDIA_TYPE', status: 415, description: 'A body was sent without `Content-Type: application/json`.' },
   { code: 'HOST_NOT_ALLOWED', status: 421, description: 'The `Host` header names a host and port this gateway does not serve on (loopback, the bound address, `allowHosts` / `--allow-host`): how a web page that rebinds its DNS name to this address is refused.' },
   { code: 'INTERNAL', status: 500, description: 'An unexpected failure; the message gives no internals.' },
-  { code: 'UNSUPPORTED_MICROPROTOCOL', status: 501, description: 'create/join named a microprotocol this node does not implement (it has SecureSum).' },
+  { code: 'UNSUPPORTED_MICROPROTOCOL', status: 501, description: 'create/join named a microprotocol this node does not implement (it has SecureSum, StatisticsUnivariate, StatisticsBivariate, StatisticsFrequency, StatisticsContingency and MinimumMaximum).' },
   { code: 'NODE_UNREACHABLE', status: 502, description: 'A gateway URL in `network.nodes` could not be resolved to its PeerId; the message names `network.nodes[i]`.' },
   { code: 'IDENTITY_MISMATCH', status: 502, description: 'A gateway URL in `network.nodes` pins a PeerId (`http://host:port#12D3KooW...`) and the gateway there answered another one; the message names `network.nodes[i]`, and nothing was sent to any peer.' },
   { code: 'TIMEOUT', status: 504, description: 'The task\'s deadline passed; the message says at which step and which parties were missing.' }

@@ -12,6 +12,7 @@ import { startGateways } from './helpers.js'
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/python-client/', import.meta.url))
 const SCRIPT = `${EXAMPLE}tutorial_requests.py`
+const STATISTICS = `${EXAMPLE}statistics_requests.py`
 const START = `${EXAMPLE}start_gateways.mjs`
 const CLI = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url))
 const RESULT = '{"inputs": 3, "result": {"samples": 3, "sum": 31}}'
@@ -40,6 +41,16 @@ function assert31 (r: Run): void {
 test('python3 + requests: the client\'s exact requests, 31 at all three gateways', async (t) => {
   const gateways = await startGateways(t, 3)
   assert31(await run('python3', [SCRIPT, ...gateways.map(g => g.url)]))
+})
+
+test('python3 + requests: every statistics microprotocol through three gateways meets Simon\'s known answers', async (t) => {
+  const gateways = await startGateways(t, 3)
+  const r = await run('python3', [STATISTICS, ...gateways.map(g => g.url)], {}, 120_000)
+  assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`)
+  for (const microprotocol of ['StatisticsUnivariate', 'StatisticsBivariate', 'StatisticsFrequency', 'StatisticsContingency', 'MinimumMaximum']) {
+    for (const party of ['A', 'B', 'C']) assert.ok(r.stdout.includes(`${microprotocol} party ${party}: {"inputs": 3, "result": {`), `${microprotocol} at ${party}\n${r.stdout}`)
+  }
+  assert.ok(r.stdout.includes('every statistics microprotocol met its known answers at all three parties'))
 })
 
 test('python3 + requests with the bearer token; without it the client sees 401 and the body', async (t) => {

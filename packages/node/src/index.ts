@@ -25,7 +25,8 @@
  */
 import './polyfill.js'
 
-export { SimonNode, type SimonNodeInit, type SimonLibp2p } from './node.js'
+export { SimonNode, type SimonNodeInit, type SimonLibp2p, type SimonTask } from './node.js'
+export { StatisticsTask, type StatisticsTaskInit, type StatisticsResult } from './statistics.js'
 export {
   secureSum, secureSumGater,
   type SecureSumService, type SecureSumServiceInit, type SecureSumServiceComponents, type CreateTaskInit, type Invitation, type NodeStats

@@ -11,7 +11,7 @@ import { webSockets } from '@libp2p/websockets'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@libp2p/yamux'
 import type { ComponentLogger, Libp2p, PrivateKey } from '@libp2p/interface'
-import { InvalidInputError } from '@simon-p2p/core'
+import { InvalidInputError, isStatisticsMicroprotocol } from '@simon-p2p/core'
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from './constants.js'
 import type { SecureSumTask } from './driver.js'
 import { generateIdentity } from './identity.js'
@@ -21,6 +21,13 @@ import {
   secureSum, secureSumGater, type CreateTaskInit, type Invitation, type NodeStats, type SecureSumService, type SecureSumServiceInit
 } from './service.js'
 import { corkedTcp } from './transport/corked-tcp.js'
+import { StatisticsTask } from './statistics.js'
+
+/** A task of any microprotocol: SecureSum itself, or a statistics task run on SecureSum stages. */
+export type SimonTask = SecureSumTask | StatisticsTask
+
+/** Finished statistics tasks kept for late result() calls (their stages follow the service's retention). */
+const MAX_STATISTICS_TASKS = 1000
 
 export interface SimonNodeInit extends SecureSumServiceInit {
   /** The identity; a fresh Ed25519 key when absent (the PeerId then changes on every start). */
@@ -45,6 +52,7 @@ export type SimonLibp2p = Libp2p<{ secureSum: SecureSumService }>
 export class SimonNode {
   readonly libp2p: SimonLibp2p
   readonly kv = new KeyValueStorage()
+  private readonly statistics = new Map<string, StatisticsTask>()
 
   private constructor (libp2p: SimonLibp2p) {
     this.libp2p = libp2p
@@ -120,7 +128,20 @@ export class SimonNode {
    * const { result } = await task.result() // { samples: 3, sum: ... }, the same at every party
    * ```
    */
-  createTask (init: CreateTaskInit): SecureSumTask { return this.secureSum.createTask(init) }
+  createTask (init: CreateTaskInit & { readonly microprotocol: 'SecureSum' }): SecureSumTask
+  /** A statistics microprotocol (StatisticsUnivariate, ...) gives a StatisticsTask, run on SecureSum stages. */
+  createTask (init: CreateTaskInit): SimonTask
+  createTask (init: CreateTaskInit): SimonTask {
+    if (!isStatisticsMicroprotocol(init.microprotocol)) return this.secureSum.createTask(init)
+    if (init.taskId !== undefined && this.statistics.has(init.taskId)) throw new InvalidInputError('task', `a task with id ${init.taskId} already exists at this node`)
+    const task = new StatisticsTask(this.secureSum, { ...init, microprotocol: init.microprotocol })
+    for (const [id, old] of this.statistics) {
+      if (this.statistics.size < MAX_STATISTICS_TASKS) break
+      if (old.finished || old.forgotten) { this.statistics.delete(id); old.dispose('expired') }
+    }
+    this.statistics.set(task.id, task)
+    return task
+  }
 
   /**
    * Join a task from its invitation, with this party's view of the network.
@@ -128,11 +149,21 @@ export class SimonNode {
    * @param network the node list (the same at every party) and this party's index in it
    * @throws InvalidInputError as createTask does, or naming `invitation`
    */
-  joinTask (invitation: Invitation, network: Network, options: { timeoutMs?: number } = {}): SecureSumTask {
+  joinTask (invitation: Invitation, network: Network, options: { timeoutMs?: number } = {}): SimonTask {
+    if (invitation !== null && typeof invitation === 'object' && isStatisticsMicroprotocol(invitation.microprotocol)) {
+      return this.createTask({ taskId: invitation.task, microprotocol: invitation.microprotocol, parameters: invitation.parameters, network, timeoutMs: options.timeoutMs })
+    }
     return this.secureSum.joinTask(invitation, network, options)
   }
 
-  getTask (taskId: string): SecureSumTask | undefined { return this.secureSum.getTask(taskId) }
+  getTask (taskId: string): SimonTask | undefined {
+    const statistics = this.statistics.get(taskId)
+    if (statistics === undefined) return this.secureSum.getTask(taskId)
+    // its stages follow the service's retention (idle and finished tasks expire): so does it
+    if (!statistics.forgotten) return statistics
+    this.statistics.delete(taskId)
+    return undefined
+  }
 
   /** The tasks held here, running and finished, oldest first: each has its id, step, status() and fingerprint. */
   tasks (): SecureSumTask[] { return this.secureSum.tasks() }
@@ -142,10 +173,19 @@ export class SimonNode {
     return new Set(this.libp2p.getConnections().map(c => c.remotePeer.toString()).filter(p => this.isAllowed(p))).size
   }
 
-  invitation (task: SecureSumTask): Invitation { return this.secureSum.invitation(task) }
+  invitation (task: SimonTask): Invitation {
+    if (task instanceof StatisticsTask) return { task: task.id, microprotocol: task.microprotocol, parameters: task.descriptor.parameters }
+    return this.secureSum.invitation(task)
+  }
 
   /** Forget a task (cancelling it if it still runs). @returns whether there was one */
-  deleteTask (taskId: string): boolean { return this.secureSum.deleteTask(taskId) }
+  deleteTask (taskId: string): boolean {
+    const statistics = this.statistics.get(taskId)
+    if (statistics === undefined) return this.secureSum.deleteTask(taskId)
+    this.statistics.delete(taskId)
+    statistics.dispose('deleted at this party')
+    return true
+  }
 
   get taskCount (): number { return this.secureSum.taskCount }
 

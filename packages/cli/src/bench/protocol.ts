@@ -16,7 +16,7 @@ export type ToWorker =
   | { readonly type: 'start', readonly allow: string[], readonly frameElements: number, readonly listen?: string, readonly linkDevice?: string }
   | { readonly type: 'prepare', readonly case: BenchCase }
   /** One sum: secure (with these task parameters) or plain. */
-  | { readonly type: 'run', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[] }
+  | { readonly type: 'run', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[], readonly microprotocol?: string }
   /** `count` sums one after the other, for latency. */
   | { readonly type: 'loop', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[], readonly count: number }
   /** The bytes the worker's host link has sent so far (all headers), when it has a host of its own. */
@@ -76,4 +76,26 @@ export function elementSum (v: ArrayLike<number> | number): number {
   let s = 0
   for (let k = 0; k < v.length; k++) s += v[k]!
   return s
+}
+
+/**
+ * The plain baseline of a statistics case: what Simon's accumulators compute in the clear, in
+ * float64 (count, sums of powers 1..6, of ln x and of 1 / x, minimum, maximum), for the parties to
+ * exchange unprotected.
+ */
+export function plainStatistics (v: Float64Array): Float64Array {
+  const out = new Float64Array(11)
+  out[0] = v.length
+  out[9] = Infinity
+  out[10] = -Infinity
+  for (let k = 0; k < v.length; k++) {
+    const x = v[k]!
+    let p = x
+    for (let j = 1; j <= 6; j++) { out[j]! += p; p *= x }
+    if (x > 0) out[7]! += Math.log(x)
+    if (x !== 0) out[8]! += 1 / x
+    if (x < out[9]!) out[9] = x
+    if (x > out[10]!) out[10] = x
+  }
+  return out
 }

@@ -24,6 +24,8 @@ export interface CaseSpec {
   readonly frameElements: number
   /** Each worker on a netlab host of its own, its link capped at this many Mbit/s each way; loopback when undefined. */
   readonly linkMbit?: number
+  /** A statistics microprotocol instead of SecureSum (plain: its accumulators in the clear). */
+  readonly microprotocol?: string
 }
 
 export interface Measured {
@@ -219,7 +221,7 @@ async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | u
     const linkPerSum: number[] = []
     const runOne = async (k: number): Promise<PartyRun[]> => {
       const before = lab === undefined ? undefined : await linkCounters(workers)
-      const per = await Promise.all(workers.map(async w => w.request({ type: 'run', id: `${id}-${k}`, kind, parameters, nodes }, 'ran')))
+      const per = await Promise.all(workers.map(async w => w.request({ type: 'run', id: `${id}-${k}`, kind, parameters, nodes, ...(spec.microprotocol === undefined ? {} : { microprotocol: spec.microprotocol }) }, 'ran')))
       const runs = per.flatMap(p => p.runs)
       check(runs)
       if (before !== undefined) {

@@ -6,10 +6,10 @@
 import '@simon-p2p/node'
 import { readFileSync } from 'node:fs'
 import type { PrivateKey } from '@libp2p/interface'
-import { chooseMode, type InputValue } from '@simon-p2p/core'
+import { chooseMode, isStatisticsMicroprotocol, UNIVARIATE_ELEMENTS, type InputValue } from '@simon-p2p/core'
 import { generateIdentity, peerIdOf, SimonNode } from '@simon-p2p/node'
 import { PlainSum } from './plain.js'
-import { benchInput, elementSum, type BenchCase, type FromWorker, type PartyRun, type ToWorker } from './protocol.js'
+import { benchInput, elementSum, plainStatistics, type BenchCase, type FromWorker, type PartyRun, type ToWorker } from './protocol.js'
 
 const now = (): number => performance.timeOrigin + performance.now()
 
@@ -38,15 +38,17 @@ function resultCheck (sum: unknown): number {
   return NaN
 }
 
-async function secureSum (p: Party, id: string, parameters: Record<string, unknown>, nodes: string[], account: boolean): Promise<PartyRun> {
+async function secureSum (p: Party, id: string, parameters: Record<string, unknown>, nodes: string[], account: boolean, microprotocol = 'SecureSum'): Promise<PartyRun> {
   const node = p.node!
   const before = node.stats().bytesSent
   const inputAt = now()
-  const task = node.createTask({ taskId: id, microprotocol: 'SecureSum', parameters, network: { nodes, myself: p.index } })
-  task.input(p.input!)
+  const task = node.createTask({ taskId: id, microprotocol, parameters, network: { nodes, myself: p.index } })
+  task.input(p.input! as never)
   const result = await task.result()
   const resultAt = now()
-  const length = typeof p.input === 'number' ? 1 : (p.input as Float64Array).length
+  const statistics = isStatisticsMicroprotocol(microprotocol)
+  // a statistics task sums a vector of its own (the power sums), then searches the extremes
+  const length = statistics ? UNIVARIATE_ELEMENTS : typeof p.input === 'number' ? 1 : (p.input as Float64Array).length
   const mode = parameters.mode === undefined ? chooseMode(nodes.length, length) : String(parameters.mode)
   // the stats count frames handed to the network; the last confirmation may still be on its way
   if (account) {
@@ -57,17 +59,19 @@ async function secureSum (p: Party, id: string, parameters: Record<string, unkno
   return { party: p.index, inputAt, resultAt, bytesSent: node.stats().bytesSent - before, check: resultCheck(result.result.sum), mode, hops }
 }
 
-async function plainSum (p: Party, id: string, nodes: string[]): Promise<PartyRun> {
+async function plainSum (p: Party, id: string, nodes: string[], statistics: boolean): Promise<PartyRun> {
   const input = typeof p.input === 'number' ? Float64Array.of(p.input) : p.input as Float64Array
   const inputAt = now()
-  const { result, bytesSent, hops } = await p.plain!.run(id, input, nodes, p.index)
+  // a statistics case: the accumulators in the clear, exchanged unprotected; element 1 is the sum
+  const { result, bytesSent, hops } = await p.plain!.run(id, statistics ? plainStatistics(input) : input, nodes, p.index)
   const resultAt = now()
-  return { party: p.index, inputAt, resultAt, bytesSent, check: elementSum(result), mode: 'plain', hops }
+  return { party: p.index, inputAt, resultAt, bytesSent, check: statistics ? result[1]! : elementSum(result), mode: 'plain', hops }
 }
 
-async function one (p: Party, kind: 'secure' | 'plain', id: string, parameters: Record<string, unknown>, nodes: string[], account = true): Promise<PartyRun> {
+async function one (p: Party, kind: 'secure' | 'plain', id: string, parameters: Record<string, unknown>, nodes: string[], account = true, microprotocol?: string): Promise<PartyRun> {
   const cpu = process.cpuUsage()
-  const run = await (kind === 'secure' ? secureSum(p, id, parameters, nodes, account) : plainSum(p, id, nodes))
+  const statistics = isStatisticsMicroprotocol(microprotocol)
+  const run = await (kind === 'secure' ? secureSum(p, id, parameters, nodes, account, microprotocol) : plainSum(p, id, nodes, statistics))
   const used = process.cpuUsage(cpu)
   return { ...run, cpuMs: (used.user + used.system) / 1000 }
 }
@@ -98,7 +102,7 @@ async function handle (m: ToWorker): Promise<void> {
       return
     }
     case 'run': {
-      const runs = await Promise.all(parties.map(async p => one(p, m.kind, m.id, m.parameters, m.nodes)))
+      const runs = await Promise.all(parties.map(async p => one(p, m.kind, m.id, m.parameters, m.nodes, true, m.microprotocol)))
       send({ type: 'ran', id: m.id, runs })
       return
     }

@@ -52,6 +52,11 @@ function netlabCases (options: BenchOptions): CaseSpec[] {
     ({ ...spec(`vector-${parties}x1e${Math.log10(length)}@${mbit}mbit`, parties, length, parties, 'vector', tiny ? 1 : runs), linkMbit: mbit })))
 }
 
+/** StatisticsUnivariate of `length` values per party, in the bench inputs' range (|x| < 1000, three decimals). */
+function univariate (name: string, parties: number, length: number, runs: number): CaseSpec {
+  return { name, parties, length, processes: parties, kind: 'vector', runs, parameters: { digits_before: 4, digits_after: 3 }, frameElements: FAST_FRAME_ELEMENTS, microprotocol: 'StatisticsUnivariate' }
+}
+
 /** The cases: full, --quick (under two minutes here), and tiny (the smoke test); --netlab's own. */
 export function benchCases (options: BenchOptions): CaseSpec[] {
   if (options.netlab === true) return netlabCases(options)
@@ -60,7 +65,8 @@ export function benchCases (options: BenchOptions): CaseSpec[] {
       spec('scalar-3', 3, 0, 3, 'latency', 5),
       spec('vector-3x1e3', 3, 1000, 3, 'vector', 1),
       spec('vector-4x1e3', 4, 1000, 2, 'vector', 1),
-      spec('scalar-10', 10, 0, 2, 'single', 1)
+      spec('scalar-10', 10, 0, 2, 'single', 1),
+      univariate('univariate-3x1e3', 3, 1000, 1)
     ]
   }
   if (options.quick === true) {
@@ -71,7 +77,8 @@ export function benchCases (options: BenchOptions): CaseSpec[] {
       spec('vector-3x1e6', 3, 1e6, 3, 'vector', 3),
       spec('vector-3x1e7', 3, 1e7, 3, 'vector', 1),
       spec('vector-10x1e5', 10, 1e5, 10, 'vector', 3),
-      spec('scalar-100', 100, 0, 4, 'single', 1)
+      spec('scalar-100', 100, 0, 4, 'single', 1),
+      univariate('univariate-3x1e6', 3, 1e6, 1)
     ]
   }
   return [
@@ -81,7 +88,8 @@ export function benchCases (options: BenchOptions): CaseSpec[] {
     spec('vector-3x1e7', 3, 1e7, 3, 'vector', 3),
     spec('vector-10x1e5', 10, 1e5, 10, 'vector', 7),
     spec('vector-20x1e5', 20, 1e5, 10, 'vector', 5),
-    spec('scalar-100', 100, 0, 4, 'single', 2)
+    spec('scalar-100', 100, 0, 4, 'single', 2),
+    univariate('univariate-3x1e6', 3, 1e6, 3)
   ]
 }
 

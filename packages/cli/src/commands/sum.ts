@@ -4,9 +4,9 @@
  * non-zero exit.
  */
 import { readFile } from 'node:fs/promises'
-import { InvalidInputError, type InputValue } from '@simon-p2p/core'
-import { loadIdentity, SimonNode, type SecureSumTask, type TaskProgress } from '@simon-p2p/node'
-import { parseValue } from '../value.js'
+import { InvalidInputError, isStatisticsMicroprotocol, SIMON_MICROPROTOCOLS } from '@simon-p2p/core'
+import { loadIdentity, SecureSumTask, SimonNode, type TaskProgress } from '@simon-p2p/node'
+import { parseStatisticsValue, parseValue } from '../value.js'
 import { readValueFile } from '../value-file.js'
 import { showProgress } from '../progress.js'
 import { inboundConnectionsPerHost } from '../connections.js'
@@ -28,6 +28,34 @@ export interface SumOptions {
   readonly profile?: string
   readonly mode?: string
   readonly inboundConnectionsPerHost?: string
+  /** SecureSum (default) or a statistics microprotocol (StatisticsUnivariate, ...). */
+  readonly microprotocol?: string
+  /** CSV header names to read from --value-file (two for pairs). */
+  readonly column?: string[]
+  /** Declared categories (JSON), for StatisticsFrequency and StatisticsContingency. */
+  readonly categories?: string
+  readonly minCount?: string
+}
+
+function microprotocolOf (options: SumOptions): string {
+  const m = options.microprotocol ?? 'SecureSum'
+  if (!SIMON_MICROPROTOCOLS.includes(m)) throw new InvalidInputError('microprotocol', `unknown microprotocol ${JSON.stringify(m)}; known: ${SIMON_MICROPROTOCOLS.join(', ')}`)
+  return m
+}
+
+/** The statistics parameters of the command line (--categories, --min-count). */
+function statisticsParameters (options: SumOptions, statistics: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  if (options.categories !== undefined) {
+    if (!statistics) throw new InvalidInputError('categories', 'only a statistics microprotocol takes categories')
+    try { out.categories = JSON.parse(options.categories) } catch { throw new InvalidInputError('categories', 'must be JSON: ["A", "B"], or [["row", ...], ["column", ...]]') }
+  }
+  const minCount = integer(options.minCount, 'min-count', 0, Number.MAX_SAFE_INTEGER)
+  if (minCount !== undefined) {
+    if (!statistics) throw new InvalidInputError('min-count', 'only a statistics microprotocol takes min_count')
+    out.min_count = minCount
+  }
+  return out
 }
 
 function integer (text: string | undefined, field: string, min: number, max: number): number | undefined {
@@ -60,19 +88,23 @@ async function readStdin (): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-async function readValue (options: SumOptions): Promise<InputValue> {
+async function readValue (options: SumOptions, statistics: boolean): Promise<unknown> {
   if (options.value !== undefined && options.valueFile !== undefined) throw new InvalidInputError('value', 'give --value or --value-file, not both')
-  if (options.valueFile !== undefined) return readValueFile(options.valueFile)
+  if (options.column !== undefined && options.valueFile === undefined) throw new InvalidInputError('column', 'names a column of the CSV file given with --value-file')
+  if (options.valueFile !== undefined) return readValueFile(options.valueFile, { statistics, ...(options.column === undefined ? {} : { columns: options.column }) })
   if (options.value === undefined) throw new InvalidInputError('value', 'is required (--value, --value - for stdin, or --value-file)')
-  if (options.value === VALUE_FROM_STDIN) return parseValue(await readStdin(), 'value')
-  return parseValue(options.value)
+  const parse = statistics ? parseStatisticsValue : parseValue
+  if (options.value === VALUE_FROM_STDIN) return parse(await readStdin(), 'value')
+  return parse(options.value)
 }
 
 export async function runSum (options: SumOptions): Promise<void> {
   const timeoutSeconds = Number(options.timeout)
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new InvalidInputError('timeout', `must be a positive number of seconds, got ${JSON.stringify(options.timeout)}`)
   const myself = integer(options.myself, 'myself', 0, 1_000_000)!
-  const parameters: Record<string, number | string> = {}
+  const microprotocol = microprotocolOf(options)
+  const statistics = isStatisticsMicroprotocol(microprotocol)
+  const parameters: Record<string, unknown> = statisticsParameters(options, statistics)
   if (options.profile !== undefined) parameters.profile = options.profile
   if (options.mode !== undefined) parameters.mode = options.mode
   const before = integer(options.digitsBefore, 'digits-before', 0, 1000)
@@ -90,16 +122,20 @@ export async function runSum (options: SumOptions): Promise<void> {
   if (options.value !== undefined && options.valueFile !== undefined) throw new InvalidInputError('value', 'give --value or --value-file, not both')
   // An inline value is checked before anything starts; a value file or stdin is read once this
   // party has joined the task, so a party can be up and wait for its value (from a pipe, say).
-  const inline = options.valueFile === undefined && options.value !== VALUE_FROM_STDIN ? await readValue(options) : undefined
+  const inline = options.valueFile === undefined && options.value !== VALUE_FROM_STDIN ? await readValue(options, statistics) : undefined
   const perHost = inboundConnectionsPerHost(options.inboundConnectionsPerHost)
   const privateKey = await loadIdentity(options.key)
 
   const node = await SimonNode.create({ privateKey, listen: options.listen, taskTimeoutMs: timeoutSeconds * 1000, inboundConnectionsPerHost: perHost })
   try {
-    const task = node.createTask({ taskId: options.task, microprotocol: 'SecureSum', parameters, network: { nodes: nodes as string[], myself } })
-    watchProgress(task, options.events === true)
-    task.input(inline ?? await readValue(options))
-    const hideProgress = showProgress(task)
+    const task = node.createTask({ taskId: options.task, microprotocol, parameters, network: { nodes: nodes as string[], myself } })
+    if (task instanceof SecureSumTask) {
+      watchProgress(task, options.events === true)
+    } else if (options.events === true) {
+      process.stderr.write(JSON.stringify({ event: 'task', task: task.id, fingerprint: task.fingerprint }) + '\n')
+    }
+    task.input((inline ?? await readValue(options, statistics)) as never)
+    const hideProgress = task instanceof SecureSumTask ? showProgress(task) : () => {}
     let result
     try {
       result = await task.result().finally(hideProgress)

@@ -15,9 +15,12 @@ export interface TaskParameters {
   readonly digits_after: number
   /** The field's prime, as a decimal string. */
   readonly modulus: string
-  /** Further parameters of a protocol mode; every key is bound into the task digest. */
-  readonly [key: string]: string | number | boolean
+  /** Further parameters of a protocol mode or a statistics task; every key is bound into the task digest. */
+  readonly [key: string]: ParameterValue
 }
+
+/** A parameter's value: a scalar, or a statistics task's declared categories (one or two lists of labels). */
+export type ParameterValue = string | number | boolean | readonly string[] | readonly (readonly string[])[]
 
 export interface TaskDescriptor {
   readonly taskId: string
@@ -46,12 +49,17 @@ export function checkMicroprotocol (value: unknown, field = 'microprotocol'): Mi
   return value as Microprotocol
 }
 
+/** Parameters with their keys in sorted order: how they enter the canonical descriptor. */
+export function canonicalParameters (parameters: TaskParameters): Record<string, ParameterValue> {
+  return Object.fromEntries(Object.keys(parameters).sort().map(k => [k, parameters[k]!]))
+}
+
 export function canonicalDescriptor (d: TaskDescriptor): string {
   return JSON.stringify({
     v: 1,
     taskId: d.taskId,
     microprotocol: d.microprotocol,
-    parameters: Object.fromEntries(Object.keys(d.parameters).sort().map(k => [k, d.parameters[k]])),
+    parameters: canonicalParameters(d.parameters),
     peers: d.peers
   })
 }

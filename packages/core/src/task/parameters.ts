@@ -12,6 +12,8 @@
  *   profile        'wide' (default: bigint arithmetic) or 'fast' (p = 2^52 - 47 in Float64Array)
  *   mode           'auto' (default: the faster for the task's size), 'mesh' (the additive full
  *                  mesh) or 'lean' (pairwise masks on a ring or tree: upload about 2x the input)
+ *   statistics, stage  a stage of a statistics task: that task's canonical text and the stage's
+ *                  name (statistics/parameters.ts), bound in so that every stage's digest covers them
  */
 import { InvalidInputError } from '../errors.js'
 import { checkFixedPoint, maxScaled, pow10, DEFAULT_FIXED_POINT, type FixedPoint } from '../encoding/fixed-point.js'
@@ -147,7 +149,19 @@ function optionalDigits (params: Record<string, unknown>, key: string, fallback:
   return v
 }
 
-const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus', 'threshold', 'share_timeout', 'max_deviating', 'profile', 'mode'])
+const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus', 'threshold', 'share_timeout', 'max_deviating', 'profile', 'mode', 'statistics', 'stage'])
+
+/** The statistics stage keys, kept as given: strings of bounded length. */
+function resolveStageKeys (params: Readonly<Record<string, unknown>>): { statistics?: string, stage?: string } {
+  const out: { statistics?: string, stage?: string } = {}
+  for (const key of ['statistics', 'stage'] as const) {
+    const v = params[key]
+    if (v === undefined || v === null) continue
+    if (typeof v !== 'string' || v.length === 0 || v.length > 1 << 24) throw new InvalidInputError(`parameters.${key}`, 'must be a non-empty string')
+    out[key] = v
+  }
+  return out
+}
 
 /**
  * Resolve caller parameters into the full set: defaults filled in, the modulus chosen (the
@@ -189,7 +203,7 @@ export function resolveParameters (params: unknown, parties: number): TaskParame
     if (modulus <= 4n * maxAbs) throw new InvalidInputError('parameters.modulus', `too small for ${parties} parties at digits_before = ${fp.digitsBefore}, digits_after = ${fp.digitsAfter}`)
   }
   const threshold = resolveThresholdParameters(p, parties)
-  return { digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: modulus.toString(), ...threshold, ...resolveModeParameters(p) }
+  return { digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: modulus.toString(), ...threshold, ...resolveModeParameters(p), ...resolveStageKeys(p) }
 }
 
 export function fixedPointOf (params: TaskParameters): FixedPoint {
