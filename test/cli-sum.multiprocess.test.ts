@@ -6,23 +6,11 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { freePorts } from '../packages/cli/src/ports.js'
-import { Proc, isAlive, tempDir, writeJson } from './helpers.js'
-
-async function keys (dir: string, count: number): Promise<Array<{ path: string, peerId: string }>> {
-  return Promise.all(Array.from({ length: count }, async (_, i) => {
-    const path = join(dir, `k${i}.key`)
-    const p = new Proc(['keygen', '--out', path])
-    const r = await p.exited
-    assert.equal(r.code, 0, r.stderr)
-    const { peerId } = JSON.parse(r.stdout) as { peerId: string }
-    assert.match(peerId, /^12D3KooW/)
-    return { path, peerId }
-  }))
-}
+import { Proc, isAlive, keyFiles, tempDir, writeJson } from './helpers.js'
 
 async function setup (t: Parameters<typeof tempDir>[0], count: number): Promise<{ dir: string, ks: Array<{ path: string, peerId: string }>, ports: number[], network: string }> {
   const dir = await tempDir(t)
-  const ks = await keys(dir, count)
+  const ks = await keyFiles(dir, count)
   const ports = await freePorts(count)
   const network = await writeJson(join(dir, 'network.json'), { nodes: ks.map((k, i) => `/ip4/127.0.0.1/tcp/${ports[i]}/p2p/${k.peerId}`) })
   return { dir, ks, ports, network }
@@ -101,7 +89,7 @@ test('bad input: one line on stderr naming the field, exit 2, and the other part
 
 test('simon node: ready line, then a clean exit 0 on SIGTERM and on SIGINT', async (t) => {
   const dir = await tempDir(t)
-  const [k] = await keys(dir, 1)
+  const [k] = await keyFiles(dir, 1)
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const p = new Proc(['node', '--key', k!.path, '--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/0/ws'])
     t.after(() => p.kill())

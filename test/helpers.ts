@@ -1,6 +1,7 @@
 /** Helpers for multi-process tests: real OS processes of the built CLI, ended by PID. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import assert from 'node:assert/strict'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -61,4 +62,16 @@ export async function tempDir (t: { after: (fn: () => Promise<void>) => void }):
 export async function writeJson (path: string, value: unknown): Promise<string> {
   await writeFile(path, JSON.stringify(value))
   return path
+}
+
+/** `simon keygen` `count` times in `dir` (k0.key, k1.key, ...): each file's path and PeerId. */
+export async function keyFiles (dir: string, count: number): Promise<Array<{ path: string, peerId: string }>> {
+  return Promise.all(Array.from({ length: count }, async (_, i) => {
+    const path = join(dir, `k${i}.key`)
+    const r = await new Proc(['keygen', '--out', path]).exited
+    assert.equal(r.code, 0, r.stderr)
+    const { peerId } = JSON.parse(r.stdout) as { peerId: string }
+    assert.match(peerId, /^12D3KooW/)
+    return { path, peerId }
+  }))
 }

@@ -91,6 +91,8 @@ export class SecureSumTask {
   private finishedNotified = false
   private readonly deliveries = new Set<Promise<void>>()
   private givenLength: number | undefined
+  /** Parties a message of this task was taken from (not refused), for displays. */
+  private readonly seenFrom = new Set<number>()
 
   constructor (init: SecureSumTaskInit) {
     this.init = init
@@ -118,6 +120,8 @@ export class SecureSumTask {
   get digest (): Uint8Array { return this.machine.digest }
   /** The digest's short form (`a1b2-c3d4-e5f6-0718`): parties that show the same one hold the same task; compare it out of band. */
   get fingerprint (): string { return taskFingerprint(this.machine.digest) }
+  /** Indices of the parties this one has taken a message of this task from, ascending (never values). */
+  get partiesSeen (): number[] { return [...this.seenFrom].sort((a, b) => a - b) }
   /** Whether a message of this task is still on its way (a done task's last confirmation, say). */
   get delivering (): boolean { return this.deliveries.size > 0 }
 
@@ -206,7 +210,10 @@ export class SecureSumTask {
   /** A message from the peer authenticated as `senderPeerId`; the reply says what became of it. */
   receive (message: WireMessage, senderPeerId: string): Reply {
     const { reply, out } = this.take(message, senderPeerId)
-    if (reply.status !== 'refused') this.progress({ event: 'received', kind: message.kind, from: message.from })
+    if (reply.status !== 'refused') {
+      this.seenFrom.add(message.from)
+      this.progress({ event: 'received', kind: message.kind, from: message.from })
+    }
     this.dispatch(out)
     return reply
   }

@@ -128,6 +128,9 @@ export class SimonNode {
 
   getTask (taskId: string): SecureSumTask | undefined { return this.secureSum.getTask(taskId) }
 
+  /** Every task held here, oldest first (running ones and finished ones kept for late result() calls). */
+  tasks (): SecureSumTask[] { return this.secureSum.tasks() }
+
   invitation (task: SecureSumTask): Invitation { return this.secureSum.invitation(task) }
 
   /** Forget a task (cancelling it if it still runs). @returns whether there was one */

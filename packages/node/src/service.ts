@@ -121,6 +121,8 @@ export interface SecureSumService {
    */
   joinTask: (invitation: Invitation, network: Network, options?: { timeoutMs?: number }) => SecureSumTask
   getTask: (taskId: string) => SecureSumTask | undefined
+  /** Every task held here, oldest first (running ones and finished ones kept for late result() calls). */
+  tasks: () => SecureSumTask[]
   /** The invitation to a task held here, for the other parties. */
   invitation: (task: SecureSumTask) => Invitation
   /** Forget a task (cancelling it if it still runs; the others are told). @returns whether there was one */
@@ -264,6 +266,8 @@ class DefaultSecureSumService implements SecureSumService, Startable {
   }
 
   getTask (taskId: string): SecureSumTask | undefined { return this.registry.get(taskId) }
+
+  tasks (): SecureSumTask[] { return this.registry.tasksHeld() }
 
   invitation (task: SecureSumTask): Invitation {
     return { task: task.id, microprotocol: task.descriptor.microprotocol, parameters: task.descriptor.parameters }
