@@ -12,6 +12,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -152,6 +154,8 @@ test('the page in Chromium: three nodes, three pages; 10 + 7 + 14 = 31 on each, 
       [0, 1, 2].map(i => i === parties.indexOf(p) ? 'self' : 'seen'), 'every other party seen')
   }))
   await Promise.all(parties.map(async (p, i) => shoot(p.page, `sum-party-${i}`)))
+  // the top of party 0's page, as README.md shows it (docs/ui-page.png)
+  await parties[0]!.page.screenshot({ path: join(ARTIFACTS, 'tutorial-party-0.png') })
 
   // 2. a CSV file at party 0, its column "hours" picked (not "salary"); lists typed at 1 and 2
   const csv = await create(parties[0]!, urls)
@@ -202,6 +206,17 @@ test('the page in Chromium: three nodes, three pages; 10 + 7 + 14 = 31 on each, 
   })
   assert.deepEqual(bars, { histogram: ['a=2', 'b=5', 'c=–'], table: ['x=1', 'x=2', 'y=3', 'y=4'], cells: ['1', '2', '3', '4'] })
   await parties[0]!.page.locator('#chart-check').screenshot({ path: join(ARTIFACTS, 'chart.png') })
+
+  // a page of another origin that frames the node's page (to make the user click in it) gets nothing shown
+  const hostile = createServer((_request, response) => { response.setHeader('content-type', 'text/html'); response.end(`<iframe src="${urls[0]}/ui/"></iframe>`) })
+  await new Promise<void>(resolve => hostile.listen(0, '127.0.0.1', resolve))
+  t.after(() => { hostile.close() })
+  const attacker = await parties[0]!.page.context().newPage()
+  await attacker.goto(`http://127.0.0.1:${(hostile.address() as AddressInfo).port}/`)
+  const framed = attacker.frames().find(f => f !== attacker.mainFrame())!
+  assert.equal(framed.url(), 'chrome-error://chromewebdata/', 'the browser refused to frame the page')
+  assert.equal(await framed.evaluate(() => document.getElementById('peer-id') !== null), false, 'nothing of the page in the frame')
+  await attacker.close()
 
   assert.deepEqual(consoleErrors.filter(e => !/401 \(Unauthorized\)/.test(e)), [], 'no script error in any page')
 })

@@ -113,7 +113,9 @@ test('tasks as the page shows them: step, fingerprint, parties seen and missing 
   b!.input(7)
   // party 2 has given nothing: once party 0 has heard from 1, it waits for 2, by index
   let waiting = before
+  const deadline = Date.now() + 10_000
   while (!waiting.parties[1]!.seen) {
+    assert.ok(Date.now() < deadline, 'party 0 heard from party 1 within 10 s')
     await new Promise(resolve => setTimeout(resolve, 20))
     waiting = (await tasksAt(gateways[0]!)).tasks[0]!
   }
