@@ -155,6 +155,7 @@ test('the page in Chromium: three nodes, three pages; 10 + 7 + 14 = 31 on each, 
   }))
   await Promise.all(parties.map(async (p, i) => shoot(p.page, `sum-party-${i}`)))
   // the top of party 0's page, as README.md shows it (docs/ui-page.png)
+  await parties[0]!.page.evaluate(() => { window.scrollTo(0, 0) })
   await parties[0]!.page.screenshot({ path: join(ARTIFACTS, 'tutorial-party-0.png') })
 
   // 2. a CSV file at party 0, its column "hours" picked (not "salary"); lists typed at 1 and 2

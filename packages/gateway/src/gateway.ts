@@ -27,7 +27,7 @@ export interface GatewayInit {
   readonly host?: string
   /** Default 0: a free port (read it from `url`). */
   readonly port?: number
-  /** When set, every request but the identity endpoint needs `Authorization: Bearer <token>`. */
+  /** When set, every request but the identity endpoint and the web page's files (UI_PUBLIC_PATHS) needs `Authorization: Bearer <token>`. */
   readonly token?: string
   /** Larger bodies are refused with 413 before they are read. Default 16 MiB. */
   readonly bodyLimitBytes?: number
