@@ -19,6 +19,20 @@ import { fileURLToPath } from 'node:url'
 import type { BrowserContext, Page } from 'playwright-core'
 import { Proc, keyFiles, tempDir } from './helpers.js'
 
+/** The little of the DOM that the callbacks run in the pages use (this project compiles without the DOM lib). */
+interface PageElement {
+  id: string
+  value?: string
+  readonly dataset: Record<string, string | undefined>
+  readonly textContent: string | null
+  getAttribute: (name: string) => string | null
+  querySelector: (selector: string) => PageElement | null
+  querySelectorAll: (selector: string) => ArrayLike<PageElement>
+  append: (child: PageElement) => void
+}
+declare const document: { querySelector: (selector: string) => PageElement | null, getElementById: (id: string) => PageElement | null, createElement: (tag: string) => PageElement }
+declare const window: { scrollTo: (x: number, y: number) => void }
+
 const CHROMIUM = '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/ui/', import.meta.url))
@@ -62,14 +76,14 @@ async function taskAt (p: Party, task: string): Promise<{ hasInput: boolean, ste
 /** Party 0 creates a task over the three gateway URLs; its join code is returned with the task id. */
 async function create (creator: Party, urls: string[]): Promise<{ task: string, code: string }> {
   const { page } = creator
-  const before = new Set(await page.locator('article.task').evaluateAll(els => els.map(e => (e as HTMLElement).dataset.task)))
+  const before = new Set(await page.locator('article.task').evaluateAll(els => els.map(e => (e as unknown as PageElement).dataset.task)))
   await page.fill('#create-nodes', urls.join('\n'))
   await page.fill('#create-myself', '0')
   await page.getByRole('button', { name: 'Create the task' }).click()
   const fresh = page.locator('article.task').first()
   await page.waitForFunction((known) => {
-    const first = document.querySelector<HTMLElement>('article.task')
-    const code = first?.querySelector<HTMLTextAreaElement>('.task-join-code')?.value ?? ''
+    const first = document.querySelector('article.task')
+    const code = first?.querySelector('.task-join-code')?.value ?? ''
     return first !== null && !known.includes(first.dataset.task ?? '') && code.startsWith('{')
   }, [...before].filter(x => x !== undefined), { timeout: WAIT_MS })
   const task = (await fresh.getAttribute('data-task'))!
@@ -150,7 +164,7 @@ test('the page in Chromium: three nodes, three pages; 10 + 7 + 14 = 31 on each, 
     await c.locator('[data-term="sum"]', { hasText: /^31$/ }).waitFor({ timeout: WAIT_MS })
     assert.equal(await c.locator('[data-term="inputs"]').textContent(), '3')
     assert.equal(await c.locator('[data-term="samples"]').textContent(), '3')
-    assert.deepEqual(await c.locator('.parties tbody tr').evaluateAll(rows => rows.map(r => (r as HTMLElement).dataset.state)),
+    assert.deepEqual(await c.locator('.parties tbody tr').evaluateAll(rows => rows.map(r => (r as unknown as PageElement).dataset.state)),
       [0, 1, 2].map(i => i === parties.indexOf(p) ? 'self' : 'seen'), 'every other party seen')
   }))
   await Promise.all(parties.map(async (p, i) => shoot(p.page, `sum-party-${i}`)))
@@ -195,15 +209,16 @@ test('the page in Chromium: three nodes, three pages; 10 + 7 + 14 = 31 on each, 
 
   // the chart of a statistics result (histogram, table), rendered by the page's own module in this browser
   const bars = await parties[0]!.page.evaluate(async () => {
-    const { renderResult } = await import('./result.js') as { renderResult: (c: HTMLElement, r: unknown) => void }
+    const path = './result.js' // the page's module, relative to the page (not to this file)
+    const { renderResult } = await import(path) as { renderResult: (c: PageElement, r: unknown) => void }
     const box = document.createElement('div')
     box.id = 'chart-check'
     document.querySelector('main')!.append(box)
     renderResult(box, { inputs: 3, result: { samples: 9, mode: 'b', histogram: { a: 2, b: 5, c: null } } })
-    const histogram = [...box.querySelectorAll('rect.bar')].map(b => `${b.getAttribute('data-label')}=${b.getAttribute('data-value')}`)
+    const histogram = Array.from(box.querySelectorAll('rect.bar')).map(b => `${b.getAttribute('data-label')}=${b.getAttribute('data-value')}`)
     renderResult(box, { inputs: 3, result: { samples: 10, table: { x: { u: 1, v: 2 }, y: { u: 3, v: 4 } } } })
-    const table = [...box.querySelectorAll('rect.bar')].map(b => `${b.getAttribute('data-label')}=${b.getAttribute('data-value')}`)
-    return { histogram, table, cells: [...box.querySelectorAll('table.heat td')].map(td => td.textContent) }
+    const table = Array.from(box.querySelectorAll('rect.bar')).map(b => `${b.getAttribute('data-label')}=${b.getAttribute('data-value')}`)
+    return { histogram, table, cells: Array.from(box.querySelectorAll('table.heat td')).map(td => td.textContent) }
   })
   assert.deepEqual(bars, { histogram: ['a=2', 'b=5', 'c=–'], table: ['x=1', 'x=2', 'y=3', 'y=4'], cells: ['1', '2', '3', '4'] })
   await parties[0]!.page.locator('#chart-check').screenshot({ path: join(ARTIFACTS, 'chart.png') })

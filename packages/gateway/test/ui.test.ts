@@ -73,7 +73,7 @@ test('the page\'s files need no token and are locked down; its JSON and events n
   assert.deepEqual(await rawGet(`${g!.url}/ui`), { status: 308, location: 'ui/' })
 
   for (const path of Object.values(UI_API)) {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }] as Array<Record<string, string>>) {
       const a = await request(`${g!.url}${path}`, 'GET', undefined, headers)
       assert.equal(a.status, 401, `${path} with ${JSON.stringify(headers)}`)
       assert.equal((a.body as { error: string }).error, 'UNAUTHORIZED')
