@@ -7,6 +7,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
+import { MICROPROTOCOLS } from '@simon-p2p/core'
 import { MAX_EVENT_STREAMS, UI_API, UI_ASSET_PATHS, type Gateway, type UiTask } from '@simon-p2p/gateway'
 import { request, startGateways } from './helpers.js'
 
@@ -84,7 +85,7 @@ test('the page\'s files need no token and are locked down; its JSON and events n
   assert.equal((await request(`${g!.url}/ui/secret.json`, 'GET', undefined, auth)).status, 404)
   const node = await request(`${g!.url}${UI_API.node}`, 'GET', undefined, auth)
   assert.equal(node.status, 200)
-  assert.deepEqual(node.body, { peerId: g!.server.node.peerId, multiaddrs: g!.server.node.multiaddrs(), url: g!.url, microprotocols: ['SecureSum'], tokenRequired: true })
+  assert.deepEqual(node.body, { peerId: g!.server.node.peerId, multiaddrs: g!.server.node.multiaddrs(), url: g!.url, microprotocols: [...MICROPROTOCOLS], tokenRequired: true })
   // the fdrtd root is unchanged: still the token, still the microservices
   assert.equal((await request(g!.url, 'GET')).status, 401)
   assert.deepEqual((await request(g!.url, 'GET', undefined, auth)).body, g!.server.list())

@@ -74,7 +74,8 @@ export async function mountUi (app: FastifyInstance, init: UiInit): Promise<Task
   app.get(UI_API.tasks, async (_request, reply) => { sendJson(reply, { tasks: tasksView(node) }) })
 
   const feed = new TaskFeed(node)
-  app.get(UI_API.events, async (_request, reply) => {
+  app.get(UI_API.events, async (request, reply) => {
+    if (request.method === 'HEAD') { void reply.code(200).type('text/event-stream; charset=utf-8').send(); return }
     const headers = reply.getHeaders()
     reply.hijack()
     feed.open(reply.raw, headers as OutgoingHttpHeaders)
