@@ -25,6 +25,8 @@ const state = {
   cards: new Map(),
   /** task id -> the fingerprint its join code carried, to compare with ours */
   expected: new Map(),
+  /** tasks this page created: their join code is shown open, to pass on */
+  created: new Set(),
   streaming: false
 }
 
@@ -142,7 +144,8 @@ $('create-form').addEventListener('submit', async (event) => {
       if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters)) throw new InputError('the parameters must be a JSON object, e.g. {"threshold": 2}')
     }
     const microprotocol = $('create-microprotocol').value
-    await simon('create', { parameters: { microprotocol, network: { nodes, myself }, ...(parameters === undefined ? {} : { parameters }) } })
+    const made = await simon('create', { parameters: { microprotocol, network: { nodes, myself }, ...(parameters === undefined ? {} : { parameters }) } })
+    state.created.add(made.callback)
     event.target.reset()
     await refresh()
   } catch (err) {
@@ -205,6 +208,7 @@ class TaskCard {
     this.q('.task-microprotocol').textContent = task.microprotocol
     this.resultShown = false
     this.csv = undefined
+    this.shareOpened = false
     this.wire(task)
     void this.loadJoinCode(task)
   }
@@ -223,6 +227,7 @@ class TaskCard {
       try { await navigator.clipboard.writeText(area.value) } catch { /* selected for Ctrl-C */ }
     })
     this.q('.forget').addEventListener('click', async () => {
+      if (this.root.dataset.step !== 'done' && this.root.dataset.step !== 'failed' && !confirm('The task is still running: forgetting it here cancels it for every party. Forget it?')) return
       try { await simon('delete', { callback: this.id }); await refresh() } catch (err) { this.q('.task-error').textContent = err.message }
     })
     this.microprotocol = task.microprotocol
@@ -300,6 +305,7 @@ class TaskCard {
   }
 
   update (task) {
+    if (!this.shareOpened && state.created.has(task.id)) { this.q('.share').open = true; this.shareOpened = true }
     this.root.dataset.step = task.step
     this.q('.task-step').textContent = task.step
     this.q('.task-progress').textContent = task.progress === undefined ? '' : `(${task.progress.done} of ${task.progress.total})`
