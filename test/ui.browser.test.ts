@@ -31,7 +31,6 @@ interface PageElement {
   append: (child: PageElement) => void
 }
 declare const document: { querySelector: (selector: string) => PageElement | null, getElementById: (id: string) => PageElement | null, createElement: (tag: string) => PageElement }
-declare const window: { scrollTo: (x: number, y: number) => void }
 
 const CHROMIUM = '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -169,8 +168,8 @@ test('the page in Chromium: three nodes, three pages; 10 + 7 + 14 = 31 on each, 
   }))
   await Promise.all(parties.map(async (p, i) => shoot(p.page, `sum-party-${i}`)))
   // the top of party 0's page, as README.md shows it (docs/ui-page.png)
-  await parties[0]!.page.evaluate(() => { window.scrollTo(0, 0) })
-  await parties[0]!.page.screenshot({ path: join(ARTIFACTS, 'tutorial-party-0.png') })
+  const bottom = await parties[0]!.page.evaluate(`document.querySelector('article.task[data-task="${sum.task}"]').getBoundingClientRect().bottom + window.scrollY`) as number
+  await parties[0]!.page.screenshot({ path: join(ARTIFACTS, 'tutorial-party-0.png'), fullPage: true, clip: { x: 0, y: 0, width: 1000, height: bottom + 16 } })
 
   // 2. a CSV file at party 0, its column "hours" picked (not "salary"); lists typed at 1 and 2
   const csv = await create(parties[0]!, urls)
