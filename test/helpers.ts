@@ -1,10 +1,10 @@
 /** Helpers for multi-process tests: real OS processes of the built CLI, ended by PID. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import assert from 'node:assert/strict'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import assert from 'node:assert/strict'
 import { freePorts } from '../packages/cli/src/ports.js'
 
 export const BIN = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url))

@@ -12,6 +12,8 @@ import { nodeList, startNodes } from '../hardening/support.js'
 import { countingServer, footprint, gatewayFor, raw, simonHandle, unboundAddress, type RawAnswer } from './support.js'
 
 const SECURE_SUM = 'SecureSum'
+/** The web page and the JSON it reads (its task list, its event stream): the same guard. */
+const UI_PATHS = ['/ui/', '/ui/app.js', '/ui/api/node', '/ui/api/tasks', '/ui/api/events']
 
 function refused (a: RawAnswer, status: number, error: string, what: string): void {
   assert.equal(a.status, status, `${what}: ${a.text}`)
@@ -37,6 +39,7 @@ test('DNS rebinding: a request whose Host is the page\'s own name is refused on 
     refused(await raw(gateway.url, 'POST', { host }, create), 421, 'HOST_NOT_ALLOWED', `${what} POST create`)
     refused(await raw(`${gateway.url}/.well-known/simon-p2p/identity`, 'GET', { host }), 421, 'HOST_NOT_ALLOWED', `${what} identity`)
     refused(await raw(`${gateway.url}/openapi.json`, 'GET', { host }), 421, 'HOST_NOT_ALLOWED', `${what} openapi`)
+    for (const path of UI_PATHS) refused(await raw(`${gateway.url}${path}`, 'GET', { host }), 421, 'HOST_NOT_ALLOWED', `${what} ${path}`)
     refused(await raw(gateway.url, 'OPTIONS', { host, origin: `http://${host}`, 'access-control-request-method': 'POST' }), 421, 'HOST_NOT_ALLOWED', `${what} preflight`)
   }
   assert.deepEqual(footprint([self!, page!]), before, 'no task made, no frame sent or received')
@@ -63,6 +66,7 @@ test('a cross-origin page (Origin: http://evil.example) is refused, preflight in
     refused(await raw(gateway.url, 'POST', { origin }, create), 403, 'ORIGIN_NOT_ALLOWED', `${what} POST create`)
     refused(await raw(gateway.url, 'POST', { origin, 'content-type': 'text/plain' }, JSON.stringify(create)), 403, 'ORIGIN_NOT_ALLOWED', `${what} a "simple" POST`)
     refused(await raw(gateway.url, 'GET', { origin }), 403, 'ORIGIN_NOT_ALLOWED', `${what} GET`)
+    for (const path of UI_PATHS) refused(await raw(`${gateway.url}${path}`, 'GET', { origin }), 403, 'ORIGIN_NOT_ALLOWED', `${what} ${path}`)
   }
   assert.deepEqual(footprint([self!, page!]), before, 'no task made, no frame sent or received')
   assert.equal(fetched.requests(), 0, 'the gateway fetched nothing')

@@ -1,7 +1,7 @@
 /**
  * The optional bearer token: `Authorization: Bearer <token>` on every request but the identity
- * endpoint. Compared in constant time over SHA-256 digests, so neither the content nor the length
- * of the token leaks through timing.
+ * endpoint and the web page's files (gateway.ts). Compared in constant time over SHA-256
+ * digests, so neither the content nor the length of the token leaks through timing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { InvalidInputError } from '@simon-p2p/core'

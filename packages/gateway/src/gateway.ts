@@ -18,6 +18,7 @@ import { installRequestGuard, normalizeOrigins, requireTokenBeyondLoopback, serv
 import { resolveGatewayNetwork, type GatewayIdentity } from './identity.js'
 import { parseJsonBody } from './json-body.js'
 import { openApiDocument } from './openapi.js'
+import { mountUi, UI_PUBLIC_PATHS } from './ui/routes.js'
 
 export interface GatewayInit {
   /** The node this gateway stands in front of; the gateway does not stop it. */
@@ -26,7 +27,7 @@ export interface GatewayInit {
   readonly host?: string
   /** Default 0: a free port (read it from `url`). */
   readonly port?: number
-  /** When set, every request but the identity endpoint needs `Authorization: Bearer <token>`. */
+  /** When set, every request but the identity endpoint and the web page's files (UI_PUBLIC_PATHS) needs `Authorization: Bearer <token>`. */
   readonly token?: string
   /** Larger bodies are refused with 413 before they are read. Default 16 MiB. */
   readonly bodyLimitBytes?: number
@@ -125,7 +126,9 @@ export async function startGateway (init: GatewayInit): Promise<Gateway> {
 
   if (checkToken !== undefined) {
     app.addHook('onRequest', async (request, reply) => {
-      if (request.routeOptions.url === `/${IDENTITY_PATH}`) return
+      const route = request.routeOptions.url ?? ''
+      // other gateways resolve this one through its identity; a browser loads the page's files before it can send a token
+      if (route === `/${IDENTITY_PATH}` || UI_PUBLIC_PATHS.has(route)) return
       if (checkToken(request.headers.authorization)) return
       // the body is not read: close the connection rather than drain it
       if (hasBody(request)) void reply.header('connection', 'close')
@@ -181,6 +184,9 @@ export async function startGateway (init: GatewayInit): Promise<Gateway> {
 
   const openapi = toJson(openApiDocument({ tokenRequired: checkToken !== undefined, bodyLimitBytes, resultWaitMs }))
   app.get(`/${OPENAPI_PATH}`, async (_request, reply) => { void reply.code(200).type(JSON_TYPE).send(openapi) })
+
+  // the web page, its files and the JSON it reads (ui/routes.ts)
+  await mountUi(app, { node, url: () => url, tokenRequired: checkToken !== undefined })
 
   function rememberNodes (fn: unknown, parameters: unknown, callback: unknown, result: CallResult): void {
     if ((fn === 'create' || fn === 'join') && result.kind === 'handle' && typeof result.callback === 'string') {

@@ -36,3 +36,6 @@ export {
   DEFAULT_HOST, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_RESULT_WAIT_MS, DEFAULT_IDENTITY_TIMEOUT_MS, MAX_IDENTITY_BYTES,
   IDENTITY_PATH, OPENAPI_PATH, TOKEN_ENV, MAX_REMEMBERED_TASKS
 } from './constants.js'
+export { mountUi, UI_API, UI_ASSET_PATHS, UI_PUBLIC_PATHS, type UiInit } from './ui/routes.js'
+export { taskView, tasksView, MAX_UI_TASKS, type UiTask, type UiParty } from './ui/task-view.js'
+export { TaskFeed, MAX_EVENT_STREAMS, MAX_UNSENT_BYTES } from './ui/task-feed.js'

@@ -1,11 +1,12 @@
 /**
  * The OpenAPI 3.1 document of what a gateway serves: the fdrtd API 0.2.0 at the root, the
- * identity endpoint and this document. Error answers are taken from the error table, so the two
- * cannot drift apart.
+ * identity endpoint, this document, and the web page with its JSON under /ui/. Error answers are
+ * taken from the error table, so the two cannot drift apart.
  */
 import { FDRTD_VERSION } from '@simon-p2p/api'
 import { IDENTITY_PATH, OPENAPI_PATH } from './constants.js'
 import { GATEWAY_ERRORS, type GatewayErrorCode } from './errors.js'
+import { UI_API, UI_ASSET_PATHS } from './ui/routes.js'
 
 export interface OpenApiInit {
   readonly tokenRequired: boolean
@@ -17,7 +18,10 @@ export interface OpenApiInit {
 export const SERVED = {
   '/': ['get', 'put', 'post'],
   [`/${IDENTITY_PATH}`]: ['get'],
-  [`/${OPENAPI_PATH}`]: ['get']
+  [`/${OPENAPI_PATH}`]: ['get'],
+  '/ui': ['get'],
+  ...Object.fromEntries(UI_ASSET_PATHS.map(p => [p, ['get']])),
+  ...Object.fromEntries(Object.values(UI_API).map(p => [p, ['get']]))
 } as const
 
 const json = (schema: unknown): unknown => ({ content: { 'application/json': { schema } } })
@@ -29,6 +33,30 @@ function errors (codes: GatewayErrorCode[]): Record<string, unknown> {
     if (codes.includes(e.code)) byStatus.set(e.status, [...(byStatus.get(e.status) ?? []), `\`${e.code}\`: ${e.description}`])
   }
   return Object.fromEntries([...byStatus].map(([status, lines]) => [String(status), { description: lines.join('\n\n'), ...json(ref('Error')) as object }]))
+}
+
+/** The web page (ui/routes.ts): its files need no token, the JSON it reads does. */
+function uiPaths (security: unknown[], auth: GatewayErrorCode[]): Record<string, unknown> {
+  const file = (path: string): [string, unknown] => [path, {
+    get: {
+      summary: path === '/ui/' ? 'The web page of this node (HTML). Its files never need the token: the page asks for it and sends it on every call.' : 'A file of the web page',
+      security: [],
+      responses: { 200: { description: 'the file, served by this gateway (no CDN)' } }
+    }
+  }]
+  const api = (path: string, operationId: string, summary: string, response: unknown): [string, unknown] => [path, {
+    get: { operationId, summary, security, responses: { 200: { description: summary, ...response as object }, ...errors(auth) } }
+  }]
+  return Object.fromEntries([
+    ['/ui', { get: { summary: 'Sends the browser to /ui/', security: [], responses: { 308: { description: 'Location: ui/' } } } }],
+    ...UI_ASSET_PATHS.map(file),
+    api(UI_API.node, 'uiNode', 'This node: PeerId, multiaddrs, gateway URL, microprotocols, whether a token is required',
+      json({ type: 'object', required: ['peerId', 'multiaddrs', 'url', 'microprotocols', 'tokenRequired'] })),
+    api(UI_API.tasks, 'uiTasks', 'This node\'s tasks, newest first: microprotocol, parameters, step, fingerprint, and per party its index, PeerId, whether seen and whether missing; never a value',
+      json({ type: 'object', required: ['tasks'], properties: { tasks: { type: 'array', items: ref('UiTask') } } })),
+    api(UI_API.events, 'uiEvents', 'Server-sent events: a `tasks` event with the same list as /ui/api/tasks whenever it changes',
+      { content: { 'text/event-stream': { schema: { type: 'string' } } } })
+  ])
 }
 
 /**
@@ -98,7 +126,8 @@ export function openApiDocument (init: OpenApiInit): Record<string, unknown> {
           security,
           responses: { 200: { description: 'OpenAPI 3.1', ...json({ type: 'object' }) as object }, ...errors(auth) }
         }
-      }
+      },
+      ...uiPaths(security, auth)
     },
     components: {
       schemas: {
@@ -117,6 +146,31 @@ export function openApiDocument (init: OpenApiInit): Record<string, unknown> {
             function: { type: 'string' },
             parameters: { type: 'object' },
             callback: { description: 'the object the function is called on (a task id or a stored value id)' }
+          }
+        },
+        UiTask: {
+          type: 'object',
+          required: ['id', 'microprotocol', 'parameters', 'fingerprint', 'step', 'finished', 'hasInput', 'myself', 'parties'],
+          properties: {
+            id: { type: 'string' },
+            microprotocol: { type: 'string' },
+            parameters: { type: 'object' },
+            fingerprint: { type: 'string', description: 'the task digest\'s short form, to compare with the other parties out of band' },
+            step: { type: 'string' },
+            finished: { type: 'boolean' },
+            hasInput: { type: 'boolean' },
+            inputLength: { type: 'integer' },
+            progress: { type: 'object', properties: { done: { type: 'integer' }, total: { type: 'integer' } } },
+            myself: { type: 'integer' },
+            parties: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['index', 'peerId', 'multiaddr', 'self', 'seen', 'missing'],
+                properties: { index: { type: 'integer' }, peerId: { type: 'string' }, multiaddr: { type: 'string' }, self: { type: 'boolean' }, seen: { type: 'boolean' }, missing: { type: 'boolean' } }
+              }
+            },
+            error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } }
           }
         },
         Identity: {

@@ -95,6 +95,8 @@ export class SecureSumTask {
   private finishedNotified = false
   private readonly deliveries = new Set<Promise<void>>()
   private givenLength: number | undefined
+  /** Parties a message of this task was taken from (not refused), for displays. */
+  private readonly seenFrom = new Set<number>()
 
   constructor (init: SecureSumTaskInit) {
     this.init = init
@@ -143,6 +145,8 @@ export class SecureSumTask {
     return this.finishedAt === undefined || !this.machine.hasInput ? undefined : this.finishedAt - this.inputAt
   }
 
+  /** Indices of the parties this one has taken a message of this task from, ascending (never values). */
+  get partiesSeen (): number[] { return [...this.seenFrom].sort((a, b) => a - b) }
   /** Whether a message of this task is still on its way (a done task's last confirmation, say). */
   get delivering (): boolean { return this.deliveries.size > 0 }
 
@@ -231,7 +235,10 @@ export class SecureSumTask {
   /** A message from the peer authenticated as `senderPeerId`; the reply says what became of it. */
   receive (message: WireMessage, senderPeerId: string): Reply {
     const { reply, out } = this.take(message, senderPeerId)
-    if (reply.status !== 'refused') this.progress({ event: 'received', kind: message.kind, from: message.from })
+    if (reply.status !== 'refused') {
+      this.seenFrom.add(message.from)
+      this.progress({ event: 'received', kind: message.kind, from: message.from })
+    }
     this.dispatch(out)
     return reply
   }

@@ -33,6 +33,8 @@ export class TaskRegistry {
   has (taskId: string): boolean { return this.tasks.has(taskId) }
   get (taskId: string): SecureSumTask | undefined { return this.tasks.get(taskId) }
   ids (): string[] { return [...this.tasks.keys()] }
+  /** Every task held, in the order they were added. */
+  tasksHeld (): SecureSumTask[] { return [...this.tasks.values()] }
 
   isAllowed (peerId: string): boolean { return (this.allowed.get(peerId) ?? 0) > 0 }
 

@@ -284,7 +284,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
 
   getTask (taskId: string): SecureSumTask | undefined { return this.registry.get(taskId) }
 
-  tasks (): SecureSumTask[] { return this.registry.ids().map(id => this.registry.get(id)!) }
+  tasks (): SecureSumTask[] { return this.registry.tasksHeld() }
 
   observe (observer: TaskObserver): () => void {
     this.observers.add(observer)
