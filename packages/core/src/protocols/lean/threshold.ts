@@ -421,13 +421,27 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
         const keys = this.pairs[k]
         if (keys !== undefined) this.ops.addKeystream(elements, 0, count, this.crypto.keystream(keys.mask, iv), this.myself > k)
       }
-      const message: LeanDataMessage = built === undefined ? { ...base, elements } : { ...base, elements, wire: built.wire }
+      // one frame per holder: the node wipes each frame once it is delivered
+      let first = true
       for (const h of new Set(c.holders(c.plan.frameSegment[g]!))) {
-        if (h === this.myself) this.storePiece(this.myself, g, this.ops.slice(elements, 0, count))
-        else out.push({ to: h, message })
+        if (h === this.myself) { this.storePiece(this.myself, g, this.ops.slice(elements, 0, count)); continue }
+        out.push({ to: h, message: first ? this.dataMessage(base, elements, built?.wire) : this.copyOf(base, elements) })
+        first = false
       }
     }
     return out
+  }
+
+  private dataMessage (base: Omit<LeanDataMessage, 'elements' | 'wire'>, elements: V, wire: Uint8Array | undefined): LeanDataMessage {
+    return wire === undefined ? { ...base, elements } : { ...base, elements, wire }
+  }
+
+  /** A data message of its own (its own frame, in the fast profile) with a copy of `elements`. */
+  private copyOf (base: Omit<LeanDataMessage, 'elements' | 'wire'>, elements: V): LeanDataMessage {
+    const built = elements instanceof Float64Array ? buildFastDataFrame(base, elements.length) : undefined
+    if (built === undefined) return { ...base, elements: this.ops.slice(elements, 0, elements.length) }
+    built.elements.set(elements as Float64Array)
+    return { ...base, elements: built.elements, wire: built.wire }
   }
 
   /** W is certified: this party's shares for every member of U1 (of b for W, of s for the rest), to everyone, once. */
