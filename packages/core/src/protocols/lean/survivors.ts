@@ -9,12 +9,17 @@ import { ProtocolError } from '../../errors.js'
 import type { IdentitySigner } from '../../machine/types.js'
 import type { AgreementRound, LtCommitMessage, LtProposeMessage } from '../../wire/lean-threshold.js'
 import { agreedSet, checkedSet, type PartySet } from '../threshold/agreement.js'
-import { Certificates } from '../threshold/certificate.js'
+import { Certificates, commitPayload } from '../threshold/certificate.js'
 
 const utf8 = new TextEncoder()
 const LABELS: Record<AgreementRound, Uint8Array> = {
   keys: utf8.encode('simon-p2p/lean-threshold/v1/commit-keys\n'),
   inputs: utf8.encode('simon-p2p/lean-threshold/v1/commit-inputs\n')
+}
+
+/** What a party signs to commit to `set` in one round of lean mode with a threshold. */
+export function roundCommitPayload (digest: Uint8Array, set: PartySet, round: AgreementRound): Uint8Array {
+  return commitPayload(digest, set, LABELS[round])
 }
 
 type Body<M> = Omit<M, 'taskId' | 'digest' | 'from'>

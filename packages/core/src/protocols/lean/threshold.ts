@@ -560,11 +560,10 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     if (this.finished) return
     if (this.inputAt === undefined) this._step = 'input'
     else if (this.ownHash !== undefined) this._step = 'confirm'
+    else if (this.collection === undefined) this._step = this.keyRound.proposedAt !== undefined ? 'key-set' : 'keys'
     else if (this.inputRound.certified !== undefined) this._step = this.unmasked === undefined && this.masked ? 'unmask' : 'total'
     else if (this.inputRound.proposedAt !== undefined || this.inputRound.commitment !== undefined) this._step = 'input-set'
-    else if (this.keyRound.certified !== undefined) this._step = 'collect'
-    else if (this.keyRound.proposedAt !== undefined) this._step = 'key-set'
-    else this._step = 'keys'
+    else this._step = 'collect'
   }
 
   /** Drop the input, the pieces, the totals and every key and share this task still holds. */
