@@ -14,11 +14,14 @@ export type ToWorker =
   | { readonly type: 'keys', readonly parties: number[] }
   | { readonly type: 'start', readonly allow: string[], readonly frameElements: number }
   | { readonly type: 'prepare', readonly case: BenchCase }
-  /** One sum: secure (with these task parameters) or plain. */
-  | { readonly type: 'run', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[] }
+  /** One sum: secure (with these task parameters) or plain; each party in `drops` stops its node when its task enters that step. */
+  | { readonly type: 'run', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[], readonly drops?: readonly Drop[] }
   /** `count` sums one after the other, for latency. */
   | { readonly type: 'loop', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[], readonly count: number }
   | { readonly type: 'stop' }
+
+/** A party that drops out of a sum: its node stops (every connection cut) when its task enters `step`. */
+export interface Drop { readonly party: number, readonly step: string }
 
 /** One party's view of one sum: wall-clock ms (performance.timeOrigin + performance.now()). */
 export interface PartyRun {
@@ -29,6 +32,10 @@ export interface PartyRun {
   /** Sum of the result's elements, to check against the inputs. */
   readonly check: number
   readonly mode?: string
+  /** The parties whose inputs the sum holds, when the mode agrees on a set (lean mode with a threshold). */
+  readonly agreed?: readonly number[]
+  /** This party dropped out (its node was stopped at its drop step). */
+  readonly dropped?: boolean
   /** CPU time of the worker process during the sum (shared by the parties it hosts). */
   readonly cpuMs?: number
 }

@@ -8,7 +8,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import { chooseMode, type InputValue } from '@simon-p2p/core'
 import { generateIdentity, peerIdOf, SimonNode } from '@simon-p2p/node'
 import { PlainSum } from './plain.js'
-import { benchInput, elementSum, type BenchCase, type FromWorker, type PartyRun, type ToWorker } from './protocol.js'
+import { benchInput, elementSum, type BenchCase, type Drop, type FromWorker, type PartyRun, type ToWorker } from './protocol.js'
 
 const now = (): number => performance.timeOrigin + performance.now()
 
@@ -35,13 +35,26 @@ function resultCheck (sum: unknown): number {
   return NaN
 }
 
-async function secureSum (p: Party, id: string, parameters: Record<string, unknown>, nodes: string[], account: boolean): Promise<PartyRun> {
+async function secureSum (p: Party, id: string, parameters: Record<string, unknown>, nodes: string[], account: boolean, drop?: Drop): Promise<PartyRun> {
   const node = p.node!
   const before = node.stats().bytesSent
   const inputAt = now()
   const task = node.createTask({ taskId: id, microprotocol: 'SecureSum', parameters, network: { nodes, myself: p.index } })
-  task.input(p.input!)
+  if (drop !== undefined) {
+    // drop out as a killed party would: the node stops, every connection cut, at that step
+    const stopped = new Promise<'step'>(resolve => task.onProgress(e => { if (e.event === 'step' && e.step === drop.step) resolve('step') }))
+    task.input(p.input!)
+    // a party that passed its step without entering it (not every party enters every step) finishes
+    if (await Promise.race([stopped, task.result().then(() => 'done' as const, () => 'step' as const)]) === 'step') {
+      const bytesSent = node.stats().bytesSent - before
+      await node.stop()
+      return { party: p.index, inputAt, resultAt: inputAt, bytesSent, check: NaN, dropped: true }
+    }
+  } else {
+    task.input(p.input!)
+  }
   const result = await task.result()
+  const agreed = task.status().agreement?.inputs
   const resultAt = now()
   const length = typeof p.input === 'number' ? 1 : (p.input as Float64Array).length
   const mode = parameters.mode === undefined ? chooseMode(nodes.length, length) : String(parameters.mode)
@@ -50,7 +63,7 @@ async function secureSum (p: Party, id: string, parameters: Record<string, unkno
     await task.flush()
     node.deleteTask(id)
   }
-  return { party: p.index, inputAt, resultAt, bytesSent: node.stats().bytesSent - before, check: resultCheck(result.result.sum), mode }
+  return { party: p.index, inputAt, resultAt, bytesSent: node.stats().bytesSent - before, check: resultCheck(result.result.sum), mode, ...(agreed === undefined ? {} : { agreed: [...agreed] }) }
 }
 
 async function plainSum (p: Party, id: string, nodes: string[]): Promise<PartyRun> {
@@ -61,9 +74,9 @@ async function plainSum (p: Party, id: string, nodes: string[]): Promise<PartyRu
   return { party: p.index, inputAt, resultAt, bytesSent, check: elementSum(result), mode: 'plain' }
 }
 
-async function one (p: Party, kind: 'secure' | 'plain', id: string, parameters: Record<string, unknown>, nodes: string[], account = true): Promise<PartyRun> {
+async function one (p: Party, kind: 'secure' | 'plain', id: string, parameters: Record<string, unknown>, nodes: string[], account = true, drop?: Drop): Promise<PartyRun> {
   const cpu = process.cpuUsage()
-  const run = await (kind === 'secure' ? secureSum(p, id, parameters, nodes, account) : plainSum(p, id, nodes))
+  const run = await (kind === 'secure' ? secureSum(p, id, parameters, nodes, account, drop) : plainSum(p, id, nodes))
   const used = process.cpuUsage(cpu)
   return { ...run, cpuMs: (used.user + used.system) / 1000 }
 }
@@ -93,7 +106,7 @@ async function handle (m: ToWorker): Promise<void> {
       return
     }
     case 'run': {
-      const runs = await Promise.all(parties.map(async p => one(p, m.kind, m.id, m.parameters, m.nodes)))
+      const runs = await Promise.all(parties.map(async p => one(p, m.kind, m.id, m.parameters, m.nodes, true, m.drops?.find(d => d.party === p.index))))
       send({ type: 'ran', id: m.id, runs })
       return
     }
@@ -108,7 +121,7 @@ async function handle (m: ToWorker): Promise<void> {
       return
     }
     case 'stop': {
-      await Promise.all(parties.map(async p => p.node?.stop()))
+      await Promise.all(parties.map(async p => p.node?.stop()))  // a dropped party's node has stopped already (stop is idempotent)
       send({ type: 'stopped', maxRssMB: process.resourceUsage().maxRSS / 1024 })
       setTimeout(() => process.exit(0), 50)
     }
