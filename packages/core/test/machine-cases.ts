@@ -1,5 +1,5 @@
 /**
- * The four protocol machines as cases of one behaviour suite (a helper, not a test file): how each
+ * The five protocol machines as cases of one behaviour suite (a helper, not a test file): how each
  * is built for a task, its parameters, and the party counts it runs with.
  *   mesh       createMachine, mode 'mesh': the additive full mesh
  *   threshold  createMachine, threshold t = n - 1 < n, a 1 s share_timeout on the virtual clock
