@@ -47,3 +47,17 @@ test('threshold inside parameters works the same; a bad threshold is refused bef
     (err: Error & { field?: string }) => err.name === 'InvalidInputError' && err.field === 'parameters.share_timeout')
   assert.equal(nodes[0]!.taskCount, before)
 })
+
+test('mode lean with a threshold through create(): the invitation carries both; a party that never gives its input is left out of the vector sum', async (t) => {
+  const nodes = await Promise.all([0, 1, 2, 3].map(async () => SimonNode.create({ listen: ['/ip4/127.0.0.1/tcp/0'], taskTimeoutMs: 10_000, attemptTimeoutMs: 1000 })))
+  t.after(async () => { await Promise.all(nodes.map(async n => n.stop())) })
+  const list = nodes.map(n => n.multiaddrs()[0]!)
+  const simon = await Promise.all(nodes.map(async n => new Api(new InProcessInterface(n)).selectMicroservice({ protocol: 'Simon' })))
+  const first = await simon[0]!.create({ microprotocol: 'SecureSum', network: { nodes: list, myself: 0 }, parameters: { mode: 'lean', threshold: 3, share_timeout: 0.5 } })
+  const invitation = await first.invite()
+  assert.deepEqual([(invitation.parameters as Record<string, unknown>).mode, (invitation.parameters as Record<string, unknown>).threshold], ['lean', 3])
+  const others = await Promise.all([1, 2, 3].map(async i => simon[i]!.join({ invitation, network: { nodes: list, myself: i } })))
+  const tasks = [first, ...others]
+  await Promise.all([0, 1, 2].map(async i => tasks[i]!.input({ value: [i, 10 * i, '0.5'] })))
+  for (const task of tasks.slice(0, 3)) assert.deepEqual(await task.result(), { inputs: 3, result: { samples: 9, sum: [3, 30, 1.5] } })
+})

@@ -52,6 +52,7 @@ export {
 export { admitFrame, frameLimits, type FrameTask } from './wire/admission.js'
 export { bigintBytes } from './wire/frame.js'
 export type { LeanMessage, Topology } from './wire/lean.js'
+export type { LeanThresholdMessage, AgreementRound } from './wire/lean-threshold.js'
 export { FAST_FRAME_ELEMENTS } from './field/vectors.js'
 
 export {
@@ -68,6 +69,8 @@ export { partySet, type Agreement, type PartySet } from './protocols/threshold/a
 export { commitPayload } from './protocols/threshold/certificate.js'
 export { splitShamir, reconstructShamir } from './protocols/threshold/shamir.js'
 export { LeanMachine } from './protocols/lean/ring.js'
+export { LeanThresholdMachine, type LeanThresholdStep } from './protocols/lean/threshold.js'
+export { roundCommitPayload } from './protocols/lean/survivors.js'
 export { TreeMachine, TREE_MAX_ELEMENTS } from './protocols/lean/tree.js'
 export type { LeanStep, LeanMachineInit } from './protocols/lean/base.js'
 export type { LeanCrypto, EphemeralKey } from './protocols/lean/crypto.js'

@@ -115,6 +115,7 @@ export function testLeanCrypto (self: string, record?: (r: EphemeralRecord) => v
   return {
     keystream: aesKeystream,
     ephemeral: () => rawEphemeral(self, random(32), record),
+    ephemeralFrom: privateKey => rawEphemeral(self, privateKey.slice(), record),
     sha256: data => new Uint8Array(createHash('sha256').update(data).digest())
   }
 }

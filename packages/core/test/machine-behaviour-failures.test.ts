@@ -9,10 +9,14 @@ import assert from 'node:assert/strict'
 import type { WireMessage } from '../src/wire/codec.js'
 import { DigestMismatchError, ProtocolError, TaskAbortedError, TaskCancelledError, TaskTimeoutError, type SimonError } from '../src/errors.js'
 import { canonicalDescriptor } from '../src/task/descriptor.js'
-import type { ThresholdMachine } from '../src/protocols/threshold/machine.js'
+import type { ProtocolMachine } from '../src/machine/types.js'
 import { assertRefused } from './helpers.js'
 import { assertSum, inputSets, MACHINES, plainSum, stateOf, task, TASK_ID, type MachineCase } from './machine-cases.js'
 import { seededPick, type Sim } from './sim.js'
+
+/** Machines that carry on without a party that gave up (TIMEOUT, CANCELLED) and report the agreed set. */
+const tolerant = (c: MachineCase): boolean => c.name === 'threshold' || c.name === 'lean-threshold'
+type Agreeing = ProtocolMachine & { readonly agreedInputs?: readonly number[], readonly threshold: number }
 
 const FAILURES: ReadonlyArray<readonly [string, () => SimonError]> = [
   ['PROTOCOL_VIOLATION', () => new ProtocolError('test')],
@@ -34,11 +38,11 @@ function adjacent (c: MachineCase, n: number, a: number, b: number): boolean {
 function assertAfterAbort (c: MachineCase, sim: Sim, i: number, k: number, code: string): void {
   const m = sim.machines[i]!
   const e = m.error
-  if (c.name === 'threshold' && (code === 'TIMEOUT' || code === 'CANCELLED')) {
+  if (tolerant(c) && (code === 'TIMEOUT' || code === 'CANCELLED')) {
     // a party that gave up is a dropout: the others finish over the set they agreed on
-    const agreed = (m as ThresholdMachine).agreedInputs
+    const agreed = (m as Agreeing).agreedInputs
     assert.equal(m.step, 'done', `party ${i}: ${String(e)}`)
-    assert.ok(agreed !== undefined && agreed.length >= (m as ThresholdMachine).threshold)
+    assert.ok(agreed !== undefined && agreed.length >= (m as Agreeing).threshold)
     return
   }
   assert.equal(m.step, 'failed', `party ${i} is at ${m.step}`)
@@ -73,16 +77,16 @@ function assertAbortKept (c: MachineCase, n: number, code: string, failure: () =
   if (sim.machines[k]!.finished) return
   sim.post(k, sim.machines[k]!.fail(failure()))
   sim.run(pick)
-  const dropout = c.name === 'threshold' && (code === 'TIMEOUT' || code === 'CANCELLED')
+  const dropout = tolerant(c) && (code === 'TIMEOUT' || code === 'CANCELLED')
   sim.machines.forEach((m, i) => {
     if (i === k) return
     // a party may finish before the abort reaches it: the abort is then late
-    if (m.step === 'done' && !dropout) { if (c.name !== 'threshold') assert.deepEqual(m.result, plainSum(inputs), `party ${i}`) } else assertAfterAbort(c, sim, i, k, code)
+    if (m.step === 'done' && !dropout) { if (!tolerant(c)) assert.deepEqual(m.result, plainSum(inputs), `party ${i}`) } else assertAfterAbort(c, sim, i, k, code)
   })
   // a party that failed before its input knows no topology yet (it comes from the input's size): it tells every party
   for (const m of sim.sent) if (m.message.kind === 'abort') assert.ok(adjacent(c, n, m.from, m.to) || !sim.machines[m.from]!.hasInput, `an abort from ${m.from} to ${m.to} (seed ${seed})`)
-  if (c.name === 'threshold') {
-    const done = sim.machines.filter(m => m.step === 'done') as ThresholdMachine[]
+  if (tolerant(c)) {
+    const done = sim.machines.filter(m => m.step === 'done') as Agreeing[]
     for (const m of done) assert.deepEqual(m.result, plainSum(m.agreedInputs!.map(j => inputs[j]!)), `party ${m.myself}`)
   }
   assert.deepEqual(sim.refusals, [])
@@ -159,9 +163,12 @@ const KINDS: Record<MachineCase['name'], readonly string[]> = {
   mesh: ['share', 'partial', 'confirm'],
   threshold: ['share', 'propose', 'commit', 'set-partial', 'confirm'],
   ring: ['lean-nonces', 'lean-data', 'lean-confirm'],
-  tree: ['lean-nonces', 'lean-data', 'lean-confirm']
+  tree: ['lean-nonces', 'lean-data', 'lean-confirm'],
+  'lean-threshold': ['lt-keys', 'lt-propose', 'lt-commit', 'lt-unmask', 'lean-data', 'confirm']
 }
-const MODE_NAMES: Record<MachineCase['name'], string> = { mesh: 'the additive full mesh', threshold: 'threshold mode', ring: 'lean mode', tree: 'lean mode' }
+const MODE_NAMES: Record<MachineCase['name'], string> = {
+  mesh: 'the additive full mesh', threshold: 'threshold mode', ring: 'lean mode', tree: 'lean mode', 'lean-threshold': 'lean mode with a threshold'
+}
 
 /** One message of every kind this machine has no place for, from party `from`, about this very task. */
 function otherModes (c: MachineCase, sim: Sim, from: number): WireMessage[] {
@@ -176,7 +183,11 @@ function otherModes (c: MachineCase, sim: Sim, from: number): WireMessage[] {
     { ...header, kind: 'set-partial', members: [0, 1], certificate: [], shape: 'scalar', elements: [1n, 1n] },
     { ...header, kind: 'lean-nonces', pass: 'collect', topology: 'tree', descriptor, entries: [{ party: from, nonce: new Uint8Array(16), shape: 'scalar', length: 1, publicKey: new Uint8Array(32), signature: new Uint8Array(64) }] },
     { ...header, kind: 'lean-data', phase: 'reduce', step: 0, frame: 0, elements: [1n, 1n] },
-    { ...header, kind: 'lean-confirm', pass: 'collect', tags: [] }
+    { ...header, kind: 'lean-confirm', pass: 'collect', tags: [] },
+    { ...header, kind: 'lt-keys', descriptor, shape: 'scalar', length: 1, nonce: new Uint8Array(16), publicKey: new Uint8Array(32), selfCommitment: new Uint8Array(32), signature: new Uint8Array(64), shares: [1n, 1n] },
+    { ...header, kind: 'lt-propose', round: 'keys', members: [0, 1] },
+    { ...header, kind: 'lt-commit', round: 'inputs', members: [0, 1], signature: new Uint8Array(64) },
+    { ...header, kind: 'lt-unmask', keySet: [0, 1], members: [0, 1], certificate: [], shares: [1n, 1n] }
   ]
   return all.filter(m => !KINDS[c.name].includes(m.kind))
 }

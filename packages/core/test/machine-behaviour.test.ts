@@ -1,5 +1,5 @@
 /**
- * One behaviour suite for the four protocol machines (machine-cases.ts: the full mesh, threshold
+ * One behaviour suite for the five protocol machines (machine-cases.ts: the full mesh, threshold
  * mode, lean mode's ring and tree) on the simulator (sim.ts): round trips, every order of inputs
  * and messages for 2 parties and thousands for 3, replayed, foreign and late messages. Aborts,
  * digest mismatches and messages of another mode: machine-behaviour-failures.test.ts.

@@ -1,10 +1,11 @@
 /**
- * The four protocol machines as cases of one behaviour suite (a helper, not a test file): how each
+ * The five protocol machines as cases of one behaviour suite (a helper, not a test file): how each
  * is built for a task, its parameters, and the party counts it runs with.
  *   mesh       createMachine, mode 'mesh': the additive full mesh
  *   threshold  createMachine, threshold t = n - 1 < n, a 1 s share_timeout on the virtual clock
  *   ring       lean mode's ring (LeanMachine) with 2-element frames, so small inputs take many frames
  *   tree       createMachine, mode 'lean', small inputs: lean mode's tree behind the auto machine
+ *   lean-threshold  createMachine, mode 'lean' with threshold t = n - 1: lean mode that survives dropouts
  */
 import assert from 'node:assert/strict'
 import { decodeScaled, DEFAULT_FIXED_POINT, encodeInput, type InputValue } from '../src/encoding/fixed-point.js'
@@ -16,7 +17,7 @@ import type { TaskDescriptor } from '../src/task/descriptor.js'
 import { fieldOf, resolveParameters } from '../src/task/parameters.js'
 import { machinesFor, Sim, type MakeMachine, type Tamper } from './sim.js'
 
-export type MachineName = 'mesh' | 'threshold' | 'ring' | 'tree'
+export type MachineName = 'mesh' | 'threshold' | 'ring' | 'tree' | 'lean-threshold'
 
 export interface MachineCase {
   readonly name: MachineName
@@ -47,7 +48,13 @@ export const MACHINES: readonly MachineCase[] = [
     parameters: () => ({ mode: 'lean' }),
     make: init => new LeanMachine(init, { ...wideVectors(fieldOf(init.descriptor.parameters)), frameElements: RING_FRAME_ELEMENTS })
   },
-  { name: 'tree', sizes: [2, 3], parameters: () => ({ mode: 'lean' }), make: init => createMachine(init) }
+  { name: 'tree', sizes: [2, 3], parameters: () => ({ mode: 'lean' }), make: init => createMachine(init) },
+  {
+    name: 'lean-threshold',
+    sizes: [3, 4],
+    parameters: n => ({ mode: 'lean', threshold: n - 1, share_timeout: SHARE_TIMEOUT_MS / 1000 }),
+    make: init => createMachine(init)
+  }
 ]
 
 export const TASK_ID = 'behaviour-task'

@@ -51,9 +51,11 @@ describe('threshold parameters', () => {
     assert.equal(digest({ threshold: 3 }), digest({ threshold: 3, share_timeout: DEFAULT_SHARE_TIMEOUT_S }))
   })
 
-  test('an explicit mode (mesh, lean) needs every party: refused with threshold < n, naming parameters.mode; auto and the fast profile are fine', () => {
-    refused(() => resolveParameters({ threshold: 3, mode: 'lean' }, 5), 'parameters.mode', /mode lean needs all 5 parties; threshold 3 runs threshold mode/)
-    refused(() => resolveParameters({ threshold: 3, mode: 'mesh' }, 5), 'parameters.mode')
+  test('mode mesh needs every party: refused with threshold < n, naming parameters.mode; lean (with a threshold), auto and the fast profile are fine', () => {
+    refused(() => resolveParameters({ threshold: 3, mode: 'mesh' }, 5), 'parameters.mode', /mode mesh needs all 5 parties; threshold 3 runs threshold mode/)
+    const lean = resolveParameters({ threshold: 3, mode: 'lean', profile: 'fast' }, 5)
+    assert.deepEqual([lean.mode, lean.threshold, lean.max_deviating, lean.profile], ['lean', 3, 0, 'fast'])
+    refused(() => resolveParameters({ threshold: 4, mode: 'lean', max_deviating: 3 }, 5), 'parameters.max_deviating')
     assert.equal(resolveParameters({ threshold: 5, mode: 'lean' }, 5).mode, 'lean')
     assert.equal(resolveParameters({ threshold: 3, mode: 'auto' }, 5).threshold, 3)
     assert.equal(resolveParameters({ threshold: 3, profile: 'fast' }, 5).profile, 'fast')

@@ -67,3 +67,15 @@ test('decimals over HTTP: the original suite\'s three-party case sums to 13703.7
   await Promise.all(tasks.map(async (task, i) => task.input({ value: values[i] })))
   for (const task of tasks) assert.deepEqual(await task.result(), { inputs: 3, result: { samples: 3, sum: 13703.703579 } })
 })
+
+test('lean mode with a threshold over HTTP: 4 gateways, t = 3, a party that never gives its input is left out', async (t) => {
+  const gateways = await startGateways(t, 4)
+  const nodes = gateways.map(g => g.url)
+  const protocols = await Promise.all(gateways.map(async g => new Api(new HttpInterface(g.url)).selectMicroservice({ protocol: 'Simon' })))
+  const taskA = await protocols[0]!.create({ microprotocol: 'SecureSum', network: { nodes, myself: 0 }, parameters: { mode: 'lean', threshold: 3, share_timeout: 0.5 } })
+  const invitation = await taskA.invite()
+  const tasks = [taskA, ...await Promise.all([1, 2, 3].map(async i => protocols[i]!.join({ invitation, network: { nodes, myself: i } })))]
+  const values = [[1, '2.5'], [3, -1], [10, 0.25]]
+  await Promise.all(values.map(async (value, i) => tasks[i]!.input({ value })))
+  for (const task of tasks.slice(0, 3)) assert.deepEqual(await task.result(), { inputs: 3, result: { samples: 6, sum: [14, 1.75] } })
+})

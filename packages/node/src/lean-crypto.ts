@@ -5,7 +5,7 @@
  * key). Nothing here outlives a task or depends on the identity key: core signs each ephemeral
  * key with the identity (identity-signer.ts), so a stolen key file unmasks no past sum.
  */
-import { createCipheriv, createHash, createHmac, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createCipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import type { EphemeralKey, LeanCrypto } from '@simon-p2p/core'
@@ -33,9 +33,14 @@ export function aesCtrKeystream (key: Uint8Array, iv: Uint8Array): (length: numb
  */
 export function x25519Ephemeral (): EphemeralKey {
   const pair = generateKeyPairSync('x25519')
-  let own: KeyObject | undefined = pair.privateKey
+  return keyPair(pair.privateKey, new Uint8Array(Buffer.from(pair.publicKey.export({ format: 'jwk' }).x!, 'base64url')))
+}
+
+/** Agreement and wipe over an OpenSSL private key. */
+function keyPair (privateKey: KeyObject, publicKey: Uint8Array): EphemeralKey {
+  let own: KeyObject | undefined = privateKey
   return {
-    publicKey: new Uint8Array(Buffer.from(pair.publicKey.export({ format: 'jwk' }).x!, 'base64url')),
+    publicKey,
     agree: (theirs: Uint8Array) => {
       if (own === undefined) throw new KeyAgreementError('this task\'s key has been wiped')
       if (theirs.length !== 32) throw new KeyAgreementError(`a public key of ${theirs.length} bytes (X25519 has 32)`)
@@ -45,6 +50,17 @@ export function x25519Ephemeral (): EphemeralKey {
     },
     wipe: () => { own = undefined }
   }
+}
+
+/**
+ * The X25519 key pair of 32 private bytes (lean mode with a threshold Shamir-shares them). Crosses
+ * into node:crypto as JWK, which derives the public half from `d`.
+ */
+export function x25519FromPrivate (privateKey: Uint8Array): EphemeralKey {
+  const d = Buffer.from(privateKey).toString('base64url')
+  const own = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' })
+  const publicKey = new Uint8Array(Buffer.from(createPublicKey(own).export({ format: 'jwk' }).x!, 'base64url'))
+  return keyPair(own, publicKey)
 }
 
 /** PeerId text -> its Ed25519 public key (or null): public, shared by all nodes of a process. */
@@ -74,6 +90,7 @@ export function isEd25519PeerId (peerId: string): boolean {
 const NODE_LEAN_CRYPTO: LeanCrypto = Object.freeze({
   keystream: aesCtrKeystream,
   ephemeral: x25519Ephemeral,
+  ephemeralFrom: x25519FromPrivate,
   canPair: isEd25519PeerId,
   sha256: (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest()),
   // the digest Buffer itself: a key derived through it is wiped where it was written

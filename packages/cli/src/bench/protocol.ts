@@ -15,13 +15,16 @@ export type ToWorker =
   /** `listen`: the address to listen on (default /ip4/127.0.0.1/tcp/0); `linkDevice`: the host's link, whose counter 'link' reads. */
   | { readonly type: 'start', readonly allow: string[], readonly frameElements: number, readonly listen?: string, readonly linkDevice?: string }
   | { readonly type: 'prepare', readonly case: BenchCase }
-  /** One sum: secure (with these task parameters) or plain. */
-  | { readonly type: 'run', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[], readonly microprotocol?: string }
+  /** One sum: secure (with these task parameters) or plain; each party in `drops` stops its node when its task enters that step. */
+  | { readonly type: 'run', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[], readonly microprotocol?: string, readonly drops?: readonly Drop[] }
   /** `count` sums one after the other, for latency. */
   | { readonly type: 'loop', readonly id: string, readonly kind: 'secure' | 'plain', readonly parameters: Record<string, unknown>, readonly nodes: string[], readonly count: number }
   /** The bytes the worker's host link has sent so far (all headers), when it has a host of its own. */
   | { readonly type: 'link' }
   | { readonly type: 'stop' }
+
+/** A party that drops out of a sum: its node stops (every connection cut) when its task enters `step`. */
+export interface Drop { readonly party: number, readonly step: string }
 
 /** One party's view of one sum: wall-clock ms (performance.timeOrigin + performance.now()). */
 export interface PartyRun {
@@ -32,6 +35,10 @@ export interface PartyRun {
   /** Sum of the result's elements, to check against the inputs. */
   readonly check: number
   readonly mode?: string
+  /** The parties whose inputs the sum holds, when the mode agrees on a set (lean mode with a threshold). */
+  readonly agreed?: readonly number[]
+  /** This party dropped out (its node was stopped at its drop step). */
+  readonly dropped?: boolean
   /** CPU time of the worker process during the sum (shared by the parties it hosts). */
   readonly cpuMs?: number
   /** The longest chain of messages, one after another, that reached this party before its result (hop counters). */

@@ -33,6 +33,9 @@ export interface BenchLine {
   readonly linkBytesPerPartyOverPlain?: number
   readonly ok: boolean
   readonly problem?: string
+  /** Cases with dropouts: how many parties dropped out, and how many inputs the sum held. */
+  readonly dropped?: number
+  readonly inputs?: number
 }
 
 const fmt = (x: number | undefined, digits = 1): string => x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits)

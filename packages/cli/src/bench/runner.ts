@@ -6,7 +6,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createLab, HOST_DEVICE, unavailable, type Lab } from '../../../../scripts/netlab/index.mjs'
-import type { BenchCase, FromWorker, PartyRun, ToWorker } from './protocol.js'
+import { prng, type BenchCase, type Drop, type FromWorker, type PartyRun, type ToWorker } from './protocol.js'
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url))
 
@@ -26,6 +26,28 @@ export interface CaseSpec {
   readonly linkMbit?: number
   /** A statistics microprotocol instead of SecureSum (plain: its accumulators in the clear). */
   readonly microprotocol?: string
+  /** Parties that drop out of the secure sum, each at a random step (lean mode with a threshold). */
+  readonly drop?: number
+}
+
+/** The steps of lean mode with a threshold at which a party may drop out (its node stopped). */
+export const DROP_STEPS = ['keys', 'key-set', 'collect', 'input-set', 'unmask', 'total'] as const
+
+/**
+ * `count` parties and a random step for each, the same in every run of a case. No two lie half the
+ * ring apart, so that no segment loses both its holders (README-lean.md, liveness L4).
+ */
+export function chooseDrops (parties: number, count: number, seed: number): Drop[] {
+  const next = prng(seed)
+  const half = Math.floor(parties / 2)
+  const chosen: number[] = []
+  while (chosen.length < count) {
+    const j = Math.floor(next() * parties)
+    // the holders of a segment lie floor(m / 2) apart in the key set, m = parties less those dropped before their keys left
+    const apart = (a: number): boolean => { const d = Math.abs(a - j); return Math.min(d, parties - d) < half - count }
+    if (!chosen.includes(j) && chosen.every(apart)) chosen.push(j)
+  }
+  return chosen.sort((a, b) => a - b).map(party => ({ party, step: DROP_STEPS[Math.floor(next() * DROP_STEPS.length)]! }))
 }
 
 export interface Measured {
@@ -49,6 +71,9 @@ export interface Measured {
   readonly hops: number
   readonly ok: boolean
   readonly problem?: string
+  /** Parties that dropped out, and how many inputs the sum held (cases with dropouts). */
+  readonly dropped?: number
+  readonly inputs?: number
 }
 
 class Worker {
@@ -148,7 +173,7 @@ async function hostsFor (spec: CaseSpec): Promise<Lab | undefined> {
 }
 
 /** Start workers and nodes for a case; `parties` are spread over `processes` workers in contiguous blocks. */
-async function setUp (spec: CaseSpec, lab: Lab | undefined): Promise<{ workers: Worker[], nodes: string[], expected: number }> {
+async function setUp (spec: CaseSpec, lab: Lab | undefined): Promise<{ workers: Worker[], nodes: string[], checks: number[] }> {
   const workers = Array.from({ length: spec.processes }, (_, index) => new Worker(lab === undefined ? undefined : { lab, index }))
   try {
     const blocks = workers.map((_, w) => Array.from({ length: spec.parties }, (_, i) => i).filter(i => Math.floor(i * spec.processes / spec.parties) === w))
@@ -163,8 +188,7 @@ async function setUp (spec: CaseSpec, lab: Lab | undefined): Promise<{ workers: 
     const nodes = started.flatMap(s => s.multiaddrs)
     const c: BenchCase = { length: spec.length, parties: spec.parties, seed: spec.parties * 1000 + spec.length % 997 }
     const prepared = await Promise.all(workers.map(async w => w.request({ type: 'prepare', case: c }, 'prepared', 120_000)))
-    const expected = prepared.flatMap(p => p.checks).reduce((a, b) => a + b, 0)
-    return { workers, nodes, expected }
+    return { workers, nodes, checks: prepared.flatMap(p => p.checks) }
   } catch (err) {
     for (const w of workers) w.kill()
     throw err
@@ -196,11 +220,17 @@ export async function measure (spec: CaseSpec, kind: 'plain' | 'secure'): Promis
 }
 
 async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | undefined): Promise<Measured> {
-  const { workers, nodes, expected } = await setUp(spec, lab)
+  const { workers, nodes, checks } = await setUp(spec, lab)
   const tolerance = 1e-6 * Math.max(1, spec.length) * spec.parties
   const problems: string[] = []
+  const drops = kind === 'secure' && spec.drop !== undefined ? chooseDrops(spec.parties, spec.drop, spec.parties * 31 + spec.length % 101) : []
+  // the parties still up; each must hold the sum over the set it reports (all parties without one)
   const check = (runs: PartyRun[]): void => {
-    for (const r of runs) if (!(Math.abs(r.check - expected) <= tolerance)) problems.push(`party ${r.party}: sum check ${r.check} != ${expected}`)
+    for (const r of runs) {
+      if (r.dropped === true) continue
+      const expected = (r.agreed ?? checks.map((_, j) => j)).reduce((s, j) => s + checks[j]!, 0)
+      if (!(Math.abs(r.check - expected) <= tolerance)) problems.push(`party ${r.party}: sum check ${r.check} != ${expected}`)
+    }
   }
   const plainBytes = Math.max(1, spec.length) * 8
   try {
@@ -221,7 +251,7 @@ async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | u
     const linkPerSum: number[] = []
     const runOne = async (k: number): Promise<PartyRun[]> => {
       const before = lab === undefined ? undefined : await linkCounters(workers)
-      const per = await Promise.all(workers.map(async w => w.request({ type: 'run', id: `${id}-${k}`, kind, parameters, nodes, ...(spec.microprotocol === undefined ? {} : { microprotocol: spec.microprotocol }) }, 'ran')))
+      const per = await Promise.all(workers.map(async w => w.request({ type: 'run', id: `${id}-${k}`, kind, parameters, nodes, ...(spec.microprotocol === undefined ? {} : { microprotocol: spec.microprotocol }), ...(drops.length > 0 ? { drops } : {}) }, 'ran')))
       const runs = per.flatMap(p => p.runs)
       check(runs)
       if (before !== undefined) {
@@ -233,12 +263,15 @@ async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | u
     const cold = await runOne(0)
     const measured: PartyRun[][] = []
     for (let k = 1; k <= spec.runs; k++) measured.push(await runOne(k))
-    const all = spec.kind === 'single' ? [cold, ...measured] : measured
-    const times = spec.kind === 'single' ? [sumMs(cold)] : measured.map(sumMs)
+    const all = (spec.kind === 'single' ? [cold, ...measured] : measured).map(runs => runs.filter(r => r.dropped !== true))
+    const times = spec.kind === 'single' ? [sumMs(all[0]!)] : all.map(sumMs)
+    // the parties still up: the most any of them sent
     const maxBytesSent = Math.max(...all.map(runs => Math.max(...runs.map(r => r.bytesSent))))
+    const agreed = all[0]!.find(r => r.agreed !== undefined)?.agreed
+    const dropped = all[0]!.length < cold.length ? cold.length - all[0]!.length : 0
     return {
       kind,
-      mode: cold[0]!.mode ?? kind,
+      mode: all[0]![0]?.mode ?? kind,
       ms: median(times),
       coldMs: sumMs(cold),
       runs: times.length,
@@ -249,7 +282,8 @@ async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | u
       hops: hopsOf([cold, ...measured]),
       rssMB: await stop(workers),
       ok: problems.length === 0,
-      ...(problems.length > 0 ? { problem: problems[0] } : {})
+      ...(problems.length > 0 ? { problem: problems[0] } : {}),
+      ...(spec.drop === undefined ? {} : { dropped, inputs: agreed?.length ?? spec.parties })
     }
   } catch (err) {
     for (const w of workers) w.kill()

@@ -7,9 +7,9 @@ import '@simon-p2p/node'
 import { readFileSync } from 'node:fs'
 import type { PrivateKey } from '@libp2p/interface'
 import { chooseMode, isStatisticsMicroprotocol, UNIVARIATE_ELEMENTS, type InputValue } from '@simon-p2p/core'
-import { generateIdentity, peerIdOf, SimonNode } from '@simon-p2p/node'
+import { generateIdentity, peerIdOf, SecureSumTask, SimonNode } from '@simon-p2p/node'
 import { PlainSum } from './plain.js'
-import { benchInput, elementSum, plainStatistics, type BenchCase, type FromWorker, type PartyRun, type ToWorker } from './protocol.js'
+import { benchInput, elementSum, plainStatistics, type BenchCase, type Drop, type FromWorker, type PartyRun, type ToWorker } from './protocol.js'
 
 const now = (): number => performance.timeOrigin + performance.now()
 
@@ -38,13 +38,26 @@ function resultCheck (sum: unknown): number {
   return NaN
 }
 
-async function secureSum (p: Party, id: string, parameters: Record<string, unknown>, nodes: string[], account: boolean, microprotocol = 'SecureSum'): Promise<PartyRun> {
+async function secureSum (p: Party, id: string, parameters: Record<string, unknown>, nodes: string[], account: boolean, microprotocol = 'SecureSum', drop?: Drop): Promise<PartyRun> {
   const node = p.node!
   const before = node.stats().bytesSent
   const inputAt = now()
   const task = node.createTask({ taskId: id, microprotocol, parameters, network: { nodes, myself: p.index } })
-  task.input(p.input! as never)
+  if (drop !== undefined && task instanceof SecureSumTask) {
+    // drop out as a killed party would: the node stops, every connection cut, at that step
+    const stopped = new Promise<'step'>(resolve => task.onProgress(e => { if (e.event === 'step' && e.step === drop.step) resolve('step') }))
+    task.input(p.input!)
+    // a party that passed its step without entering it (not every party enters every step) finishes
+    if (await Promise.race([stopped, task.result().then(() => 'done' as const, () => 'step' as const)]) === 'step') {
+      const bytesSent = node.stats().bytesSent - before
+      await node.stop()
+      return { party: p.index, inputAt, resultAt: inputAt, bytesSent, check: NaN, dropped: true }
+    }
+  } else {
+    task.input(p.input! as never)
+  }
   const result = await task.result()
+  const agreed = task instanceof SecureSumTask ? task.status().agreement?.inputs : undefined
   const resultAt = now()
   const statistics = isStatisticsMicroprotocol(microprotocol)
   // a statistics task sums a vector of its own (the power sums), then searches the extremes
@@ -56,7 +69,7 @@ async function secureSum (p: Party, id: string, parameters: Record<string, unkno
     node.deleteTask(id)
   }
   const hops = task.hops
-  return { party: p.index, inputAt, resultAt, bytesSent: node.stats().bytesSent - before, check: resultCheck(result.result.sum), mode, hops }
+  return { party: p.index, inputAt, resultAt, bytesSent: node.stats().bytesSent - before, check: resultCheck(result.result.sum), mode, hops, ...(agreed === undefined ? {} : { agreed: [...agreed] }) }
 }
 
 async function plainSum (p: Party, id: string, nodes: string[], statistics: boolean): Promise<PartyRun> {
@@ -68,10 +81,10 @@ async function plainSum (p: Party, id: string, nodes: string[], statistics: bool
   return { party: p.index, inputAt, resultAt, bytesSent, check: statistics ? result[1]! : elementSum(result), mode: 'plain', hops }
 }
 
-async function one (p: Party, kind: 'secure' | 'plain', id: string, parameters: Record<string, unknown>, nodes: string[], account = true, microprotocol?: string): Promise<PartyRun> {
+async function one (p: Party, kind: 'secure' | 'plain', id: string, parameters: Record<string, unknown>, nodes: string[], account = true, microprotocol?: string, drop?: Drop): Promise<PartyRun> {
   const cpu = process.cpuUsage()
   const statistics = isStatisticsMicroprotocol(microprotocol)
-  const run = await (kind === 'secure' ? secureSum(p, id, parameters, nodes, account, microprotocol) : plainSum(p, id, nodes, statistics))
+  const run = await (kind === 'secure' ? secureSum(p, id, parameters, nodes, account, microprotocol, drop) : plainSum(p, id, nodes, statistics))
   const used = process.cpuUsage(cpu)
   return { ...run, cpuMs: (used.user + used.system) / 1000 }
 }
@@ -102,7 +115,7 @@ async function handle (m: ToWorker): Promise<void> {
       return
     }
     case 'run': {
-      const runs = await Promise.all(parties.map(async p => one(p, m.kind, m.id, m.parameters, m.nodes, true, m.microprotocol)))
+      const runs = await Promise.all(parties.map(async p => one(p, m.kind, m.id, m.parameters, m.nodes, true, m.microprotocol, m.drops?.find(d => d.party === p.index))))
       send({ type: 'ran', id: m.id, runs })
       return
     }
@@ -121,7 +134,7 @@ async function handle (m: ToWorker): Promise<void> {
       return
     }
     case 'stop': {
-      await Promise.all(parties.map(async p => p.node?.stop()))
+      await Promise.all(parties.map(async p => p.node?.stop())) // a dropped party's node has stopped already (stop is idempotent)
       send({ type: 'stopped', maxRssMB: process.resourceUsage().maxRSS / 1024 })
       setTimeout(() => process.exit(0), 50)
     }

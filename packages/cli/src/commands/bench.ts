@@ -57,6 +57,15 @@ function univariate (name: string, parties: number, length: number, runs: number
   return { name, parties, length, processes: parties, kind: 'vector', runs, parameters: { digits_before: 4, digits_after: 3 }, frameElements: FAST_FRAME_ELEMENTS, microprotocol: 'StatisticsUnivariate' }
 }
 
+/**
+ * Lean mode with a threshold t = 70% of the parties: without dropouts (to compare with lean mode
+ * without a threshold, vector-20x1e5), or with `drop` parties dropping at random steps (one sum).
+ */
+function dropoutSpec (name: string, parties: number, length: number, processes: number, drop: number | undefined, shareTimeout: number, runs = 3): CaseSpec {
+  const parameters = { ...VECTOR, mode: 'lean', threshold: Math.ceil(parties * 0.7), share_timeout: shareTimeout }
+  return { ...spec(name, parties, length, processes, drop === undefined ? 'vector' : 'single', drop === undefined ? runs : 0), parameters, ...(drop === undefined ? {} : { drop }) }
+}
+
 /** The cases: full, --quick (under two minutes here), and tiny (the smoke test); --netlab's own. */
 export function benchCases (options: BenchOptions): CaseSpec[] {
   if (options.netlab === true) return netlabCases(options)
@@ -66,7 +75,8 @@ export function benchCases (options: BenchOptions): CaseSpec[] {
       spec('vector-3x1e3', 3, 1000, 3, 'vector', 1),
       spec('vector-4x1e3', 4, 1000, 2, 'vector', 1),
       spec('scalar-10', 10, 0, 2, 'single', 1),
-      univariate('univariate-3x1e3', 3, 1000, 1)
+      univariate('univariate-3x1e3', 3, 1000, 1),
+      dropoutSpec('lean-threshold-5x1e3-drop1', 5, 1000, 5, 1, 1)
     ]
   }
   if (options.quick === true) {
@@ -88,6 +98,9 @@ export function benchCases (options: BenchOptions): CaseSpec[] {
     spec('vector-3x1e7', 3, 1e7, 3, 'vector', 3),
     spec('vector-10x1e5', 10, 1e5, 10, 'vector', 7),
     spec('vector-20x1e5', 20, 1e5, 10, 'vector', 5),
+    dropoutSpec('lean-threshold-20x1e5', 20, 1e5, 10, undefined, 10, 5),
+    dropoutSpec('lean-threshold-20x1e5-drop10', 20, 1e5, 10, 2, 5),
+    dropoutSpec('lean-threshold-50x1e5-drop10', 50, 1e5, 10, 5, 10),
     spec('scalar-100', 100, 0, 4, 'single', 2),
     univariate('univariate-3x1e6', 3, 1e6, 3)
   ]
@@ -133,7 +146,8 @@ export async function runBench (options: BenchOptions): Promise<boolean> {
         ...(Number.isFinite(m.hops) ? { hops: m.hops } : {}),
         processes: c.processes,
         ok: m.ok,
-        ...(m.problem === undefined ? {} : { problem: m.problem })
+        ...(m.problem === undefined ? {} : { problem: m.problem }),
+        ...(kind === 'secure' && m.dropped !== undefined ? { dropped: m.dropped, inputs: m.inputs } : {})
       }
       byKind[kind] = line
       lines.push(line)

@@ -1,6 +1,6 @@
 /**
- * Which machine runs a task, from its parameters: threshold mode when `threshold` t < n;
- * otherwise by `mode`: 'mesh' the additive full mesh, 'lean' lean mode (a tree for small inputs,
+ * Which machine runs a task, from its parameters: with `threshold` t < n, lean mode with a
+ * threshold for mode 'lean', threshold mode otherwise; without, by `mode`: 'mesh' the additive full mesh, 'lean' lean mode (a tree for small inputs,
  * a ring for large ones), 'auto' (the default) whichever is faster for the input's size.
  */
 import { InvalidInputError } from '../errors.js'
@@ -8,6 +8,7 @@ import { SecureSum } from '../protocols/mesh/machine.js'
 import { ThresholdMachine } from '../protocols/threshold/machine.js'
 import { LeanMachine } from '../protocols/lean/ring.js'
 import { TreeMachine } from '../protocols/lean/tree.js'
+import { LeanThresholdMachine } from '../protocols/lean/threshold.js'
 import { modeOf } from '../task/parameters.js'
 import { thresholdOf } from '../task/parameters.js'
 import { AutoMachine, chooseMode, chooseTopology, type Family } from './auto.js'
@@ -25,8 +26,12 @@ export function createMachine (init: MachineInit): ProtocolMachine {
   const { descriptor, myself, lean, identity } = init
   const parties = descriptor.peers.length
   const threshold = thresholdOf(descriptor.parameters)
-  if (threshold !== undefined && threshold < parties) return new ThresholdMachine(init)
   const mode = modeOf(descriptor.parameters)
+  if (threshold !== undefined && threshold < parties) {
+    if (mode !== 'lean') return new ThresholdMachine(init)
+    if (lean?.ephemeralFrom === undefined || identity === undefined) throw new InvalidInputError('parameters.mode', 'lean mode with a threshold needs key agreement from private bytes, a keystream and identity signatures, which this node does not provide')
+    return new LeanThresholdMachine({ ...init, lean, identity })
+  }
   if (mode === 'mesh') return new SecureSum(init)
   if (lean === undefined || identity === undefined) {
     if (mode === 'lean') throw new InvalidInputError('parameters.mode', 'lean mode needs key agreement, a keystream and identity signatures, which this node does not provide')

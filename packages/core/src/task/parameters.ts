@@ -119,9 +119,9 @@ export function resolveThresholdParameters (params: Readonly<Record<string, unkn
     }
   }
   if (typeof t !== 'number' || t === parties) return {}
-  // the full mesh and lean mode need every party: neither can run with t < n
-  if (params.mode === 'mesh' || params.mode === 'lean') {
-    throw new InvalidInputError('parameters.mode', `mode ${params.mode} needs all ${parties} parties; threshold ${t} runs threshold mode (leave mode out, or set it to auto)`)
+  // the full mesh needs every party: it cannot run with t < n (lean mode with a threshold can)
+  if (params.mode === 'mesh') {
+    throw new InvalidInputError('parameters.mode', `mode mesh needs all ${parties} parties; threshold ${t} runs threshold mode (leave mode out, set it to auto, or to lean)`)
   }
   // two sets certified by t signed commits each share at least 2t - n signers; honest parties sign
   // one set, so with at most f deviating parties (who may sign both), 2t - n > f rules out a second

@@ -11,7 +11,7 @@
  *     34 set-partial: members | u16 count | count * (u32 party | signature) | u8 shape | elements
  *     members: u16 bitmap length | bitmap, bit j (j % 8 from the top of byte j >> 3) set for party j
  *     signature: u16 length | bytes (a commit's, by its party's identity key; see threshold/certificate.ts)
- *   lean mode (kinds 16..31): see lean.ts
+ *   lean mode (kinds 16..31): see lean.ts; lean mode with a threshold (kinds 48..63): lean-threshold.ts
  * Every length is checked against the bytes present: a truncated or padded frame is refused.
  */
 import { CodecError } from '../errors.js'
@@ -21,6 +21,11 @@ import {
   WIRE_VERSION, type DecodeLimits, type FrameHeader, type FrameWriter
 } from './frame.js'
 import { decodeLeanMessage, encodeLeanMessage, isLeanKindCode, isLeanMessage, leanKindOf, type LeanMessage } from './lean.js'
+import { certificateSize, checkSignature, membersBitmap, readCertificate, readMembers, readSignature, writeCertificate, type CertifiedCommit } from './members.js'
+import {
+  decodeLeanThresholdMessage, encodeLeanThresholdMessage, isLeanThresholdKindCode, isLeanThresholdMessage, leanThresholdKindOf,
+  type LeanThresholdMessage
+} from './lean-threshold.js'
 
 export { DEFAULT_DECODE_LIMITS, WIRE_VERSION, type DecodeLimits } from './frame.js'
 export { decodeReply, encodeReply, type Reply, type ReplyStatus } from './reply.js'
@@ -38,7 +43,7 @@ export interface ProposeMessage extends FrameHeader { readonly kind: 'propose', 
 /** Threshold mode: the one input set the sender will ever reveal a partial sum for, signed by its identity key. */
 export interface CommitMessage extends FrameHeader { readonly kind: 'commit', readonly members: number[], readonly signature: Uint8Array }
 /** A party's signed commit to an input set, as a certificate carries it. */
-export interface SignedCommit { readonly party: number, readonly signature: Uint8Array }
+export type SignedCommit = CertifiedCommit
 /**
  * Threshold mode: the sender's partial sum over the shares of `members`, with the certificate
  * that allows it: t signed commits of distinct parties to `members`.
@@ -50,50 +55,16 @@ export interface SetPartialMessage extends FrameHeader {
   readonly shape: Shape
   readonly elements: bigint[]
 }
-export type WireMessage = ShareMessage | PartialMessage | ConfirmMessage | AbortMessage | ProposeMessage | CommitMessage | SetPartialMessage | LeanMessage
+export type WireMessage = ShareMessage | PartialMessage | ConfirmMessage | AbortMessage | ProposeMessage | CommitMessage | SetPartialMessage | LeanMessage | LeanThresholdMessage
 
 /** An abort's code and reason are cut to these many UTF-16 units before encoding. */
 const MAX_ABORT_CODE = 64
 const MAX_ABORT_REASON = 4000
 
-/** A set of party indices as a bitmap (ascending, distinct indices below 2^16 * 8). */
-function membersBitmap (members: readonly number[]): Uint8Array {
-  const top = members.length === 0 ? -1 : members[members.length - 1]!
-  const bitmap = new Uint8Array((top >> 3) + 1)
-  let previous = -1
-  for (const j of members) {
-    if (!Number.isSafeInteger(j) || j <= previous || j >= 0x10000 * 8) throw new CodecError('members must be ascending distinct party indices')
-    bitmap[j >> 3]! |= 0x80 >> (j & 7)
-    previous = j
-  }
-  if (bitmap.length > 0xffff) throw new CodecError(`member bitmap of ${bitmap.length} bytes`)
-  return bitmap
-}
-
-/** The longest signature a frame may carry (Ed25519's are 64 bytes). */
-const MAX_SIGNATURE_BYTES = 512
-
-function checkSignature (signature: Uint8Array): void {
-  if (signature.length === 0 || signature.length > MAX_SIGNATURE_BYTES) throw new CodecError(`signature of ${signature.length} bytes`)
-}
-
-function readSignature (r: FrameReader): Uint8Array {
-  const length = r.u16('signature length')
-  if (length === 0 || length > MAX_SIGNATURE_BYTES) throw new CodecError(`signature of ${length} bytes`)
-  return r.copy(length, 'signature')
-}
-
-function readMembers (r: FrameReader): number[] {
-  const bitmap = r.borrow(r.u16('member bitmap length'), 'member bitmap')
-  const members: number[] = []
-  bitmap.forEach((byte, i) => { for (let b = 0; b < 8; b++) if ((byte & (0x80 >> b)) !== 0) members.push(i * 8 + b) })
-  return members
-}
-
 /** The body's size and a function that writes it, once its length-prefixed parts are encoded. */
 interface Body { readonly size: number, readonly write: (w: FrameWriter) => void }
 
-function bodyOf (m: Exclude<WireMessage, LeanMessage>, elementBytes: number): Body {
+function bodyOf (m: Exclude<WireMessage, LeanMessage | LeanThresholdMessage>, elementBytes: number): Body {
   switch (m.kind) {
     case 'share': {
       const descriptor = utf8Bytes(m.descriptor)
@@ -123,15 +94,12 @@ function bodyOf (m: Exclude<WireMessage, LeanMessage>, elementBytes: number): Bo
     }
     case 'set-partial': {
       const bitmap = membersBitmap(m.members)
-      if (m.certificate.length > 0xffff) throw new CodecError(`certificate of ${m.certificate.length} commits`)
-      for (const c of m.certificate) checkSignature(c.signature)
-      const certificate = m.certificate.reduce((size, c) => size + 4 + 2 + c.signature.length, 2)
+      const certificate = certificateSize(m.certificate)
       return {
         size: 2 + bitmap.length + certificate + 1 + elementsSize(m.elements.length, elementBytes),
         write: w => {
           w.u16(bitmap.length); w.raw(bitmap)
-          w.u16(m.certificate.length)
-          for (const c of m.certificate) { w.u32(c.party); w.u16(c.signature.length); w.raw(c.signature) }
+          writeCertificate(w, m.certificate)
           w.shape(m.shape); w.elements(m.elements, elementBytes)
         }
       }
@@ -153,6 +121,7 @@ function bodyOf (m: Exclude<WireMessage, LeanMessage>, elementBytes: number): Bo
  */
 export function encodeMessage (m: WireMessage, elementBytes: number): Uint8Array {
   if (isLeanMessage(m)) return encodeLeanMessage(m, elementBytes)
+  if (isLeanThresholdMessage(m)) return encodeLeanThresholdMessage(m)
   const header = encodeHeader(m)
   const body = bodyOf(m, elementBytes)
   const w = startFrame(header, KIND_CODES[m.kind], body.size)
@@ -176,6 +145,7 @@ export function decodeMessage (frame: Uint8Array, limits: DecodeLimits = DEFAULT
   const r = new FrameReader(frame)
   const kindCode = readKindCode(r)
   if (isLeanKindCode(kindCode)) return decodeLeanMessage(frame, limits)
+  if (isLeanThresholdKindCode(kindCode)) return decodeLeanThresholdMessage(frame, limits)
   const kind = KINDS_BY_CODE.get(kindCode)
   if (kind === undefined) throw new CodecError(`unknown message kind ${kindCode}`)
   const header = readHeader(r)
@@ -211,9 +181,7 @@ export function decodeMessage (frame: Uint8Array, limits: DecodeLimits = DEFAULT
     }
     case 'set-partial': {
       const members = readMembers(r)
-      const count = r.u16('certificate size')
-      const certificate: SignedCommit[] = []
-      for (let k = 0; k < count; k++) certificate.push({ party: r.u32('certificate party'), signature: readSignature(r) })
+      const certificate = readCertificate(r)
       const shape = r.shape()
       m = { kind, ...header, members, certificate, shape, elements: r.elements(limits) }
       break
@@ -243,7 +211,7 @@ export interface FramePeek extends FrameHeader {
 export function peekFrame (frame: Uint8Array): FramePeek {
   const r = new FrameReader(frame)
   const code = readKindCode(r)
-  const kind = KINDS_BY_CODE.get(code) ?? leanKindOf(code)
+  const kind = KINDS_BY_CODE.get(code) ?? leanKindOf(code) ?? leanThresholdKindOf(code)
   if (kind === undefined) throw new CodecError(`unknown message kind ${code}`)
   return { version: WIRE_VERSION, kind, ...readHeader(r) }
 }

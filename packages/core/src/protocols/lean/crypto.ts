@@ -34,6 +34,12 @@ export interface LeanCrypto {
   /** A fresh X25519 key pair, drawn for one task: nothing of it outlives the task. */
   readonly ephemeral: () => EphemeralKey
   /**
+   * The X25519 key pair of 32 private bytes (RFC 7748, clamped by X25519 itself): lean mode with a
+   * threshold draws them from the task's randomness and Shamir-shares them, so that the others can
+   * remove a dropped party's masks. Absent: that mode is not offered.
+   */
+  readonly ephemeralFrom?: (privateKey: Uint8Array) => EphemeralKey
+  /**
    * Whether lean mode can serve this peer: its PeerId carries an Ed25519 key, which signs its
    * ephemeral keys (absent: every peer can).
    */

@@ -14,9 +14,12 @@ import type { PartySet } from './agreement.js'
 
 const COMMIT_LABEL = new TextEncoder().encode('simon-p2p/threshold/commit/v1\n')
 
-/** What a party signs to commit to `set` in the task of `digest`. */
-export function commitPayload (digest: Uint8Array, set: PartySet): Uint8Array {
-  return concat([COMMIT_LABEL, digest, new TextEncoder().encode(set.key)])
+/**
+ * What a party signs to commit to `set` in the task of `digest`; `label` tells apart the
+ * agreements of different modes and rounds, so that no commit of one counts for another.
+ */
+export function commitPayload (digest: Uint8Array, set: PartySet, label: Uint8Array = COMMIT_LABEL): Uint8Array {
+  return concat([label, digest, new TextEncoder().encode(set.key)])
 }
 
 export class Certificates {
@@ -28,12 +31,14 @@ export class Certificates {
     private readonly threshold: number,
     private readonly peers: readonly string[],
     private readonly digest: Uint8Array,
-    private readonly identity: IdentitySigner
+    private readonly identity: IdentitySigner,
+    /** The domain tag of this agreement's commits (threshold mode's by default). */
+    private readonly label: Uint8Array = COMMIT_LABEL
   ) {}
 
   /** This party's signature on its commit to `set`. */
   sign (set: PartySet): Uint8Array {
-    return this.identity.sign(commitPayload(this.digest, set))
+    return this.identity.sign(commitPayload(this.digest, set, this.label))
   }
 
   /**
@@ -44,7 +49,7 @@ export class Certificates {
     const entry = this.bySet.get(set.key)
     if (entry?.signers.has(party) === true) return true
     const peer = this.peers[party]
-    if (peer === undefined || !this.identity.verify(peer, commitPayload(this.digest, set), signature)) return false
+    if (peer === undefined || !this.identity.verify(peer, commitPayload(this.digest, set, this.label), signature)) return false
     const signers = entry?.signers ?? new Map<number, Uint8Array>()
     signers.set(party, signature)
     if (entry === undefined) this.bySet.set(set.key, { set, signers })

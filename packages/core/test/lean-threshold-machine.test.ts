@@ -1,0 +1,149 @@
+/**
+ * Lean mode with a threshold on the simulator: the sum over the agreed set for 3..9 parties in
+ * random delivery orders with parties dropping at random points (between events, and in the middle
+ * of a batch of sends), the "never both" rule over random schedules, and a party dropping at each
+ * named step (an aggregator in the middle of its collection among them).
+ */
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import type { InputValue } from '../src/encoding/fixed-point.js'
+import type { LtUnmaskMessage } from '../src/wire/lean-threshold.js'
+import { Collection } from '../src/protocols/lean/collection.js'
+import type { LeanThresholdMachine } from '../src/protocols/lean/threshold.js'
+import { descriptorFor } from './lean-helpers.js'
+import { plainSum } from './machine-cases.js'
+import { machinesFor, seededPick, Sim } from './sim.js'
+
+type Machine = LeanThresholdMachine
+
+function simOf (n: number, t: number, inputs: InputValue[], profile: 'wide' | 'fast', seed: string): Sim<Machine> {
+  const d = descriptorFor(n, { mode: 'lean', threshold: t, share_timeout: 1, ...(profile === 'fast' ? { profile } : {}) }, `lt-${seed}`)
+  return new Sim(machinesFor<Machine>(Array(n).fill(d), { seed }), { inputs })
+}
+
+/** Every live party that finished has the plain sum over the one agreed set; all agree on it. */
+function assertSafe (sim: Sim<Machine>, inputs: readonly InputValue[]): void {
+  let agreed: string | undefined
+  sim.machines.forEach((m, i) => {
+    if (sim.crashed.has(i) || m.step !== 'done') return
+    const w = m.agreedInputs!
+    agreed ??= w.join(',')
+    assert.equal(w.join(','), agreed, `party ${i} agreed on another set`)
+    assert.ok(w.length >= m.threshold)
+    assert.deepEqual(m.result, { ...plainSum(w.map(j => inputs[j]!)), inputs: w.length }, `party ${i}`)
+  })
+  assert.deepEqual(sim.refusals.map(r => `${r.from}->${r.to} ${r.kind}: ${r.error.message}`), [])
+}
+
+/** Whether some segment lost both its holders to crashes (liveness condition L4 of README-lean.md). */
+function segmentLost (sim: Sim<Machine>): boolean {
+  const live = sim.machines.find((m, i) => !sim.crashed.has(i) && m.keySet !== undefined)
+  if (live === undefined) return false
+  const length = Math.max((live as unknown as { elements: number }).elements, sim.n)
+  const c = new Collection(live.keySet!, length, 1 << 15)
+  for (let k = 0; k < live.keySet!.length; k++) if (c.holders(k).every(h => sim.crashed.has(h))) return true
+  return false
+}
+
+/** Which secret each lt-unmask message released for each party: 'b' (self mask) or 's' (private key). */
+function releases (sim: Sim<Machine>): Map<number, Set<string>> {
+  const out = new Map<number, Set<string>>()
+  for (const m of sim.sent) {
+    if (m.message.kind !== 'lt-unmask') continue
+    const u = m.message as LtUnmaskMessage
+    u.keySet.forEach(j => {
+      const kinds = out.get(j) ?? new Set<string>()
+      kinds.add(u.members.includes(j) ? 'b' : 's')
+      out.set(j, kinds)
+    })
+  }
+  return out
+}
+
+const scenario = fc.integer({ min: 3, max: 9 }).chain(n => fc.record({
+  n: fc.constant(n),
+  t: fc.integer({ min: Math.floor(n / 2) + 1, max: n - 1 }),
+  length: fc.integer({ min: 1, max: 5 }),
+  profile: fc.constantFrom<'wide' | 'fast'>('wide', 'fast'),
+  /** Per dropping party: after how many events (between events) it stops. */
+  drops: fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: n }),
+  seed: fc.integer({ min: 0, max: 1 << 30 })
+}))
+
+function inputsOf (n: number, length: number, seed: number): number[][] {
+  return Array.from({ length: n }, (_, i) => Array.from({ length }, (_, k) => ((seed + 31 * i + 7 * k) % 2001) - 1000))
+}
+
+describe('lean mode with a threshold', () => {
+  test('no dropout: every party gets the plain sum of all inputs, wide and fast profiles', () => {
+    for (const profile of ['wide', 'fast'] as const) {
+      for (const n of [3, 5, 8]) {
+        const inputs = inputsOf(n, 4, n)
+        const sim = simOf(n, n - 1, inputs, profile, `plain/${profile}/${n}`)
+        sim.run(seededPick(n))
+        sim.machines.forEach((m, i) => assert.deepEqual(m.result, plainSum(inputs), `party ${i}: ${m.error?.message ?? m.step}`))
+      }
+    }
+  })
+
+  test('3..9 parties, random orders, up to n - t parties dropping between events: the sum over the agreed set at every live party', () => {
+    fc.assert(fc.property(scenario, ({ n, t, length, profile, drops, seed }) => {
+      const inputs = inputsOf(n, length, seed)
+      const sim = simOf(n, t, inputs, profile, `drop/${seed}`)
+      const at = new Map(drops.slice(0, n - t).map((events, k) => [(seed + k) % n, events]))
+      const pick = seededPick(seed)
+      for (let events = 0; events < 1_000_000; events++) {
+        for (const [party, when] of at) if (when === events) sim.crash(party)
+        if (!sim.step(pick)) break
+      }
+      assertSafe(sim, inputs)
+      if (!segmentLost(sim)) {
+        sim.machines.forEach((m, i) => { if (!sim.crashed.has(i)) assert.equal(m.step, 'done', `party ${i} at ${m.step}: ${m.error?.message ?? JSON.stringify(m.waitingFor())}`) })
+      }
+    }), { numRuns: 60 })
+  })
+
+  test('never both: over random schedules, with crashes in the middle of a broadcast, no party has both its self-mask and its private-key shares released', () => {
+    fc.assert(fc.property(scenario, ({ n, t, length, profile, drops, seed }) => {
+      const inputs = inputsOf(n, length, seed)
+      const sim = simOf(n, t, inputs, profile, `both/${seed}`)
+      drops.slice(0, n - t).forEach((sends, k) => sim.crashAfterSends.set((seed + k) % n, 1 + (sends % (4 * n))))
+      sim.run(seededPick(seed))
+      assertSafe(sim, inputs)
+      for (const [j, kinds] of releases(sim)) assert.ok(kinds.size === 1, `party ${j}: both its self mask and its private key released`)
+      const sets = new Set(sim.sent.filter(m => m.message.kind === 'lt-unmask').map(m => (m.message as LtUnmaskMessage).members.join(',')))
+      assert.ok(sets.size <= 1, `unmasking for ${sets.size} sets`)
+    }), { numRuns: 60 })
+  })
+
+  const steps = ['keys', 'key-set', 'collect', 'input-set', 'unmask', 'total'] as const
+  for (const step of steps) {
+    test(`a party that drops at step ${step} (also in the middle of it) does not stop the others`, () => {
+      for (const n of [4, 5, 7]) {
+        for (let victim = 0; victim < n; victim++) {
+          for (const extra of [0, 1, 2]) {
+            const inputs = inputsOf(n, 3, victim)
+            const sim = simOf(n, n - 1, inputs, 'wide', `step/${step}/${n}/${victim}/${extra}`)
+            const pick = seededPick(victim + extra)
+            let reached = -1
+            for (let events = 0; events < 100_000; events++) {
+              const m = sim.machines[victim]!
+              if (reached < 0 && m.step === step) reached = events
+              if (reached >= 0 && events >= reached + extra * n && !sim.crashed.has(victim)) sim.crash(victim)
+              if (!sim.step(pick)) break
+            }
+            assertSafe(sim, inputs)
+            sim.machines.forEach((m, i) => {
+              if (i === victim) return
+              assert.equal(m.step, 'done', `n ${n}, victim ${victim} at ${step} + ${extra}: party ${i} at ${m.step}: ${m.error?.message ?? JSON.stringify(m.waitingFor())}`)
+            })
+            const w = sim.machines[(victim + 1) % n]!.agreedInputs!
+            // dropped before its pieces went out: left out; after they reached both holders: counted
+            if (step === 'keys' && extra === 0 && reached === 0) assert.ok(!w.includes(victim))
+          }
+        }
+      }
+    })
+  }
+})
