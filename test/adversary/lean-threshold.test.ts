@@ -11,23 +11,13 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { partySet, roundCommitPayload, type AgreementRound, type SecureSumResult, type WireMessage } from '@simon-p2p/core'
-import { generateIdentity, nodeIdentitySigner, SimonNode, type SecureSumTask } from '@simon-p2p/node'
-import { createTasks, LOOPBACK } from '../../packages/node/test/helpers.js'
+import type { SecureSumTask } from '@simon-p2p/node'
+import { createTasks } from '../../packages/node/test/helpers.js'
+import { signingParties } from './signing-parties.js'
 import { deviate, record } from './harness.js'
 
 const VALUES = [10, 7, 14, 3, 100]
 const INIT = { taskTimeoutMs: 8000, attemptTimeoutMs: 1000 }
-
-interface Party { readonly node: SimonNode, readonly sign: (data: Uint8Array) => Uint8Array }
-
-async function parties (t: { after: (fn: () => Promise<void>) => void }, n: number): Promise<Party[]> {
-  return Promise.all(Array.from({ length: n }, async () => {
-    const privateKey = await generateIdentity()
-    const node = await SimonNode.create({ ...INIT, privateKey, listen: [LOOPBACK] })
-    t.after(async () => { await node.stop() })
-    return { node, sign: nodeIdentitySigner(privateKey)!.sign }
-  }))
-}
 
 async function settle (tasks: readonly SecureSumTask[]): Promise<Array<SecureSumResult | Error>> {
   return Promise.all(tasks.map(async task => task.result().catch((e: unknown) => e as Error)))
@@ -35,7 +25,7 @@ async function settle (tasks: readonly SecureSumTask[]): Promise<Array<SecureSum
 
 /** Parties 3 and 4 leave party 0 out of what they propose and commit to in `round`, to party 2 only, with good signatures. */
 async function equivocate (t: { after: (fn: () => Promise<void>) => void }, round: AgreementRound): Promise<void> {
-  const ps = await parties(t, 5)
+  const ps = await signingParties(t, 5, INIT)
   const tasks = createTasks(ps.map(p => p.node), { parameters: { mode: 'lean', threshold: 4, share_timeout: 1 } })
   const digest = tasks[0]!.digest
   const sent = [0, 1, 2].map(i => record(tasks[i]!))

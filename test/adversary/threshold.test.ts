@@ -8,24 +8,14 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { commitPayload, InvalidInputError, partySet, resolveParameters, type Outgoing, type SecureSumResult, type WireMessage } from '@simon-p2p/core'
-import { generateIdentity, nodeIdentitySigner, SimonNode, type SecureSumTask } from '@simon-p2p/node'
-import { createTasks, LOOPBACK } from '../../packages/node/test/helpers.js'
+import type { SecureSumTask } from '@simon-p2p/node'
+import { createTasks } from '../../packages/node/test/helpers.js'
+import { signingParties } from './signing-parties.js'
 import { deviate } from './harness.js'
 
 const VALUES = [10, 7, 14, 3, 100]
 const sumOf = (members: readonly number[]): number => members.reduce((s, j) => s + VALUES[j]!, 0)
 const INIT = { taskTimeoutMs: 6000, attemptTimeoutMs: 1000 }
-
-interface Party { readonly node: SimonNode, readonly sign: (data: Uint8Array) => Uint8Array }
-
-async function parties (t: { after: (fn: () => Promise<void>) => void }, n: number): Promise<Party[]> {
-  return Promise.all(Array.from({ length: n }, async () => {
-    const privateKey = await generateIdentity()
-    const node = await SimonNode.create({ ...INIT, privateKey, listen: [LOOPBACK] })
-    t.after(async () => { await node.stop() })
-    return { node, sign: nodeIdentitySigner(privateKey)!.sign }
-  }))
-}
 
 /** Every partial sum a party sends, by the set it covers (recorded as it leaves). */
 function recordReveals (task: SecureSumTask, into: Set<string>): void {
@@ -57,7 +47,7 @@ describe('threshold mode: a deviating party on the list', () => {
   })
 
   test('equivocating proposals and signed commits (5 parties, t = 4, two deviating): honest parties reveal for one set only, and agree or fail', async t => {
-    const ps = await parties(t, 5)
+    const ps = await signingParties(t, 5, INIT)
     const nodes = ps.map(p => p.node)
     const tasks = createTasks(nodes, { parameters: { threshold: 4, share_timeout: 1 } })
     const digest = tasks[0]!.digest
@@ -82,7 +72,7 @@ describe('threshold mode: a deviating party on the list', () => {
   })
 
   test('a lying partial sum told to one honest party (4 parties, t = 3): honest parties agree or fail, never two totals', async t => {
-    const ps = await parties(t, 4)
+    const ps = await signingParties(t, 4, INIT)
     const tasks = createTasks(ps.map(p => p.node), { parameters: { threshold: 3, share_timeout: 1 } })
     deviate(tasks[3]!, o => {
       const m = o.message
@@ -99,7 +89,7 @@ describe('threshold mode: a deviating party on the list', () => {
   })
 
   test('a proposal that leaves an honest input out: the agreed set lacks it, and every honest party names who left it out', async t => {
-    const ps = await parties(t, 4)
+    const ps = await signingParties(t, 4, INIT)
     const tasks = createTasks(ps.map(p => p.node), { parameters: { threshold: 3, share_timeout: 1 } })
     deviate(tasks[3]!, (o: Outgoing) => (o.message.kind === 'propose' ? [{ ...o, message: { ...o.message, members: o.message.members.filter(j => j !== 0) } }] : [o]))
     tasks.forEach((task, i) => task.input(VALUES[i]!))

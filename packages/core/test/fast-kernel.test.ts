@@ -9,23 +9,13 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
+import { keystreamReader as reader } from './lean-helpers.js'
 import { FAST_PRIME, FAST_PRIME_BIGINT, fastAddInto, fastAddKeystream, fastFindInvalid, KEYSTREAM_CHUNK_ELEMENTS } from '../src/field/fast.js'
 import { fastKernel, KERNEL_ELEMENTS } from '../src/field/fast-kernel.js'
 import { decodeFastTotal, encodeFastInput } from '../src/encoding/fast.js'
 
 const P = FAST_PRIME_BIGINT
 const element = fc.bigInt({ min: 0n, max: P - 1n }).map(Number)
-
-/** A keystream reader over fixed bytes, read in order. */
-function reader (bytes: Uint8Array): (length: number) => Uint8Array {
-  let at = 0
-  return (length: number) => {
-    if (at + length > bytes.length) throw new Error(`keystream exhausted at ${at} + ${length}`)
-    const out = bytes.slice(at, at + length)
-    at += length
-    return out
-  }
-}
 
 test('the kernel loads (WebAssembly SIMD) and its bytes are built from wasm/fast-kernel.wat', () => {
   assert.ok(fastKernel !== undefined, 'no WebAssembly SIMD kernel on this Node')

@@ -2,6 +2,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
+import { keystreamReader as reader } from './lean-helpers.js'
 import { isProbablePrime } from '../src/field/wide.js'
 import {
   FAST_PRIME, FAST_PRIME_BIGINT, FAST_HALF, fastAddInto, fastSubInto, fastFindInvalid, fastToSigned, fastFromSigned,
@@ -12,17 +13,6 @@ const RUNS = { numRuns: 200 }
 const P = FAST_PRIME_BIGINT
 const element = fc.bigInt({ min: 0n, max: P - 1n }).map(Number)
 const vectors = (n: number): fc.Arbitrary<number[][]> => fc.integer({ min: 1, max: 64 }).chain(len => fc.array(fc.array(element, { minLength: len, maxLength: len }), { minLength: n, maxLength: n }))
-
-/** A keystream reader over fixed bytes, read in order. */
-function reader (bytes: Uint8Array): (length: number) => Uint8Array {
-  let at = 0
-  return (length: number) => {
-    if (at + length > bytes.length) throw new Error(`keystream exhausted at ${at} + ${length}`)
-    const out = bytes.slice(at, at + length)
-    at += length
-    return out
-  }
-}
 
 /** The reference sampler: 8 bytes little-endian, low 52 bits, kept when below p. */
 function referenceSample (bytes: Uint8Array, count: number): bigint[] {

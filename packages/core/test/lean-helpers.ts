@@ -128,3 +128,14 @@ export function peerNames (n: number): string[] {
 export function descriptorFor (n: number, parameters: unknown, taskId = 'lean-task'): TaskDescriptor {
   return { taskId, microprotocol: 'SecureSum', parameters: resolveParameters(parameters, n), peers: peerNames(n) }
 }
+
+/** A keystream reader over fixed bytes, read in order. */
+export function keystreamReader (bytes: Uint8Array): (length: number) => Uint8Array {
+  let at = 0
+  return (length: number) => {
+    if (at + length > bytes.length) throw new Error(`keystream exhausted at ${at} + ${length}`)
+    const out = bytes.slice(at, at + length)
+    at += length
+    return out
+  }
+}
