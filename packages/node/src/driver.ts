@@ -71,6 +71,14 @@ export interface TaskStatus {
   readonly agreement?: Agreement
 }
 
+/** A party that could not be reached: one message probes it; the others wait their turn. */
+interface Unreachable {
+  /** The delivery whose turn it is to attempt. */
+  probe: object
+  backoff: number
+  readonly queue: Array<{ readonly delivery: object, readonly wake: () => void }>
+}
+
 export class SecureSumTask {
   readonly id: string
   readonly descriptor: TaskDescriptor
@@ -97,6 +105,8 @@ export class SecureSumTask {
   private givenLength: number | undefined
   /** Parties a message of this task was taken from (not refused), for displays. */
   private readonly seenFrom = new Set<number>()
+  /** Parties whose last attempt failed: the message that probes, the back-off, the messages waiting their turn. */
+  private readonly unreachable = new Map<number, Unreachable>()
 
   constructor (init: SecureSumTaskInit) {
     this.init = init
@@ -351,29 +361,77 @@ export class SecureSumTask {
     return (this.lifetimeEnded ??= abortion(signal))
   }
 
-  /** Deliver one message, retrying with back-off until it is taken or the task's lifetime ends. */
+  /**
+   * Deliver one message, retrying with back-off until it is taken or the task's lifetime ends.
+   * While a party cannot be reached, one of the messages for it (the probe) attempts, one back-off
+   * after another; the others wait their turn: a dead party costs one attempt per back-off (at
+   * most one a second), however many messages are queued for it. The probe's turn passes along
+   * the queue after each failure, so that no one message that fails blocks the rest; the first
+   * attempt that gets through wakes them all.
+   */
   private async deliver (o: Outgoing): Promise<void> {
     const party = this.parties[o.to]!
     const frame = this.machine.encode(o.message)
-    // An abort is sent after the task ended; give it one attempt window of its own.
-    const lifetime = o.message.kind === 'abort' ? timeoutSignal(this.clock, Math.min(this.init.attemptTimeoutMs, ABORT_DELIVERY_MS)) : this.lifetime.signal
+    // An abort is sent after the task ended; give it one attempt window of its own (and no queue).
+    const abort = o.message.kind === 'abort'
+    const lifetime = abort ? timeoutSignal(this.clock, Math.min(this.init.attemptTimeoutMs, ABORT_DELIVERY_MS)) : this.lifetime.signal
     let backoff = RETRY_BACKOFF_MS.first
+    const me = {} // this delivery (a strategy may send one message twice)
     try {
       while (!lifetime.aborted) {
+        const down = abort ? undefined : this.unreachable.get(o.to)
+        if (down !== undefined && down.probe !== me) {
+          await this.turn(down, me, lifetime)
+          continue
+        }
         try {
           // the messenger bounds each attempt; the task's end stops the wait at once (one listener per task, not per frame)
           const reply = await Promise.race([this.init.messenger(party, frame, lifetime, this.init.attemptTimeoutMs), this.ended(lifetime)])
           if (reply.status === 'refused') this.log('party %d refused our %s for task %s: %s', o.to, o.message.kind, this.id, printable(reply.code))
+          this.reached(o.to)
           this.progress({ event: 'delivered', kind: o.message.kind, to: o.to })
           return
         } catch (err) {
           this.log('delivery of %s to party %d for task %s failed (%s), retrying', o.message.kind, o.to, this.id, (err as Error).name)
         }
-        await sleep(this.clock, backoff, lifetime)
-        backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.cap)
+        if (abort) {
+          await sleep(this.clock, backoff, lifetime)
+          backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.cap)
+          continue
+        }
+        const failing = this.unreachable.get(o.to) ?? { probe: me, backoff: RETRY_BACKOFF_MS.first, queue: [] }
+        this.unreachable.set(o.to, failing)
+        if (failing.probe !== me) continue // another message probes: wait for its turn
+        await sleep(this.clock, failing.backoff, lifetime)
+        failing.backoff = Math.min(failing.backoff * 2, RETRY_BACKOFF_MS.cap)
+        // the next attempt is the longest-waiting message's; this one waits at the back
+        const next = failing.queue.shift()
+        if (next !== undefined && this.unreachable.get(o.to) === failing) { failing.probe = next.delivery; next.wake() }
       }
     } finally {
       frame.fill(0)
+      // a probe that ends without getting through (the task ended) hands its turn on
+      const down = this.unreachable.get(o.to)
+      if (down?.probe === me) {
+        const next = down.queue.shift()
+        if (next === undefined) this.unreachable.delete(o.to)
+        else { down.probe = next.delivery; next.wake() }
+      }
     }
+  }
+
+  /** Wait, at the back of `down`'s queue, until it is `delivery`'s turn to probe or an attempt got through (or the lifetime ends). */
+  private async turn (down: Unreachable, delivery: object, lifetime: AbortSignal): Promise<void> {
+    const woken = Promise.withResolvers<void>()
+    down.queue.push({ delivery, wake: woken.resolve })
+    await Promise.race([woken.promise, this.ended(lifetime)]).catch(() => {})
+  }
+
+  /** An attempt to `party` got through: every message queued for it goes now. */
+  private reached (party: number): void {
+    const down = this.unreachable.get(party)
+    if (down === undefined) return
+    this.unreachable.delete(party)
+    for (const w of down.queue.splice(0)) w.wake()
   }
 }

@@ -97,6 +97,12 @@ export interface NodeStats {
   /** SecureSum frames handed to the network: every delivery attempt, retries included. */
   readonly framesSent: number
   readonly bytesSent: number
+  /**
+   * SecureSum frames written on a stream to a peer, retries included: the upload. An attempt
+   * that opened no stream (a party that is gone) counts in framesSent only.
+   */
+  readonly framesWritten: number
+  readonly bytesWritten: number
   /** SecureSum frames that arrived from authenticated peers, refused ones included. */
   readonly framesReceived: number
   readonly bytesReceived: number
@@ -175,7 +181,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
   private readonly lean: LeanCrypto | undefined
   /** Identity signatures (threshold mode's commits); absent for a non-Ed25519 identity. */
   private readonly identity: IdentitySigner | undefined
-  private readonly counters = { framesSent: 0, bytesSent: 0, framesReceived: 0, bytesReceived: 0 }
+  private readonly counters = { framesSent: 0, bytesSent: 0, framesWritten: 0, bytesWritten: 0, framesReceived: 0, bytesReceived: 0 }
   private readonly observers = new Set<TaskObserver>()
   private started = false
 
@@ -200,7 +206,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
     this.pruneEveryMs = Math.max(100, hold.ms / 4)
     const protocolLog = components.logger.forComponent('simon:protocol')
     this.intake = new FrameIntake(this.registry, this.held, protocolLog)
-    this.channels = new Channels(components.connectionManager, protocolLog)
+    this.channels = new Channels(components.connectionManager, protocolLog, bytes => { this.counters.framesWritten++; this.counters.bytesWritten += bytes })
     const maxFrameBytes = init.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
     const perPeer = init.maxInflightBytesPerPeer ?? maxFrameBytes + PEER_INFLIGHT_SLACK_BYTES
     // a frame larger than a peer's room could never be let in: its stream would wait forever

@@ -159,3 +159,31 @@ test('three tasks over an in-memory network on the virtual clock: the exact sum 
   for (const t of tasks) t.dispose('test over')
   assert.equal(clock.pending, 0, 'no timer left behind')
 })
+
+test('a party that cannot be reached costs one attempt per back-off, however many messages wait for it; when it is back, all go', async () => {
+  const clock = new VirtualClock()
+  const start = clock.now()
+  const attempts: number[] = []
+  let up = false
+  let delivered = 0
+  const sender = task('gone', 0, clock, async (party) => {
+    if (party.index !== 1) return accepted
+    attempts.push(clock.now() - start)
+    if (!up) throw new Error('connection refused (a test double)')
+    delivered++
+    return accepted
+  })
+  // five messages for party 1 (its share, sent five times) and one for party 2
+  sender.intercept(batch => batch.flatMap(o => o.to === 1 ? [o, o, o, o, o] : [o]))
+  sender.input(1)
+  await clock.advance(10_000)
+  assert.deepEqual(attempts.slice(0, 5), [0, 0, 0, 0, 0], 'each message tries once before the party is known to be down')
+  assert.deepEqual(attempts.slice(5), [50, 150, 350, 750, 1550, 2550, 3550, 4550, 5550, 6550, 7550, 8550, 9550],
+    'then one attempt per back-off (50 ms doubling to a 1 s cap), not one per message')
+  up = true
+  await clock.advance(1000)
+  assert.equal(delivered, 5, 'the attempt that gets through wakes the other four')
+  assert.equal(attempts.length, 5 + 13 + 5)
+  assert.equal(sender.delivering, false)
+  sender.dispose('test over')
+})

@@ -136,3 +136,18 @@ test('in-flight and connection options: a peer\'s room below the largest frame, 
     await assert.rejects(SimonNode.create({ listen: [LOOPBACK], ...init }), { name: 'InvalidInputError', field })
   }
 })
+
+test('stats: an attempt to a party that is gone opens no stream and writes nothing; bytesWritten counts the upload, bytesSent every attempt', async t => {
+  const simons = await startNodes(t, 2)
+  const user = await userNode(t)
+  const tasks = mixedTasks(simons, user, 0)
+  await simons[1]!.stop()
+  const service = user.services.secureSum
+  tasks[0]!.input(1)
+  await until(() => service.stats().framesSent >= 3, 'the share to the stopped party was attempted again')
+  const stats = service.stats()
+  assert.equal(stats.framesWritten, 1, `only the share to the live party was written (${JSON.stringify(stats)})`)
+  assert.ok(stats.bytesWritten > 0 && stats.bytesWritten < stats.bytesSent, JSON.stringify(stats))
+  assert.equal(stats.bytesSent % stats.bytesWritten, 0, 'every attempt carried a share of the same size')
+  for (const task of tasks) task.dispose('test over')
+})

@@ -60,7 +60,7 @@ export interface Measured {
   readonly runs: number
   /** Per sum, the most any party sent, over the plaintext bytes of one input (8 per element). */
   readonly bytesPerPartyOverPlain: number
-  /** Per sum, the most bytes any party sent (frames handed to the network), the largest over the sums. */
+  /** Per sum, the most bytes any party sent (frames written on its streams, NodeStats.bytesWritten; an attempt that opened no stream wrote nothing), the largest over the sums. */
   readonly maxBytesSent: number
   /** Per sum, the most bytes any host's link carried out (its eth0's tx_bytes: all headers), over the plaintext bytes of one input; netlab cases only. */
   readonly linkBytesPerPartyOverPlain?: number

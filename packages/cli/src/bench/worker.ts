@@ -40,7 +40,7 @@ function resultCheck (sum: unknown): number {
 
 async function secureSum (p: Party, id: string, parameters: Record<string, unknown>, nodes: string[], account: boolean, microprotocol = 'SecureSum', drop?: Drop): Promise<PartyRun> {
   const node = p.node!
-  const before = node.stats().bytesSent
+  const before = node.stats().bytesWritten
   const inputAt = now()
   const task = node.createTask({ taskId: id, microprotocol, parameters, network: { nodes, myself: p.index } })
   if (drop !== undefined && task instanceof SecureSumTask) {
@@ -49,7 +49,7 @@ async function secureSum (p: Party, id: string, parameters: Record<string, unkno
     task.input(p.input!)
     // a party that passed its step without entering it (not every party enters every step) finishes
     if (await Promise.race([stopped, task.result().then(() => 'done' as const, () => 'step' as const)]) === 'step') {
-      const bytesSent = node.stats().bytesSent - before
+      const bytesSent = node.stats().bytesWritten - before
       await node.stop()
       return { party: p.index, inputAt, resultAt: inputAt, bytesSent, check: NaN, dropped: true }
     }
@@ -63,13 +63,13 @@ async function secureSum (p: Party, id: string, parameters: Record<string, unkno
   // a statistics task sums a vector of its own (the power sums), then searches the extremes
   const length = statistics ? UNIVARIATE_ELEMENTS : typeof p.input === 'number' ? 1 : (p.input as Float64Array).length
   const mode = parameters.mode === undefined ? chooseMode(nodes.length, length) : String(parameters.mode)
-  // the stats count frames handed to the network; the last confirmation may still be on its way
+  // the stats count frames written on a stream (the upload); the last confirmation may still be on its way
   if (account) {
     await task.flush()
     node.deleteTask(id)
   }
   const hops = task.hops
-  return { party: p.index, inputAt, resultAt, bytesSent: node.stats().bytesSent - before, check: resultCheck(result.result.sum), mode, hops, ...(agreed === undefined ? {} : { agreed: [...agreed] }) }
+  return { party: p.index, inputAt, resultAt, bytesSent: node.stats().bytesWritten - before, check: resultCheck(result.result.sum), mode, hops, ...(agreed === undefined ? {} : { agreed: [...agreed] }) }
 }
 
 async function plainSum (p: Party, id: string, nodes: string[], statistics: boolean): Promise<PartyRun> {

@@ -32,7 +32,7 @@ class Channel {
   private room: PromiseWithResolvers<void> | undefined
   broken = false
 
-  constructor (private readonly stream: Stream, private readonly lp: LengthPrefixedStream<Stream>) {
+  constructor (private readonly stream: Stream, private readonly lp: LengthPrefixedStream<Stream>, private readonly written: (bytes: number) => void) {
     void this.readReplies()
   }
 
@@ -50,6 +50,7 @@ class Channel {
       }
       if (this.broken) throw new ChannelClosedError('broken before the frame was written')
       this.inFlight += frame.length
+      this.written(frame.length)
       await this.lp.write(frame, { signal })
     })
     this.writing = write.catch(() => {})
@@ -105,7 +106,11 @@ class Channel {
 export class Channels {
   private readonly open = new Map<string, Promise<Channel>>()
 
-  constructor (private readonly connectionManager: Pick<ConnectionManager, 'openStream'>, private readonly log: Logger) {}
+  /**
+   * @param written told of each frame as it is written on a stream (an attempt that opened no
+   *   stream wrote nothing): what this node uploads
+   */
+  constructor (private readonly connectionManager: Pick<ConnectionManager, 'openStream'>, private readonly log: Logger, private readonly written: (bytes: number) => void = () => {}) {}
 
   /**
    * Deliver one frame to `peerId` at `target` and return its reply.
@@ -140,7 +145,7 @@ export class Channels {
   private async connect (peerId: string, target: Multiaddr, signal: AbortSignal): Promise<Channel> {
     const pending = (async () => {
       const stream = await this.connectionManager.openStream(target, SECURESUM_PROTOCOL, { signal, negotiateFully: false })
-      return new Channel(stream, lpStream(stream, { maxDataLength: REPLY_MAX_BYTES, maxBufferSize: REPLY_MAX_BYTES + 16 }))
+      return new Channel(stream, lpStream(stream, { maxDataLength: REPLY_MAX_BYTES, maxBufferSize: REPLY_MAX_BYTES + 16 }), this.written)
     })()
     this.open.set(peerId, pending)
     pending.catch(err => {

@@ -78,6 +78,8 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
   private readonly keyRound: SurvivorAgreement
   private readonly inputRound: SurvivorAgreement
   private collection: Collection | undefined
+  /** How many frames this party holds (its two segments'), once the collection is planned. */
+  private framesHeld = 0
   private collectAt: number | undefined
   private collectClosed = false
   private masked = false
@@ -307,9 +309,8 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
 
   /** Whether this party holds `party`'s pieces of every frame it holds. */
   private complete (party: number): boolean {
-    const c = this.collection
-    if (c === undefined) return false
-    return (this.pieces.get(party)?.size ?? 0) === c.framesHeldBy(this.myself).length
+    if (this.collection === undefined) return false
+    return (this.pieces.get(party)?.size ?? 0) === this.framesHeld
   }
 
   private send (to: number, body: Omit<WireMessage, 'taskId' | 'digest' | 'from'>): Outgoing {
@@ -380,6 +381,7 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
   private startCollection (u1: PartySet, now: number): Outgoing[] {
     const c = new Collection(u1.members, this.x!.length, this.ops.frameElements)
     this.collection = c
+    this.framesHeld = c.framesHeldBy(this.myself).length
     this.totals = new Array(c.plan.frames).fill(undefined)
     this.collectAt = now
     const out: Outgoing[] = []
