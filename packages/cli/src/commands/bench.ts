@@ -100,7 +100,7 @@ export function benchCases (options: BenchOptions): CaseSpec[] {
     spec('vector-20x1e5', 20, 1e5, 10, 'vector', 5),
     dropoutSpec('lean-threshold-20x1e5', 20, 1e5, 10, undefined, 10, 5),
     dropoutSpec('lean-threshold-20x1e5-drop10', 20, 1e5, 10, 2, 5),
-    dropoutSpec('lean-threshold-50x1e5-drop10', 50, 1e5, 10, 5, 10),
+    dropoutSpec('lean-threshold-50x1e5-drop10', 50, 1e5, 10, 5, 25),
     spec('scalar-100', 100, 0, 4, 'single', 2),
     univariate('univariate-3x1e6', 3, 1e6, 3)
   ]
