@@ -25,7 +25,7 @@ import type { IdentitySigner, Outgoing } from '../../machine/types.js'
 import { describeShape } from '../../machine/wide.js'
 import { digestsEqual } from '../../task/descriptor.js'
 import { DEFAULT_SHARE_TIMEOUT_S, thresholdOf } from '../../task/parameters.js'
-import { leftOut, partySet, type Agreement, type PartySet } from '../threshold/agreement.js'
+import { isDropout, leftOut, partySet, type Agreement, type PartySet } from '../threshold/agreement.js'
 import { checkPeers, frameIv, nonceHash, NONCE_BYTES, pairKeys, portableHmac, type EphemeralKey, type Hmac, type LeanCrypto, type PairKeys } from './crypto.js'
 import type { LeanMachineInit } from './base.js'
 import { Collection } from './collection.js'
@@ -37,7 +37,6 @@ import { SurvivorAgreement } from './survivors.js'
 export type LeanThresholdStep = 'input' | 'keys' | 'key-set' | 'collect' | 'input-set' | 'unmask' | 'total' | 'confirm' | 'done' | 'failed'
 
 /** Abort codes that mean "that party gave up": the others carry on without it. */
-const DROPOUT_CODES = new Set(['TIMEOUT', 'CANCELLED'])
 const KINDS: ReadonlySet<string> = new Set(['lt-keys', 'lt-propose', 'lt-commit', 'lt-unmask', 'lean-data', 'confirm'])
 const RESULT_LABEL = new TextEncoder().encode('simon-p2p/lean-threshold/v1/result')
 
@@ -235,7 +234,7 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
   }
 
   protected override onAbort (m: AbortMessage, sender: number, now: number): Outgoing[] {
-    if (!DROPOUT_CODES.has(m.code)) return this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
+    if (!isDropout(m.code)) return this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
     this.gaveUp.add(sender)
     return this.advance(now)
   }

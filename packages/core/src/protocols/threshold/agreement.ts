@@ -76,3 +76,8 @@ export function leftOut (agreed: PartySet, proposals: ReadonlyArray<PartySet | u
     return [{ party, by }]
   })
 }
+
+/** Abort codes that mean the sender dropped out (gave up waiting, or was cancelled): a dropout-tolerant machine goes on without it; any other abort fails the task. */
+const DROPOUT_CODES: ReadonlySet<string> = new Set(['TIMEOUT', 'CANCELLED'])
+
+export function isDropout (code: string): boolean { return DROPOUT_CODES.has(code) }

@@ -22,7 +22,7 @@ import type { MachineInit, Outgoing } from '../../machine/types.js'
 import { WideKernel } from '../../machine/wide.js'
 import { sumVectors } from '../mesh/shares.js'
 import { digestsEqual } from '../../task/descriptor.js'
-import { agreedSet, checkedSet, leftOut, partySet, type Agreement, type PartySet } from './agreement.js'
+import { agreedSet, checkedSet, isDropout, leftOut, partySet, type Agreement, type PartySet } from './agreement.js'
 import { Certificates } from './certificate.js'
 import { DEFAULT_SHARE_TIMEOUT_S, thresholdOf } from '../../task/parameters.js'
 import { findInconsistentPoint, reconstructShamir, splitShamir, type Misfit, type SharePoint } from './shamir.js'
@@ -30,7 +30,6 @@ import { findInconsistentPoint, reconstructShamir, splitShamir, type Misfit, typ
 export type ThresholdStep = 'input' | 'share' | 'propose' | 'commit' | 'partial' | 'confirm' | 'done' | 'failed'
 
 /** Abort codes that mean "that party gave up", not "the task is wrong": threshold mode carries on without it. */
-const DROPOUT_CODES = new Set(['TIMEOUT', 'CANCELLED'])
 
 const KINDS: ReadonlySet<string> = new Set(['share', 'propose', 'commit', 'set-partial', 'confirm'])
 
@@ -190,7 +189,7 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
 
   /** A party that gave up is a party that dropped out: the others may still finish without it. */
   protected override onAbort (m: AbortMessage, sender: number, now: number): Outgoing[] {
-    if (!DROPOUT_CODES.has(m.code)) return this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
+    if (!isDropout(m.code)) return this.fail(new TaskAbortedError(sender, m.code, m.reason), false)
     this.gaveUp.add(sender)
     return this.advance(now)
   }
