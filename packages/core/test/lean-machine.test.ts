@@ -484,6 +484,7 @@ describe('many parties: a sparse masking graph (neighbours)', () => {
     const mismatch = error instanceof ResultMismatchError || (error instanceof TaskAbortedError && error.remoteCode === 'RESULT_MISMATCH')
     assert.ok(mismatch, `the victim failed with ${error?.name}: ${error?.message}`)
     assert.equal(victimMachine.result, undefined)
+    for (const j of graphOf(net.machines[0]!).neighbours(victim)) assert.equal(net.machines[j]!.result, undefined, `the victim's neighbour ${j} ends without a result`)
     for (const m of net.machines) if (m.error instanceof ResultMismatchError) assert.ok(m.error.party === victim || m === victimMachine, 'the mismatch is with the victim')
   })
 
