@@ -48,7 +48,7 @@ test('found labels: party 0 holds the same stage totals when parties 1 and 2 exc
       view.push(totals)
       const reading = readBuckets(totals, salt, buckets)
       if (reading.complete) break
-      buckets = nextBucketCount(buckets, reading.occupied, reading.collided)!
+      buckets = nextBucketCount(buckets, reading.occupied, reading.collided, round)!
     }
     views.push(view)
     await forget(nodes, tasks, id)

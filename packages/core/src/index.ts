@@ -97,7 +97,7 @@ export {
   frequencyVector, contingencyVector, histogramOf, tableOf, declaredCounts, type FrequencyResult, type ContingencyResult
 } from './statistics/categories.js'
 export {
-  bucketVector, readBuckets, nextBucketCount, INITIAL_BUCKETS, MAX_BUCKETS, type BucketReading
+  bucketVector, readBuckets, nextBucketCount, INITIAL_BUCKETS, MAX_BUCKETS, MAX_LABEL_ROUNDS, type BucketReading
 } from './statistics/buckets.js'
 export {
   startExtremes, boundsOf, extremesDone, extremesContributions, advanceExtremes, extremesOf, EXTREME_BOUNDS,

@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import {
   advanceExtremes, bivariateFigures, bivariateSums, bucketVector, extremesContributions, extremesDone, extremesOf,
   histogramOf, labelCounts, nextBucketCount, ratio, readBuckets, resolveStatisticsParameters, scaledValues, startExtremes,
-  tableOf, univariateFigures, univariateSums, InvalidInputError, INITIAL_BUCKETS, MAX_STATISTICS_VALUES, type FixedPoint
+  tableOf, univariateFigures, univariateSums, InvalidInputError, INITIAL_BUCKETS, MAX_BUCKETS, MAX_LABEL_ROUNDS, MAX_STATISTICS_VALUES, type FixedPoint
 } from '../src/index.js'
 
 const FP: FixedPoint = { digitsBefore: 12, digitsAfter: 12 }
@@ -38,7 +38,7 @@ function readLabels (parties: unknown[][], pairs: boolean): Map<string, bigint> 
   for (let round = 0; ; round++) {
     const reading = readBuckets(add(parties.map(p => bucketVector(labelCounts(p, pairs), salt, round, buckets))), salt, buckets)
     if (reading.complete) return reading.counts
-    const next = nextBucketCount(buckets, reading.occupied, reading.collided)
+    const next = nextBucketCount(buckets, reading.occupied, reading.collided, round)
     assert.ok(next !== undefined, `labels still collide in ${buckets} buckets`)
     buckets = next
   }
@@ -189,10 +189,17 @@ describe('hashed buckets', () => {
         break
       }
       collidedOnce = true
-      buckets = nextBucketCount(buckets, reading.occupied, reading.collided)!
+      buckets = nextBucketCount(buckets, reading.occupied, reading.collided, round)!
       round++
     }
     assert.ok(collidedOnce, '40 labels in 64 buckets collide')
+  })
+
+  test('past the most buckets a round repeats at that size, until the last round', () => {
+    assert.equal(nextBucketCount(INITIAL_BUCKETS, 30, 5, 0), 8192, '4 x 40^2 buckets rounded up to a power of two')
+    assert.equal(nextBucketCount(8192, 39, 1, 1), MAX_BUCKETS)
+    for (let round = 2; round < MAX_LABEL_ROUNDS - 1; round++) assert.equal(nextBucketCount(MAX_BUCKETS, 39, 1, round), MAX_BUCKETS, `round ${round}`)
+    assert.equal(nextBucketCount(MAX_BUCKETS, 39, 1, MAX_LABEL_ROUNDS - 1), undefined)
   })
 })
 

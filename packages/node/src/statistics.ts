@@ -14,7 +14,7 @@ import {
   INITIAL_BUCKETS, InvalidInputError, labelCounts, minCountOf, nextBucketCount, pairLabel, ProtocolError, readBuckets,
   resolveStatisticsParameters, scaledValues, SimonError, STAGE_DIGITS, stageParameters, startExtremes, statisticsFixedPoint,
   suppressedBivariate, suppressedUnivariate, tableOf, taskDigest, taskFingerprint, TaskCancelledError, univariateFigures,
-  univariateSums, MAX_BUCKETS, type ExtremesSearch, type RandomBytes, type StatisticsMicroprotocol, type TaskDescriptor,
+  univariateSums, MAX_BUCKETS, MAX_LABEL_ROUNDS, type ExtremesSearch, type RandomBytes, type StatisticsMicroprotocol, type TaskDescriptor,
   type TaskParameters
 } from '@simon-p2p/core'
 import type { SecureSumTask, TaskStatus } from './driver.js'
@@ -307,8 +307,8 @@ export class StatisticsTask {
       const totals = await this.stage(`labels/${round}/${buckets}`, STAGE_DIGITS.labels, bucketVector(counts, this.digest, round, buckets))
       const reading = readBuckets(totals, this.digest, buckets)
       if (reading.complete) return pairs ? tableOf(reading.counts, undefined, minCount) : histogramOf(reading.counts, undefined, minCount)
-      const next = nextBucketCount(buckets, reading.occupied, reading.collided)
-      if (next === undefined) throw new ProtocolError(`labels still collide in ${MAX_BUCKETS} buckets: declare parameters.categories`)
+      const next = nextBucketCount(buckets, reading.occupied, reading.collided, round)
+      if (next === undefined) throw new ProtocolError(`labels still collide after ${MAX_LABEL_ROUNDS} rounds (up to ${MAX_BUCKETS} buckets): declare parameters.categories`)
       buckets = next
     }
   }

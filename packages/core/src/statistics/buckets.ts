@@ -16,6 +16,8 @@ import { integerToLabel, labelToInteger } from './labels.js'
 export const INITIAL_BUCKETS = 64
 /** The most buckets a round may have (3 elements each). */
 export const MAX_BUCKETS = 1 << 14
+/** The most rounds of a labels stage: past MAX_BUCKETS a round repeats at that size with another hash. */
+export const MAX_LABEL_ROUNDS = 8
 /** Elements per bucket: count, count * label, count * hash. */
 export const BUCKET_ELEMENTS = 3
 
@@ -86,11 +88,14 @@ export function readBuckets (totals: readonly bigint[], salt: Uint8Array, bucket
 
 /**
  * Buckets for the next round: at least four times as many, and enough that the labels seen so
- * far (at least one per occupied bucket, two per collided one) collide with probability below 1/8.
- * @returns undefined once MAX_BUCKETS was tried
+ * far (at least one per occupied bucket, two per collided one) collide with probability below 1/8;
+ * at most MAX_BUCKETS, where a round repeats at that size with another hash (40 labels collide in
+ * 16384 buckets about 5% of the time: a third round alone would fail one such task in 200).
+ * @param round the round just read (0 for the first)
+ * @returns undefined once MAX_LABEL_ROUNDS rounds were tried
  */
-export function nextBucketCount (buckets: number, occupied: number, collided: number): number | undefined {
-  if (buckets >= MAX_BUCKETS) return undefined
+export function nextBucketCount (buckets: number, occupied: number, collided: number, round: number): number | undefined {
+  if (round + 1 >= MAX_LABEL_ROUNDS) return undefined
   const labels = occupied + collided
   let next = buckets * 4
   while (next < MAX_BUCKETS && next < 4 * labels * labels) next *= 2
