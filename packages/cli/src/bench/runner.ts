@@ -233,6 +233,8 @@ async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | u
   const drops = kind === 'secure' && spec.drop !== undefined ? chooseDrops(spec.parties, spec.drop, spec.parties * 31 + spec.length % 101) : []
   // the parties still up; each must hold the sum over the set it reports (all parties without one)
   const check = (runs: PartyRun[]): void => {
+    const reported = new Set(runs.map(r => r.party))
+    if (runs.length !== spec.parties || reported.size !== spec.parties) problems.push(`${reported.size} of ${spec.parties} parties reported a run`)
     for (const r of runs) {
       if (r.dropped === true) continue
       const expected = (r.agreed ?? checks.map((_, j) => j)).reduce((s, j) => s + checks[j]!, 0)
