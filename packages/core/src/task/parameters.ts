@@ -12,6 +12,8 @@
  *   profile        'wide' (default: bigint arithmetic) or 'fast' (p = 2^52 - 47 in Float64Array)
  *   mode           'auto' (default: the faster for the task's size), 'mesh' (the additive full
  *                  mesh) or 'lean' (pairwise masks on a ring or tree: upload about 2x the input)
+ *   neighbours     lean mode without a threshold: how many parties each party masks with (even,
+ *                  at least 2; default: all up to 100 parties, the bound of protocols/lean/graph.ts above)
  *   statistics, stage  a stage of a statistics task: that task's canonical text and the stage's
  *                  name (statistics/parameters.ts), bound in so that every stage's digest covers them
  */
@@ -142,6 +144,28 @@ export function thresholdOf (params: Readonly<Record<string, unknown>>): number 
   return typeof params.threshold === 'number' ? params.threshold : undefined
 }
 
+/**
+ * Validate `neighbours`, lean mode's masking degree (protocols/lean/graph.ts): an even integer of
+ * at least 2, kept as given (n - 1 or more means the complete graph). Only lean mode without a
+ * threshold has a masking graph: with a threshold, or with mode mesh, it is refused.
+ * @throws InvalidInputError naming `parameters.neighbours`
+ */
+export function resolveNeighbours (params: Readonly<Record<string, unknown>>, threshold: number | undefined): { neighbours?: number } {
+  const k = params.neighbours
+  if (k === undefined || k === null) return {}
+  if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 2 || k % 2 !== 0) {
+    throw new InvalidInputError('parameters.neighbours', `must be an even integer of at least 2, got ${JSON.stringify(k)}`)
+  }
+  if (threshold !== undefined) throw new InvalidInputError('parameters.neighbours', `lean mode with a threshold masks with every party; leave neighbours out or drop threshold ${threshold}`)
+  if (params.mode === 'mesh') throw new InvalidInputError('parameters.neighbours', 'mode mesh has no masking graph; leave neighbours out, or set mode to lean or auto')
+  return { neighbours: k }
+}
+
+/** The masking degree a task asks for, or undefined for the default (resolved parameters). */
+export function neighboursOf (params: Readonly<Record<string, unknown>>): number | undefined {
+  return typeof params.neighbours === 'number' ? params.neighbours : undefined
+}
+
 function optionalDigits (params: Record<string, unknown>, key: string, fallback: number): number {
   const v = params[key]
   if (v === undefined || v === null) return fallback
@@ -149,7 +173,7 @@ function optionalDigits (params: Record<string, unknown>, key: string, fallback:
   return v
 }
 
-const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus', 'threshold', 'share_timeout', 'max_deviating', 'profile', 'mode', 'statistics', 'stage'])
+const KNOWN_PARAMETERS = new Set(['digits_before', 'digits_after', 'modulus', 'threshold', 'share_timeout', 'max_deviating', 'profile', 'mode', 'neighbours', 'statistics', 'stage'])
 
 /** The statistics stage keys, kept as given: strings of bounded length. */
 function resolveStageKeys (params: Readonly<Record<string, unknown>>): { statistics?: string, stage?: string } {
@@ -203,7 +227,8 @@ export function resolveParameters (params: unknown, parties: number): TaskParame
     if (modulus <= 4n * maxAbs) throw new InvalidInputError('parameters.modulus', `too small for ${parties} parties at digits_before = ${fp.digitsBefore}, digits_after = ${fp.digitsAfter}`)
   }
   const threshold = resolveThresholdParameters(p, parties)
-  return { digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: modulus.toString(), ...threshold, ...resolveModeParameters(p), ...resolveStageKeys(p) }
+  const neighbours = resolveNeighbours(p, threshold.threshold)
+  return { digits_before: fp.digitsBefore, digits_after: fp.digitsAfter, modulus: modulus.toString(), ...threshold, ...resolveModeParameters(p), ...neighbours, ...resolveStageKeys(p) }
 }
 
 export function fixedPointOf (params: TaskParameters): FixedPoint {

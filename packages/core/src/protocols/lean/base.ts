@@ -1,7 +1,8 @@
 /**
  * What lean mode's two topologies (the ring, ring.ts; the tree, tree.ts) share: the task's
- * setup, taking the input, this party's ephemeral key and its signature, checking the others'
- * and agreeing a secret with each, the pairwise keys from the nonces, the confirmation tags,
+ * setup, taking the input, this party's ephemeral key and its signature, the masking graph
+ * (graph.ts: every other party, or k neighbours above 100 parties), checking the neighbours'
+ * keys and agreeing a secret with each, the pairwise keys from the nonces, the confirmation tags,
  * failing, and forgetting every secret. The topologies differ only in whom they send what, and when.
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
@@ -15,10 +16,12 @@ import { Kernel } from '../../machine/kernel.js'
 import type { IdentitySigner, MachineInit, Outgoing } from '../../machine/types.js'
 import { describeShape } from '../../machine/wide.js'
 import { digestsEqual } from '../../task/descriptor.js'
+import { neighboursOf } from '../../task/parameters.js'
 import {
   checkPeers, confirmTag, ephemeralStatement, nonceHash, NONCE_BYTES, pairKeys, portableHmac, TAG_BYTES,
   type EphemeralKey, type Hmac, type LeanCrypto, type PairKeys
 } from './crypto.js'
+import { graphSeed, MaskGraph, neighbourCount } from './graph.js'
 
 export type LeanStep = 'input' | 'nonces' | 'sum' | 'confirm' | 'done' | 'failed'
 
@@ -53,6 +56,10 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
   protected keys: Array<PairKeys | undefined> = []
   protected ownNonce: Uint8Array | undefined
   protected nonceDigest: Uint8Array | undefined
+  /** k, how many parties each party masks with (graph.ts): n - 1 unless the graph is sparse. */
+  protected readonly degree: number
+  /** Whom this task pairs, from the nonces on (deriveKeys). */
+  protected graph: MaskGraph | undefined
 
   constructor (init: LeanMachineInit, ops?: VectorOps<V>) {
     super(init)
@@ -62,6 +69,12 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
     this.identity = init.identity
     this.hash = init.lean.sha256 ?? (data => nobleSha256(data))
     this.mac = init.lean.hmacSha256 ?? portableHmac
+    this.degree = neighbourCount(this.parties, neighboursOf(init.descriptor.parameters))
+  }
+
+  /** Whether only some pairs mask (graph.ts): the signatures are then checked once all nonces are known, for neighbours only. */
+  protected get sparse (): boolean {
+    return this.degree < this.parties - 1
   }
 
   /** Fail here, and tell the neighbours, who pass it on. */
@@ -104,7 +117,8 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
   /**
    * The first entry (of another party) whose input has another shape than this party's, or whose
    * ephemeral key its party has not signed for this task, or allows no key agreement, as an error.
-   * Agrees the secret with each key the first time its signature checks out.
+   * Agrees the secret with each key the first time its signature checks out (on a sparse graph
+   * deriveKeys does that, for the neighbours only).
    */
   protected entriesError (entries: readonly LeanEntry[], from: number): SimonError | undefined {
     const own = this.shape!
@@ -113,24 +127,32 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
       if (e.shape !== own.kind || e.length !== own.length) {
         return new ProtocolError(`party ${e.party} has ${describeShape(e.shape, e.length)}, this party has ${describeShape(own.kind, own.length)}`, from)
       }
-      const known = this.peerKeys[e.party]
-      if (known !== undefined && digestsEqual(known, e.publicKey)) continue
-      if (this.ephemeral === undefined) return new ProtocolError(`party ${from} sent a new key of party ${e.party} after this party's keys were derived`, from)
-      const statement = ephemeralStatement(this.digest, e.party, e.nonce, e.publicKey)
-      if (!this.identity.verify(this.descriptor.peers[e.party]!, statement, e.signature)) {
-        const via = from === e.party ? '' : ` (handed on by party ${from})`
-        return new ProtocolError(`the ephemeral key of party ${e.party}${via} does not carry party ${e.party}'s signature for this task`, from)
-      }
-      let secret: Uint8Array
-      try {
-        secret = this.ephemeral.agree(e.publicKey)
-      } catch (err) {
-        return new ProtocolError(`the ephemeral key of party ${e.party} allows no key agreement: ${(err as Error).message}`, e.party)
-      }
-      this.secrets[e.party]?.fill(0)
-      this.secrets[e.party] = secret
-      this.peerKeys[e.party] = e.publicKey
+      if (this.sparse) continue
+      const error = this.agreeWith(e, from)
+      if (error !== undefined) return error
     }
+    return undefined
+  }
+
+  /** Check e's signature over its ephemeral key and agree the pair secret with it, unless already done for this key. */
+  private agreeWith (e: LeanEntry, from: number): SimonError | undefined {
+    const known = this.peerKeys[e.party]
+    if (known !== undefined && digestsEqual(known, e.publicKey)) return undefined
+    if (this.ephemeral === undefined) return new ProtocolError(`party ${from} sent a new key of party ${e.party} after this party's keys were derived`, from)
+    const statement = ephemeralStatement(this.digest, e.party, e.nonce, e.publicKey)
+    if (!this.identity.verify(this.descriptor.peers[e.party]!, statement, e.signature)) {
+      const via = from === e.party ? '' : ` (handed on by party ${from})`
+      return new ProtocolError(`the ephemeral key of party ${e.party}${via} does not carry party ${e.party}'s signature for this task`, from)
+    }
+    let secret: Uint8Array
+    try {
+      secret = this.ephemeral.agree(e.publicKey)
+    } catch (err) {
+      return new ProtocolError(`the ephemeral key of party ${e.party} allows no key agreement: ${(err as Error).message}`, e.party)
+    }
+    this.secrets[e.party]?.fill(0)
+    this.secrets[e.party] = secret
+    this.peerKeys[e.party] = e.publicKey
     return undefined
   }
 
@@ -159,18 +181,29 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
   }
 
   /**
-   * All nonces known (and a secret agreed with every other party's checked key): the pair keys;
-   * the secrets and the ephemeral key are then wiped.
+   * All entries known, in party order (entry k handed on by party handedBy(k)): the masking graph, and the pair
+   * keys with each neighbour (on a sparse graph only now are the neighbours' signatures checked
+   * and their secrets agreed); the secrets and the ephemeral key are then wiped.
+   * @returns the first neighbour's key that fails, as an error
    */
-  protected deriveKeys (nonces: Uint8Array[]): void {
-    this.nonceDigest = nonceHash(nonces)
-    this.keys = this.descriptor.peers.map((_, k) => {
-      if (k === this.myself) return undefined
+  protected deriveKeys (entries: readonly LeanEntry[], handedBy: (party: number) => number): SimonError | undefined {
+    this.nonceDigest = nonceHash(entries.map(e => e.nonce))
+    this.graph = this.sparse ? new MaskGraph(this.parties, this.degree, graphSeed(this.digest, this.nonceDigest, this.hash), this.hash) : new MaskGraph(this.parties, this.degree)
+    const neighbours = this.graph.neighbours(this.myself)
+    if (this.sparse) {
+      for (const k of neighbours) {
+        const error = this.agreeWith(entries[k]!, handedBy(k))
+        if (error !== undefined) return error
+      }
+    }
+    this.keys = new Array(this.parties).fill(undefined)
+    for (const k of neighbours) {
       const secret = this.secrets[k]
-      if (secret === undefined) throw new ProtocolError(`no key of party ${k} came with the nonces`, k)
-      return pairKeys(secret, this.digest, this.nonceDigest!, this.myself, k, this.mac)
-    })
+      if (secret === undefined) return new ProtocolError(`no key of party ${k} came with the nonces`, k)
+      this.keys[k] = pairKeys(secret, this.digest, this.nonceDigest, this.myself, k, this.mac)
+    }
     this.wipeAgreement()
+    return undefined
   }
 
   /** Wipe the ephemeral key and the pair secrets agreed with it. */
@@ -181,23 +214,28 @@ export abstract class LeanBase<V extends Float64Array | bigint[]> extends Kernel
     this.secrets = []
   }
 
-  /** This party's tags over its result hash, one per other party, in party order. */
+  /** The bytes of one party's tags: one per neighbour. */
+  protected get tagBlobBytes (): number {
+    return this.degree * TAG_BYTES
+  }
+
+  /** This party's tags over its result hash, one per neighbour, in party order. */
   protected tagBlob (resultHash: Uint8Array): Uint8Array {
-    const blob = new Uint8Array((this.parties - 1) * TAG_BYTES)
-    let at = 0
-    for (let k = 0; k < this.parties; k++) {
-      const keys = this.keys[k]
-      if (keys === undefined) continue
-      blob.set(confirmTag(keys.tag, resultHash, this.mac), at)
-      at += TAG_BYTES
-    }
+    const blob = new Uint8Array(this.tagBlobBytes)
+    this.graph!.neighbours(this.myself).forEach((k, i) => blob.set(this.expectedTag(k, resultHash), i * TAG_BYTES))
     return blob
   }
 
-  /** Whether party k's blob holds the right tag for this party over this party's result hash. */
+  /** The tag over `resultHash` under the key this party shares with neighbour k. */
+  protected expectedTag (k: number, resultHash: Uint8Array): Uint8Array {
+    return confirmTag(this.keys[k]!.tag, resultHash, this.mac)
+  }
+
+  /** Whether party k's blob holds the right tag for this party over this party's result hash (false for a non-neighbour). */
   protected tagMatches (k: number, blob: Uint8Array, resultHash: Uint8Array): boolean {
-    const at = (this.myself < k ? this.myself : this.myself - 1) * TAG_BYTES
-    return digestsEqual(blob.subarray(at, at + TAG_BYTES), confirmTag(this.keys[k]!.tag, resultHash, this.mac))
+    const i = this.graph!.indexOf(k, this.myself)
+    if (i < 0) return false
+    return digestsEqual(blob.subarray(i * TAG_BYTES, (i + 1) * TAG_BYTES), this.expectedTag(k, resultHash))
   }
 
   /** Decode the total and be done. */

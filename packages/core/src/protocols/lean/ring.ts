@@ -5,12 +5,13 @@
  *
  *   nonces   a ring gather of one fresh 16-byte nonce (and the input's shape) per party:
  *            collected 0 -> 1 -> ... -> n-1, then handed on n-1 -> 0 -> ... -> n-2
- *   keys     per pair {i, j}: HKDF(X25519 of their ephemeral keys, digest, all nonces); each
- *            ephemeral key travels with the nonces, signed by its party's identity key
+ *   keys     per pair {i, j} of the masking graph (graph.ts: all pairs up to 100 parties):
+ *            HKDF(X25519 of their ephemeral keys, digest, all nonces); each ephemeral key
+ *            travels with the nonces, signed by its party's identity key
  *   sum      y_j = x_j + sum_{k > j} PRG(k_jk) - sum_{k < j} PRG(k_kj), computed frame by frame
  *            as the ring needs it; ring reduce-scatter then all-gather of the y_j (plan.ts)
- *   confirm  a ring gather of HMAC tags over the result hash, one per ordered pair: a party is
- *            done once every other party's tag over its own result hash has checked out
+ *   confirm  a ring gather of HMAC tags over the result hash, one per ordered pair of
+ *            neighbours: a party is done once each neighbour's tag over its own hash checks out
  *
  * The y_j are distributed exactly as the full mesh's partial sums (the masks are an additive
  * sharing of zero, uniform given the total), so the ring reveals no more than the full mesh;
@@ -27,7 +28,7 @@ import {
   type LeanNoncesMessage
 } from '../../wire/lean.js'
 import { concat } from 'uint8arrays/concat'
-import { frameIv, TAG_BYTES, u32 } from './crypto.js'
+import { frameIv, u32 } from './crypto.js'
 import { RingPlan } from './plan.js'
 import type { VectorOps } from '../../field/vectors.js'
 
@@ -170,7 +171,8 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
 
   /** All nonces known: derive the pair keys, send this party's own segment, take what waited. */
   private startSum (): Outgoing[] {
-    this.deriveKeys(this.entries!.map(e => e.nonce))
+    const error = this.deriveKeys(this.entries!, () => this.pred)
+    if (error !== undefined) return this.fail(error)
     this._step = 'sum'
     const plan = this.plan!
     const out: Outgoing[] = []
@@ -270,7 +272,8 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     const plan = this.plan!
     this.resultHash = this.hash(concat([RESULT_LABEL, this.digest, this.nonceDigest!, u32(plan.frames), ...this.frameHashes as Uint8Array[]]))
     this.ownTags = { party: this.myself, blob: this.tagBlob(this.resultHash) }
-    this.verified[this.myself] = 1
+    // only neighbours tag for this party
+    this.verified.forEach((_, k) => { if (!this.graph!.has(this.myself, k)) this.verified[k] = 1 })
     this._step = 'confirm'
     const out: Outgoing[] = []
     if (this.myself === 0) out.push(this.confirmTo(this.succ, 'collect', [this.ownTags]))
@@ -283,6 +286,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   /** Check party k's tag for this party against this party's own result hash. */
   private check (k: number, tags: LeanTags): SimonError | undefined {
     if (tags.party !== k) return new ProtocolError(`confirmations out of order (party ${tags.party} at place ${k})`)
+    if (!this.graph!.has(this.myself, k)) return undefined
     if (!this.tagMatches(k, tags.blob, this.resultHash!)) return new ResultMismatchError(k)
     this.verified[k] = 1
     return undefined
@@ -290,7 +294,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
 
   private onConfirm (m: LeanConfirmMessage): Outgoing[] | typeof HELD {
     const n = this.parties
-    if (m.tags.some(t => t.blob.length !== (n - 1) * TAG_BYTES)) throw new ProtocolError(`party ${m.from} sent confirmation entries of the wrong size`, m.from)
+    if (m.tags.some(t => t.blob.length !== this.tagBlobBytes)) throw new ProtocolError(`party ${m.from} sent confirmation entries of the wrong size`, m.from)
     if (m.pass === 'collect') {
       if (this.myself === 0) throw new ProtocolError('party 0 starts the confirmation and receives no collect pass', m.from)
       if (m.tags.length !== this.myself) throw new ProtocolError(`party ${m.from} sent ${m.tags.length} confirmations at the collect pass, expected ${this.myself}`, m.from)

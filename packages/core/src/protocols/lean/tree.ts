@@ -3,8 +3,11 @@
  * (party j's parent is (j - 1) / 2, its children 2j + 1 and 2j + 2) so that a sum takes
  * about 6 log2(n) hops instead of 6 n: nonces up to the root and back down, masked inputs summed
  * up to the root and the total back down, confirmation tags up and down. Each party uploads its
- * subtree's sum once and the total to at most two children: at most 3 times its input. Used
- * when the input (with its sample count) has at most TREE_MAX_ELEMENTS elements.
+ * subtree's sum once and the total to at most two children: at most 3 times its input. Tags are
+ * routed: every party's k tags (one per neighbour of the masking graph, graph.ts) go up to the
+ * root, which turns them into one inbox per party (its neighbours' tags for it); each inbox goes
+ * down only into the subtree that holds its party. Used when the input (with its sample count)
+ * has at most TREE_MAX_ELEMENTS elements.
  */
 import type { WireMessage } from '../../wire/codec.js'
 import type { InputValue } from '../../encoding/fixed-point.js'
@@ -15,6 +18,7 @@ import { LeanBase, type LeanMachineInit, type LeanStep } from './base.js'
 import type { LeanConfirmMessage, LeanDataMessage, LeanEntry, LeanNoncesMessage, LeanTags } from '../../wire/lean.js'
 import { concat } from 'uint8arrays/concat'
 import { frameIv, TAG_BYTES } from './crypto.js'
+import { digestsEqual } from '../../task/descriptor.js'
 import type { VectorOps } from '../../field/vectors.js'
 
 /** The largest input (elements with the sample count) lean mode moves along the tree. */
@@ -33,6 +37,13 @@ function subtree (root: number, n: number): number[] {
     stack.push(2 * j + 1, 2 * j + 2)
   }
   return out.sort((a, b) => a - b)
+}
+
+/** The child of `me` whose subtree holds party k (k in me's subtree, k != me). */
+function childToward (me: number, k: number): number {
+  let c = k
+  while (c > me && (c - 1) >> 1 !== me) c = (c - 1) >> 1
+  return c
 }
 
 export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> extends LeanBase<V> {
@@ -140,14 +151,14 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     return [...this.children.map(c => this.noncesTo(c, 'distribute', m.entries)), ...this.startSum(m.entries)]
   }
 
-  /** All nonces known: derive the pair keys and mask this party's input. */
+  /** All nonces known: derive the pair keys and mask this party's input (the root's entries came from its children). */
   private startSum (entries: LeanEntry[]): Outgoing[] {
-    this.deriveKeys(entries.map(e => e.nonce))
+    const error = this.deriveKeys(entries, k => this.parent ?? childToward(this.myself, k))
+    if (error !== undefined) return this.fail(error)
     const count = (this.x as { length: number }).length
     const iv = frameIv(0)
-    for (let k = 0; k < this.parties; k++) {
-      const keys = this.keys[k]
-      if (keys !== undefined) this.ops.addKeystream(this.x!, 0, count, this.crypto.keystream(keys.mask, iv), this.myself > k)
+    for (const k of this.graph!.neighbours(this.myself)) {
+      this.ops.addKeystream(this.x!, 0, count, this.crypto.keystream(this.keys[k]!.mask, iv), this.myself > k)
     }
     this._step = 'sum'
     return this.maybeDataUp()
@@ -199,21 +210,48 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     const list = [this.ownTags!, ...[...this.upTags.values()].flat()].sort((a, b) => a.party - b.party)
     this.upTags.clear()
     if (this.parent !== undefined) return [this.confirmTo(this.parent, 'collect', list)]
-    const error = this.checkAll(list)
-    if (error !== undefined) return this.fail(error)
-    return [...this.children.map(c => this.confirmTo(c, 'distribute', list)), ...this.finish()]
+    return this.handDown(this.inboxes(list))
   }
 
-  /** Every other party's tag for this party, over its own result hash. */
-  private checkAll (list: LeanTags[]): SimonError | undefined {
-    for (const t of list) {
-      if (t.party !== this.myself && !this.tagMatches(t.party, t.blob, this.resultHash!)) return new ResultMismatchError(t.party)
+  /**
+   * At the root, from every party's tags (party order): per party, in party order, the tags its
+   * neighbours made for it, in the order of its neighbours.
+   */
+  private inboxes (senders: LeanTags[]): LeanTags[] {
+    const graph = this.graph!
+    return senders.map(({ party: r }) => {
+      const blob = new Uint8Array(this.tagBlobBytes)
+      graph.neighbours(r).forEach((s, i) => {
+        const at = graph.indexOf(s, r) * TAG_BYTES
+        blob.set(senders[s]!.blob.subarray(at, at + TAG_BYTES), i * TAG_BYTES)
+      })
+      return { party: r, blob }
+    })
+  }
+
+  /** The inboxes of this party's subtree: check its own, hand each child those of its subtree, and be done. */
+  private handDown (inboxes: LeanTags[]): Outgoing[] {
+    const error = this.inboxError(inboxes.find(t => t.party === this.myself)!.blob)
+    if (error !== undefined) return this.fail(error)
+    const down = this.children.map(c => {
+      const below = new Set(subtree(c, this.parties))
+      return this.confirmTo(c, 'distribute', inboxes.filter(t => below.has(t.party)))
+    })
+    return [...down, ...this.finish()]
+  }
+
+  /** Each neighbour's tag for this party, over this party's own result hash. */
+  private inboxError (blob: Uint8Array): SimonError | undefined {
+    const neighbours = this.graph!.neighbours(this.myself)
+    for (let i = 0; i < neighbours.length; i++) {
+      const k = neighbours[i]!
+      if (!digestsEqual(blob.subarray(i * TAG_BYTES, (i + 1) * TAG_BYTES), this.expectedTag(k, this.resultHash!))) return new ResultMismatchError(k)
     }
     return undefined
   }
 
   private onConfirm (m: LeanConfirmMessage): Outgoing[] {
-    if (m.tags.some(t => t.blob.length !== (this.parties - 1) * TAG_BYTES)) throw new ProtocolError(`party ${m.from} sent confirmation entries of the wrong size`, m.from)
+    if (m.tags.some(t => t.blob.length !== this.tagBlobBytes)) throw new ProtocolError(`party ${m.from} sent confirmation entries of the wrong size`, m.from)
     if (m.pass === 'collect') {
       const expected = subtree(m.from, this.parties)
       if (m.tags.length !== expected.length || m.tags.some((t, i) => t.party !== expected[i])) {
@@ -224,10 +262,11 @@ export class TreeMachine<V extends Float64Array | bigint[] = Float64Array | bigi
       return this.maybeTagsUp()
     }
     if (this._step !== 'confirm' || !this.sentUp.tags) throw new ProtocolError(`party ${m.from} handed down confirmations out of turn`, m.from)
-    if (m.tags.length !== this.parties || m.tags.some((t, i) => t.party !== i)) throw new ProtocolError(`party ${m.from} handed down ${m.tags.length} confirmations, not one per party in order`, m.from)
-    const error = this.checkAll(m.tags)
-    if (error !== undefined) return this.fail(error)
-    return [...this.children.map(c => this.confirmTo(c, 'distribute', m.tags)), ...this.finish()]
+    const expected = subtree(this.myself, this.parties)
+    if (m.tags.length !== expected.length || m.tags.some((t, i) => t.party !== expected[i])) {
+      throw new ProtocolError(`party ${m.from} handed down confirmations for parties ${m.tags.map(t => t.party).join(', ')}, not for this party's subtree in order`, m.from)
+    }
+    return this.handDown(m.tags)
   }
 
   protected override forget (): void {
