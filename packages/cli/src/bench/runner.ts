@@ -208,8 +208,8 @@ async function stop (workers: Worker[], blocks: number[][]): Promise<{ rssMB: nu
     } catch {
       return NaN
     } finally {
-      // ended before their hosts (if any) are removed
-      await w.exited(500)
+      // ended before their hosts (if any) are removed; a profiling worker first writes its profile
+      await w.exited(process.env.SIMON_BENCH_PROFILE === undefined || process.env.SIMON_BENCH_PROFILE === '' ? 500 : 30_000)
     }
   }))
   const finite = (xs: number[]): number[] => xs.filter(x => Number.isFinite(x))
