@@ -87,3 +87,17 @@ describe('hops in every mode', () => {
     }
   }
 })
+
+describe('hops on a sparse masking graph', () => {
+  test('the tree with 4 neighbours per party takes as many hops as with the complete graph: 6 per level (12 parties: 18)', () => {
+    const tree = MACHINES.find(c => c.name === 'tree')!
+    const inputs = Array.from({ length: 12 }, (_, i) => [i + 1, 2.5])
+    const hops = [{}, { neighbours: 4 }].map(extra => {
+      const sim = task({ ...tree, parameters: n => ({ ...tree.parameters(n), ...extra }), make: init => tree.make({ ...init, traceHops: true }) }, inputs)
+      sim.run()
+      assert.ok(sim.machines.every(m => m.step === 'done'))
+      return Math.max(...sim.machines.map(m => m.hops ?? 0))
+    })
+    assert.deepEqual(hops, [18, 18])
+  })
+})

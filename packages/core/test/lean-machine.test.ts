@@ -6,13 +6,18 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { AutoMachine } from '../src/machine/auto.js'
-import type { LeanDataMessage } from '../src/wire/lean.js'
+import type { LeanConfirmMessage, LeanDataMessage } from '../src/wire/lean.js'
+import type { WireMessage } from '../src/wire/codec.js'
+import fc from 'fast-check'
+import { graphSeed, MaskGraph } from '../src/protocols/lean/graph.js'
+import { nonceHash } from '../src/protocols/lean/crypto.js'
+import { taskDigest } from '../src/task/descriptor.js'
 import {
   chooseMode, createMachine, InvalidInputError, LEAN_MIN_PARTIES, LeanMachine, ProtocolError, ResultMismatchError,
   TaskAbortedError, TaskCancelledError, TreeMachine, DigestMismatchError, type InputValue, type ProtocolMachine, type SecureSumResult, type TaskDescriptor
 } from '../src/index.js'
 import { descriptorFor, peerNames, testLeanCrypto } from './lean-helpers.js'
-import { exploreOrders, machinesFor, prng, Sim, type MakeMachine, type Pick, type Tamper } from './sim.js'
+import { exploreOrders, machinesFor, prng, seededPick, Sim, type MakeMachine, type Pick, type Tamper } from './sim.js'
 import { seededRandomBytes, taken } from './helpers.js'
 import { testIdentity } from './identity-helpers.js'
 
@@ -331,5 +336,207 @@ describe('auto mode', () => {
     const net = network(descriptorFor(LEAN_MIN_PARTIES, {}), inputsFor(LEAN_MIN_PARTIES, 0, 2), { withLean: false })
     runNetwork(net, () => 0)
     results(net)
+  })
+})
+
+/** Every machine of a lean task built by `make`, with each party's signature checks and key agreements counted. */
+function countedNetwork (descriptor: TaskDescriptor, inputs: readonly InputValue[], topology: 'ring' | 'tree', options: { tamper?: Tamper, seed?: string } = {}): { net: Network, verifies: number[], agreements: number[] } {
+  const verifies = descriptor.peers.map(() => 0)
+  const agreements = descriptor.peers.map(() => 0)
+  const machines = machinesFor(descriptor.peers.map(() => descriptor), {
+    seed: options.seed ?? 'sparse',
+    make: init => {
+      const me = init.myself
+      const identity = { ...init.identity, verify: (peer: string, statement: Uint8Array, signature: Uint8Array) => { verifies[me]!++; return init.identity.verify(peer, statement, signature) } }
+      const lean = {
+        ...init.lean,
+        ephemeral: () => {
+          const key = init.lean.ephemeral()
+          return { ...key, agree: (theirs: Uint8Array) => { agreements[me]!++; return key.agree(theirs) } }
+        }
+      }
+      return topology === 'ring' ? new LeanMachine({ ...init, identity, lean }) : new TreeMachine({ ...init, identity, lean })
+    }
+  })
+  return { net: new Sim(machines, { inputs, tamper: options.tamper }), verifies, agreements }
+}
+
+/** The parties of the binary-heap subtree at `root`. */
+function subtreeOf (root: number, n: number): number[] {
+  return root >= n ? [] : [root, ...subtreeOf(2 * root + 1, n), ...subtreeOf(2 * root + 2, n)]
+}
+
+/** The masking graph the parties of a finished (or keyed) lean task use, as one of them holds it. */
+function graphOf (m: ProtocolMachine): MaskGraph {
+  return (m as unknown as { graph: MaskGraph }).graph
+}
+
+describe('many parties: a sparse masking graph (neighbours)', () => {
+  test('the tree sums exactly for random n and k in random orders, each party checking and agreeing only k keys', () => {
+    fc.assert(fc.property(fc.integer({ min: 12, max: 40 }), fc.constantFrom(2, 4, 6), fc.constantFrom(0, 1, 3), fc.integer({ min: 0, max: 1000 }), (n, k, length, seed) => {
+      const inputs = inputsFor(n, length, seed)
+      const expected = meshResult(n, { profile: 'fast' }, inputs)
+      const { net, verifies, agreements } = countedNetwork(descriptorFor(n, { profile: 'fast', mode: 'lean', neighbours: k }, `sparse-${seed}`), inputs, 'tree', { seed: `s${seed}` })
+      const pick = prng(seed)
+      runNetwork(net, c => Math.floor(pick() * c))
+      for (const r of results(net)) assert.deepEqual(r, expected)
+      assert.deepEqual(net.refusals, [])
+      assert.deepEqual(verifies, inputs.map(() => k), 'each party checks the signatures of its k neighbours only')
+      assert.deepEqual(agreements, inputs.map(() => k), 'and agrees a secret with each of them only')
+      const graph = graphOf(net.machines[0]!)
+      assert.ok(!graph.complete && graph.degree === k)
+      for (const m of net.machines) assert.deepEqual(graphOf(m).neighbours(5), graph.neighbours(5), 'every party derived the same graph')
+    }), { numRuns: 12 })
+  })
+
+  test('the ring (vectors) sums exactly on the sparse graph too', () => {
+    for (const [n, k] of [[12, 4], [17, 2]] as const) {
+      const inputs = inputsFor(n, 3 * n + 1, n)
+      const expected = meshResult(n, { profile: 'fast' }, inputs)
+      const { net, verifies } = countedNetwork(descriptorFor(n, { profile: 'fast', mode: 'lean', neighbours: k }), inputs, 'ring')
+      const pick = prng(n)
+      runNetwork(net, c => Math.floor(pick() * c))
+      for (const r of results(net)) assert.deepEqual(r, expected)
+      assert.deepEqual(verifies, inputs.map(() => k))
+    }
+  })
+
+  test('the wide profile, and k of n - 1 or more (the complete graph), sum exactly; the complete graph checks n - 1 keys', () => {
+    for (const [n, k] of [[13, 4], [12, 30]] as const) {
+      const inputs = inputsFor(n, 2, n)
+      const expected = meshResult(n, {}, inputs)
+      const { net, verifies } = countedNetwork(descriptorFor(n, { mode: 'lean', neighbours: k }), inputs, 'tree')
+      runNetwork(net, seededPick(n))
+      for (const r of results(net)) assert.deepEqual(r, expected)
+      assert.deepEqual(verifies, inputs.map(() => Math.min(k, n - 1)))
+    }
+  })
+
+  test('tags are routed: no party sends more than about three inboxes per party of its subtree', () => {
+    const n = 40
+    const k = 4
+    const { net } = countedNetwork(descriptorFor(n, { profile: 'fast', mode: 'lean', neighbours: k }), inputsFor(n, 0, 1), 'tree')
+    runNetwork(net, () => 0)
+    results(net)
+    const entry = 4 + 16 * k
+    for (let i = 0; i < n; i++) {
+      const bytes = net.bytesSent(i, ['lean-confirm'])
+      const bound = 2 * subtreeOf(i, n).length * entry + 3 * 200
+      assert.ok(bytes <= bound, `party ${i} sent ${bytes} bytes of tags, more than ${bound}`)
+    }
+    // the complete graph's full tag set handed down would be n (n - 1) 16 bytes to each child
+    assert.ok(net.bytesSent(0, ['lean-confirm']) < n * (n - 1) * 16)
+  })
+
+  test('an altered total is caught by the victim and its neighbours; no party ends with a wrong total', () => {
+    const n = 20
+    const k = 4
+    const inputs = inputsFor(n, 2, 7)
+    const expected = meshResult(n, { profile: 'fast' }, inputs)
+    for (const victim of [3, 15, 19]) {
+      let altered = false
+      const tamper: Tamper = e => {
+        const m = e.message
+        if (!altered && m.kind === 'lean-data' && m.phase === 'gather' && e.to === victim) {
+          altered = true
+          const elements = Float64Array.from(m.elements as Float64Array)
+          elements[0] = (elements[0]! + 1) % 4503599627370449
+          return { ...m, elements } satisfies LeanDataMessage
+        }
+        return m
+      }
+      const { net } = countedNetwork(descriptorFor(n, { profile: 'fast', mode: 'lean', neighbours: k }), inputs, 'tree', { tamper })
+      runNetwork(net, () => 0)
+      assert.ok(altered)
+      const graph = graphOf(net.machines[0]!)
+      for (const j of [victim, ...graph.neighbours(victim)]) assert.notEqual(net.machines[j]!.step, 'done', `party ${j} ends without a result`)
+      assert.ok(net.machines.some(m => m.error instanceof ResultMismatchError))
+      for (const m of net.machines) if (m.step === 'done') assert.deepEqual(m.result, expected)
+    }
+  })
+
+  test('a party handed another nonce list ends without a result (its confirmation fails), not with a wrong one', () => {
+    const n = 16
+    const k = 4
+    const victim = 12
+    const descriptor = descriptorFor(n, { profile: 'fast', mode: 'lean', neighbours: k })
+    let changed: number | undefined
+    const tamper: Tamper = e => {
+      const m = e.message
+      if (changed === undefined && m.kind === 'lean-nonces' && m.pass === 'distribute' && e.to === victim) {
+        // change the nonce of a party that is not the victim's neighbour under the changed list, so the victim checks no signature over it
+        for (let p = 0; p < n && changed === undefined; p++) {
+          if (p === victim) continue
+          const entries = m.entries.map((x, j) => j === p ? { ...x, nonce: new Uint8Array(16).fill(p + 1) } : x)
+          const graph = new MaskGraph(n, k, graphSeed(taskDigest(descriptor), nonceHash(entries.map(x => x.nonce))))
+          if (!graph.has(victim, p)) { changed = p; return { ...m, entries } }
+        }
+      }
+      return m
+    }
+    const { net } = countedNetwork(descriptor, inputsFor(n, 0, 3), 'tree', { tamper })
+    runNetwork(net, () => 0)
+    assert.notEqual(changed, undefined)
+    const victimMachine = net.machines[victim]!
+    assert.equal(victimMachine.step, 'failed')
+    // the confirmation fails at the victim, or first at a neighbour of it, who tells it
+    const error = victimMachine.error
+    const mismatch = error instanceof ResultMismatchError || (error instanceof TaskAbortedError && error.remoteCode === 'RESULT_MISMATCH')
+    assert.ok(mismatch, `the victim failed with ${error?.name}: ${error?.message}`)
+    assert.equal(victimMachine.result, undefined)
+    for (const j of graphOf(net.machines[0]!).neighbours(victim)) assert.equal(net.machines[j]!.result, undefined, `the victim's neighbour ${j} ends without a result`)
+    for (const m of net.machines) if (m.error instanceof ResultMismatchError) assert.ok(m.error.party === victim || m === victimMachine, 'the mismatch is with the victim')
+  })
+
+  test('tags for the wrong parties, of the wrong size, or misrouted are refused naming the sender', () => {
+    const n = 14
+    const k = 4
+    type Case = { name: string, match: (e: { from: number, to: number, message: WireMessage }) => boolean, change: (m: LeanConfirmMessage) => LeanConfirmMessage, reason: RegExp }
+    const cases: Case[] = [
+      { name: 'an entry of a party outside the subtree', match: e => e.from === 5, change: m => ({ ...m, tags: [...m.tags, { party: 13, blob: m.tags[0]!.blob }].sort((a, b) => a.party - b.party) }), reason: /not of its subtree/ },
+      { name: 'a full tag set (n - 1 tags) where k are due', match: e => e.from === 6, change: m => ({ ...m, tags: m.tags.map(t => ({ ...t, blob: new Uint8Array(16 * (n - 1)) })) }), reason: /wrong size/ },
+      { name: 'an inbox handed into the wrong subtree', match: e => e.from === 1 && e.to === 3 && e.message.kind === 'lean-confirm' && e.message.pass === 'distribute', change: m => ({ ...m, tags: [...m.tags, { party: 4, blob: m.tags[0]!.blob }].sort((a, b) => a.party - b.party) }), reason: /not for this party's subtree/ },
+      { name: 'an inbox missing', match: e => e.from === 2 && e.to === 5 && e.message.kind === 'lean-confirm' && e.message.pass === 'distribute', change: m => ({ ...m, tags: m.tags.slice(1) }), reason: /not for this party's subtree/ }
+    ]
+    for (const c of cases) {
+      let done = false
+      const tamper: Tamper = e => {
+        if (done || e.message.kind !== 'lean-confirm' || !c.match(e)) return e.message
+        done = true
+        return c.change(e.message)
+      }
+      const { net } = countedNetwork(descriptorFor(n, { profile: 'fast', mode: 'lean', neighbours: k }), inputsFor(n, 0, 5), 'tree', { tamper })
+      runNetwork(net, () => 0)
+      assert.ok(done, c.name)
+      assert.equal(net.refusals.length, 1, `${c.name}: ${net.refusals.map(r => r.error.message).join('; ')}`)
+      const refusal = net.refusals[0]!
+      assert.equal(refusal.code, 'PROTOCOL_VIOLATION')
+      assert.ok(refusal.error instanceof ProtocolError && refusal.error.party === refusal.from, c.name)
+      assert.match(refusal.error.message, c.reason)
+      assert.match(refusal.error.message, new RegExp(`^party ${refusal.from} `))
+      assert.ok(net.machines.every(m => m.step !== 'done' || m.result !== undefined))
+    }
+  })
+
+  test('a neighbour\'s key without its signature fails the task naming the party that handed it on', () => {
+    const n = 14
+    const k = 4
+    const victim = 9
+    let done = false
+    const tamper: Tamper = e => {
+      const m = e.message
+      if (!done && m.kind === 'lean-nonces' && m.pass === 'distribute' && e.to === victim) {
+        done = true
+        return { ...m, entries: m.entries.map(x => ({ ...x, signature: x.party === victim ? x.signature : new Uint8Array(64) })) }
+      }
+      return m
+    }
+    const { net } = countedNetwork(descriptorFor(n, { profile: 'fast', mode: 'lean', neighbours: k }), inputsFor(n, 0, 2), 'tree', { tamper })
+    runNetwork(net, () => 0)
+    const error = net.machines[victim]!.error
+    assert.ok(error instanceof ProtocolError, `${error?.name}`)
+    assert.equal(error.party, (victim - 1) >> 1)
+    assert.match(error.message, /handed on by party 4\)/)
+    assert.ok(net.machines.every(m => m.step === 'failed' || m.step === 'done'))
   })
 })

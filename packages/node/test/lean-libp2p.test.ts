@@ -1,6 +1,6 @@
 /**
  * Lean mode over real libp2p nodes on 127.0.0.1: vectors of 10^5 with 3 and 10 parties, upload
- * accounting for 3, 10 and 20 parties, typed arrays in and out, bad fast-profile inputs refused
+ * accounting for 3, 10 and 20 parties, 12 parties on a sparse masking graph, typed arrays in and out, bad fast-profile inputs refused
  * before any frame leaves, and the ephemeral X25519 keys agreeing at both ends.
  */
 import { describe, test } from 'node:test'
@@ -67,6 +67,22 @@ describe('lean mode over libp2p', () => {
         assert.ok(ratio <= 3, `party ${i} of ${n} sent ${ratio.toFixed(3)} x its input`)
       })
     }
+  })
+
+  test('12 parties masking with 4 neighbours each (parameter neighbours) sum a scalar on the tree and a vector on the ring exactly', async t => {
+    const n = 12
+    const nodes = await startNodes(t, n, SLOW)
+    const scalars = createTasks(nodes, { parameters: { profile: 'fast', mode: 'lean', neighbours: 4 } })
+    const inputs = Array.from({ length: n }, (_, p) => (p * 7919 % 1000) / 8)
+    const results = await sumAll(scalars, inputs)
+    const total = inputs.reduce((a, b) => a + b, 0)
+    for (const r of results) assert.deepEqual(r.result, { samples: n, sum: total })
+    await Promise.all(scalars.map(async task => task.flush()))
+    const length = 5000
+    const vectors = createTasks(nodes, { parameters: { profile: 'fast', mode: 'lean', neighbours: 4 } })
+    const sums = await sumAll(vectors, Array.from({ length: n }, (_, p) => vector(p, length)))
+    for (const r of sums) assert.deepEqual(r.result.sum, expectedSum(n, length))
+    await Promise.all(vectors.map(async task => task.flush()))
   })
 
   test('arrays, typed arrays and decimal strings in one sum; each result in its input\'s shape', async t => {
