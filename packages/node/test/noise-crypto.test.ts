@@ -1,6 +1,7 @@
 /**
- * Noise's crypto with X25519 over JWK keys: the same secret as the library's default for any
- * key pair (both ends), a low-order public key refused as the default refuses it, and a node that
+ * Noise's crypto with X25519 off DER: the same secret as the library's default for any key pair
+ * (both ends), also for the pairs it makes itself (their KeyObjects kept) and after such a pair's
+ * bytes were changed, a low-order public key refused as the default refuses it, and a node that
  * uses it completes Noise handshakes with a libp2p node on the library's default.
  */
 import '@simon-p2p/node' // first: the Promise.withResolvers polyfill (Node 20)
@@ -24,6 +25,17 @@ test('the agreement equals the default crypto\'s, at both ends, for any private 
     assert.deepEqual(new Uint8Array(ours), new Uint8Array(defaultCrypto.generateX25519SharedKey(a, publicKeyOf(b))))
     assert.deepEqual(new Uint8Array(ours), new Uint8Array(noiseCrypto.generateX25519SharedKey(b, publicKeyOf(a))))
   }), { numRuns: 200 })
+})
+
+test('a pair it makes agrees as the default does with the same bytes, also once those bytes are changed', () => {
+  for (let i = 0; i < 50; i++) {
+    const own = noiseCrypto.generateX25519KeyPair()
+    assert.deepEqual(own.publicKey, defaultCrypto.generateX25519KeyPairFromSeed(own.privateKey).publicKey)
+    const other = defaultCrypto.generateX25519KeyPair()
+    assert.deepEqual(new Uint8Array(noiseCrypto.generateX25519SharedKey(own.privateKey, other.publicKey)), new Uint8Array(defaultCrypto.generateX25519SharedKey(own.privateKey, other.publicKey)))
+    own.privateKey[0]! ^= 0x40
+    assert.deepEqual(new Uint8Array(noiseCrypto.generateX25519SharedKey(own.privateKey, other.publicKey)), new Uint8Array(defaultCrypto.generateX25519SharedKey(own.privateKey, other.publicKey)))
+  }
 })
 
 test('a low-order public key (all zeros) is refused, as the default refuses it', () => {
