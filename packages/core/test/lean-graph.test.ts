@@ -74,7 +74,7 @@ describe('the masking graph', () => {
     assert.deepEqual(p, seededPermutation(n, seedOf('one')))
   })
 
-  test('the permutation is unbiased enough to see: each party lands in each half about equally often', () => {
+  test('the permutation is unbiased enough to see: each of the 6 orders of 3 parties comes up about equally often', () => {
     // 3 parties, 6 orders: each should come up about 1/6 of the time over 6000 seeds
     const counts = new Map<string, number>()
     for (let s = 0; s < 6000; s++) {
