@@ -92,8 +92,9 @@ program.command('bench')
   .option('--only <names>', 'only the cases whose names contain one of these (comma-separated)')
   .option('--netlab', 'the vector cases on test hosts of their own (network namespaces, root), links capped at 100 Mbit/s and 1 Gbit/s, against the time the link alone needs')
   .option('--mbit <rates>', 'with --netlab: the link rates in Mbit/s, comma-separated (default 100,1000)')
+  .option('--scale <parties>', 'only the scale case (one scalar sum, 10 worker processes) with this many parties instead of 1000')
   .addOption(new Option('--tiny', 'tiny sizes (the smoke test)').hideHelp())
-  .action(async (opts: { json?: boolean, quick?: boolean, out: string, only?: string, tiny?: boolean, netlab?: boolean, mbit?: string }) => {
+  .action(async (opts: { json?: boolean, quick?: boolean, out: string, only?: string, tiny?: boolean, netlab?: boolean, mbit?: string, scale?: string }) => {
     const { runBench } = await import('./commands/bench.js')
     const ok = await runBench(opts).catch(err => die('bench', err))
     process.exitCode = ok ? 0 : 1

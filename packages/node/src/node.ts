@@ -16,6 +16,7 @@ import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from
 import type { SecureSumTask } from './driver.js'
 import { generateIdentity } from './identity.js'
 import { KeyValueStorage } from './kv-store.js'
+import { noiseCrypto } from './noise-crypto.js'
 import type { Network } from './network.js'
 import {
   secureSum, secureSumGater, type CreateTaskInit, type Invitation, type NodeStats, type SecureSumService, type SecureSumServiceInit
@@ -84,7 +85,7 @@ export class SimonNode {
       ...(logger === undefined ? {} : { logger }),
       addresses: { listen: [...(listen ?? ['/ip4/127.0.0.1/tcp/0'])] },
       transports: [corkedTcp(), webSockets()],
-      connectionEncrypters: [noise()],
+      connectionEncrypters: [noise({ crypto: noiseCrypto })],
       streamMuxers: [yamux()],
       connectionGater: secureSumGater(() => service, { denyDialMultiaddr: () => false }),
       connectionManager: {

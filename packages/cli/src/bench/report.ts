@@ -18,6 +18,10 @@ export interface BenchLine {
   readonly ratio?: number
   readonly bytesPerPartyOverPlain?: number
   readonly rssMB: number
+  /** The peak RSS of each worker process over the parties it hosts, the most of these (MB per party; the runtime's own share included). */
+  readonly peakRssMBPerParty?: number
+  /** From starting the worker processes to every node listening with its input made (ms), apart from the sums. */
+  readonly setupMs?: number
   /** CPU ms per party per sum (median): where the time goes when cores are shared. */
   readonly cpuMsPerParty?: number
   /** The longest chain of messages, one after another, from the first input to the last result (hop counters in the messages). */
@@ -59,12 +63,13 @@ export function table (lines: readonly BenchLine[]): string {
       fmt(secure?.bytesPerPartyOverPlain, 2),
       fmt(plain?.bytesPerPartyOverPlain, 2),
       fmt(secure?.rssMB, 0),
+      fmt(secure?.peakRssMBPerParty, 1),
       `${plain?.hops ?? '-'} / ${secure?.hops ?? '-'}`,
       `${any.processes}`,
       (plain?.ok ?? true) && (secure?.ok ?? true) ? '' : 'CHECK FAILED'
     ]
   })
-  const head = ['parties x length', 'mode', 'plain ms', 'secure ms', 'secure/plain', 'upload/input (secure)', 'upload/input (plain)', 'peak RSS MB/process', 'hops (plain / secure)', 'processes', '']
+  const head = ['parties x length', 'mode', 'plain ms', 'secure ms', 'secure/plain', 'upload/input (secure)', 'upload/input (plain)', 'peak RSS MB/process', 'peak RSS MB/party', 'hops (plain / secure)', 'processes', '']
   const out = [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`]
   for (const r of rows) out.push(`| ${r.join(' | ')} |`)
   return out.join('\n') + '\n'

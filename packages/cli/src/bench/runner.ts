@@ -65,6 +65,10 @@ export interface Measured {
   /** Per sum, the most bytes any host's link carried out (its eth0's tx_bytes: all headers), over the plaintext bytes of one input; netlab cases only. */
   readonly linkBytesPerPartyOverPlain?: number
   readonly rssMB: number
+  /** The peak RSS of each worker over the parties it hosts, the most of these (MB). */
+  readonly peakRssMBPerParty: number
+  /** From starting the worker processes to every node listening with its input made (ms). */
+  readonly setupMs: number
   /** Median over sums of the most CPU any worker process used during the sum, per party it hosts. */
   readonly cpuMsPerParty: number
   /** The longest chain of messages, one after another, from the first input to the last result (the most over the sums). */
@@ -173,7 +177,8 @@ async function hostsFor (spec: CaseSpec): Promise<Lab | undefined> {
 }
 
 /** Start workers and nodes for a case; `parties` are spread over `processes` workers in contiguous blocks. */
-async function setUp (spec: CaseSpec, lab: Lab | undefined): Promise<{ workers: Worker[], nodes: string[], checks: number[] }> {
+async function setUp (spec: CaseSpec, lab: Lab | undefined): Promise<{ workers: Worker[], blocks: number[][], nodes: string[], checks: number[], setupMs: number }> {
+  const t0 = performance.now()
   const workers = Array.from({ length: spec.processes }, (_, index) => new Worker(lab === undefined ? undefined : { lab, index }))
   try {
     const blocks = workers.map((_, w) => Array.from({ length: spec.parties }, (_, i) => i).filter(i => Math.floor(i * spec.processes / spec.parties) === w))
@@ -188,25 +193,27 @@ async function setUp (spec: CaseSpec, lab: Lab | undefined): Promise<{ workers: 
     const nodes = started.flatMap(s => s.multiaddrs)
     const c: BenchCase = { length: spec.length, parties: spec.parties, seed: spec.parties * 1000 + spec.length % 997 }
     const prepared = await Promise.all(workers.map(async w => w.request({ type: 'prepare', case: c }, 'prepared', 120_000)))
-    return { workers, nodes, checks: prepared.flatMap(p => p.checks) }
+    return { workers, blocks, nodes, checks: prepared.flatMap(p => p.checks), setupMs: performance.now() - t0 }
   } catch (err) {
     for (const w of workers) w.kill()
     throw err
   }
 }
 
-async function stop (workers: Worker[]): Promise<number> {
+/** Stop the workers: the most peak RSS of any worker, and of any worker over the parties it hosts (MB). */
+async function stop (workers: Worker[], blocks: number[][]): Promise<{ rssMB: number, peakRssMBPerParty: number }> {
   const rss = await Promise.all(workers.map(async w => {
     try {
       return (await w.request({ type: 'stop' }, 'stopped', 20_000)).maxRssMB
     } catch {
       return NaN
     } finally {
-      // ended before their hosts (if any) are removed
-      await w.exited(500)
+      // ended before their hosts (if any) are removed; a profiling worker first writes its profile
+      await w.exited(process.env.SIMON_BENCH_PROFILE === undefined || process.env.SIMON_BENCH_PROFILE === '' ? 500 : 30_000)
     }
   }))
-  return Math.max(...rss.filter(x => Number.isFinite(x)))
+  const finite = (xs: number[]): number[] => xs.filter(x => Number.isFinite(x))
+  return { rssMB: Math.max(...finite(rss)), peakRssMBPerParty: Math.max(...finite(rss.map((r, i) => r / Math.max(1, blocks[i]!.length)))) }
 }
 
 /** Measure one kind of sum (plain or secure) of a case, on workers (and, with a link rate, hosts) of its own. */
@@ -220,12 +227,14 @@ export async function measure (spec: CaseSpec, kind: 'plain' | 'secure'): Promis
 }
 
 async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | undefined): Promise<Measured> {
-  const { workers, nodes, checks } = await setUp(spec, lab)
+  const { workers, blocks, nodes, checks, setupMs } = await setUp(spec, lab)
   const tolerance = 1e-6 * Math.max(1, spec.length) * spec.parties
   const problems: string[] = []
   const drops = kind === 'secure' && spec.drop !== undefined ? chooseDrops(spec.parties, spec.drop, spec.parties * 31 + spec.length % 101) : []
   // the parties still up; each must hold the sum over the set it reports (all parties without one)
   const check = (runs: PartyRun[]): void => {
+    const reported = new Set(runs.map(r => r.party))
+    if (runs.length !== spec.parties || reported.size !== spec.parties) problems.push(`${reported.size} of ${spec.parties} parties reported a run`)
     for (const r of runs) {
       if (r.dropped === true) continue
       const expected = (r.agreed ?? checks.map((_, j) => j)).reduce((s, j) => s + checks[j]!, 0)
@@ -245,7 +254,7 @@ async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | u
       const sums = await loop('run', spec.runs)
       for (const s of [...warm, ...sums]) check(s)
       const times = sums.map(sumMs)
-      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, maxBytesSent: NaN, cpuMsPerParty: median(sums.map(s => cpuPerParty(s, spec.processes, spec.parties))), hops: hopsOf([...warm, ...sums]), rssMB: await stop(workers), ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
+      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, maxBytesSent: NaN, cpuMsPerParty: median(sums.map(s => cpuPerParty(s, spec.processes, spec.parties))), hops: hopsOf([...warm, ...sums]), ...await stop(workers, blocks), setupMs, ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
     }
     // per sum, the most bytes any host's link sent: read once every party has its result (so all was delivered)
     const linkPerSum: number[] = []
@@ -280,7 +289,8 @@ async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | u
       ...(lab === undefined ? {} : { linkBytesPerPartyOverPlain: Math.max(...(spec.kind === 'single' ? linkPerSum : linkPerSum.slice(1))) / plainBytes }),
       cpuMsPerParty: median(all.map(runs => cpuPerParty(runs, spec.processes, spec.parties))),
       hops: hopsOf([cold, ...measured]),
-      rssMB: await stop(workers),
+      ...await stop(workers, blocks),
+      setupMs,
       ok: problems.length === 0,
       ...(problems.length > 0 ? { problem: problems[0] } : {}),
       ...(spec.drop === undefined ? {} : { dropped, inputs: agreed?.length ?? spec.parties })

@@ -8,7 +8,7 @@
 import { cpus, totalmem } from 'node:os'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { FAST_FRAME_ELEMENTS, InvalidInputError } from '@simon-p2p/core'
+import { FAST_FRAME_ELEMENTS, InvalidInputError, MAX_PARTIES } from '@simon-p2p/core'
 import { chart, linkTable, table, type BenchLine } from '../bench/report.js'
 import { measure, type CaseSpec, type Measured } from '../bench/runner.js'
 
@@ -24,6 +24,24 @@ export interface BenchOptions {
   readonly netlab?: boolean
   /** --netlab's link rates, Mbit/s, comma-separated (default NETLAB_MBIT). */
   readonly mbit?: string
+  /** Only the scale case, with this many parties instead of SCALE_PARTIES (its scaling curve). */
+  readonly scale?: string
+}
+
+/** The scale case: one scalar sum of this many parties, SCALE_PROCESSES worker processes. */
+export const SCALE_PARTIES = 1000
+export const SCALE_PROCESSES = 10
+
+/** One scalar sum on fresh nodes, `parties` of them spread over (at most) SCALE_PROCESSES workers. */
+function scaleSpec (parties: number): CaseSpec {
+  return spec(`scalar-${parties}`, parties, 0, Math.min(SCALE_PROCESSES, parties), 'single', 0)
+}
+
+/** @throws InvalidInputError naming `scale` for anything but a whole number of parties from 2 to MAX_PARTIES */
+function scaleParties (text: string): number {
+  const n = Number(text)
+  if (!(Number.isSafeInteger(n) && n >= 2 && n <= MAX_PARTIES)) throw new InvalidInputError('scale', `${JSON.stringify(text)} is not a number of parties from 2 to ${MAX_PARTIES}`)
+  return n
 }
 
 /** The link rates of --netlab, Mbit/s each way. */
@@ -69,6 +87,7 @@ function dropoutSpec (name: string, parties: number, length: number, processes: 
 /** The cases: full, --quick (under two minutes here), and tiny (the smoke test); --netlab's own. */
 export function benchCases (options: BenchOptions): CaseSpec[] {
   if (options.netlab === true) return netlabCases(options)
+  if (options.scale !== undefined) return [scaleSpec(scaleParties(options.scale))]
   if (options.tiny === true || process.env.SIMON_BENCH_TINY === '1') {
     return [
       spec('scalar-3', 3, 0, 3, 'latency', 5),
@@ -102,6 +121,7 @@ export function benchCases (options: BenchOptions): CaseSpec[] {
     dropoutSpec('lean-threshold-20x1e5-drop10', 20, 1e5, 10, 2, 5),
     dropoutSpec('lean-threshold-50x1e5-drop10', 50, 1e5, 10, 5, 25),
     spec('scalar-100', 100, 0, 4, 'single', 2),
+    scaleSpec(SCALE_PARTIES),
     univariate('univariate-3x1e6', 3, 1e6, 3)
   ]
 }
@@ -113,6 +133,7 @@ export function machineDescription (): string {
 
 export async function runBench (options: BenchOptions): Promise<boolean> {
   if (options.mbit !== undefined && options.netlab !== true) throw new InvalidInputError('mbit', 'link rates need --netlab')
+  if (options.scale !== undefined && options.netlab === true) throw new InvalidInputError('scale', 'the scale case runs on loopback, not with --netlab')
   let cases = benchCases(options)
   if (options.only !== undefined) {
     const wanted = options.only.split(',').map(s => s.trim()).filter(s => s !== '')
@@ -142,6 +163,8 @@ export async function runBench (options: BenchOptions): Promise<boolean> {
         ...(c.length > 0 ? { bytesPerPartyOverPlain: round(m.bytesPerPartyOverPlain, 3) } : {}),
         ...(c.linkMbit === undefined ? {} : linkFields(c.linkMbit, m)),
         rssMB: round(m.rssMB, 0),
+        peakRssMBPerParty: round(m.peakRssMBPerParty, 2),
+        setupMs: round(m.setupMs, 0),
         cpuMsPerParty: round(m.cpuMsPerParty, 1),
         ...(Number.isFinite(m.hops) ? { hops: m.hops } : {}),
         processes: c.processes,

@@ -54,7 +54,27 @@ export function canonicalParameters (parameters: TaskParameters): Record<string,
   return Object.fromEntries(Object.keys(parameters).sort().map(k => [k, parameters[k]!]))
 }
 
+/**
+ * Per descriptor, its canonical form and digest: each costs O(parties), and every machine of a
+ * task (mode auto's and the one it becomes) asks for both.
+ */
+const described = new WeakMap<TaskDescriptor, { readonly canonical: string, readonly digest: Uint8Array }>()
+
+function describe (d: TaskDescriptor): { readonly canonical: string, readonly digest: Uint8Array } {
+  let known = described.get(d)
+  if (known === undefined) {
+    const canonical = canonicalText(d)
+    known = { canonical, digest: sha256(new TextEncoder().encode(`simon-p2p/task-digest/v1\n${canonical}`)) }
+    described.set(d, known)
+  }
+  return known
+}
+
 export function canonicalDescriptor (d: TaskDescriptor): string {
+  return describe(d).canonical
+}
+
+function canonicalText (d: TaskDescriptor): string {
   return JSON.stringify({
     v: 1,
     taskId: d.taskId,
@@ -77,7 +97,7 @@ export function parseCanonicalDescriptor (text: string): TaskDescriptor {
  * taskDigest({ taskId: 't1', microprotocol: 'SecureSum', parameters: resolveParameters({}, 2), peers: [a, b] })
  */
 export function taskDigest (d: TaskDescriptor): Uint8Array {
-  return sha256(new TextEncoder().encode(`simon-p2p/task-digest/v1\n${canonicalDescriptor(d)}`))
+  return describe(d).digest.slice()
 }
 
 /** Each way `remote` differs from `local`, said from the local party's side. */
