@@ -8,7 +8,25 @@
  * adds its own part; after the last step party j holds the total of segment (j + 1) mod n.
  * All-gather: at step t party j sends the total of segment (j + 1 - t) mod n on, for n - 1 steps.
  * Each party sends about 2 (n - 1) / n of a vector in all, whatever n.
+ *
+ * With direct sends (direct.ts) the same segments take one hop each way: every party sends its
+ * part of segment s to party s, which adds the n - 1 parts to its own and sends the total to
+ * every other party. The same upload, 2 hops instead of 2 (n - 1), but n - 1 connections a party.
  */
+
+/**
+ * Up to this many parties lean mode moves a large vector by direct sends, beyond it on the ring.
+ * Direct sends need a connection to every other party (a Noise handshake, ~15 ms of CPU at both
+ * ends here, made once and kept), and every party receives from n - 1 others at once; at 32
+ * parties that is 31 handshakes, about half a second of a party's CPU when the connections are
+ * new, against the ring's 2 (n - 1) = 62 hops one after another for every sum.
+ */
+export const DIRECT_MAX_PARTIES = 32
+
+/** How lean mode moves a large vector among this many parties: every party computes the same. */
+export function segmentTopology (parties: number): 'ring' | 'direct' {
+  return parties <= DIRECT_MAX_PARTIES ? 'direct' : 'ring'
+}
 
 export class RingPlan {
   readonly parties: number
