@@ -162,11 +162,14 @@ export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bi
     if (m.phase === 'reduce') {
       this.ops.addInto(this.x!, checked, plan.frameStart[g]!)
       if (++this.parts[g]! === this.parties - 1) {
-        // the frame's total: this party's own part and the n - 1 others, handed to everyone
-        const total = this.newData('gather', 0, g)
-        this.ops.copyRange(total.elements, this.x!, plan.frameStart[g]!, plan.frameCount[g]!)
-        this.storeTotal(g, total.elements)
-        for (const to of this.adjacent) out.push({ to, message: total.message })
+        // the frame's total: this party's own part and the n - 1 others, handed to everyone, a
+        // frame of its own for each (the node wipes a frame once it is delivered)
+        for (const to of this.adjacent) {
+          const total = this.newData('gather', 0, g)
+          this.ops.copyRange(total.elements, this.x!, plan.frameStart[g]!, plan.frameCount[g]!)
+          out.push({ to, message: total.message })
+        }
+        this.storeTotal(g, (out[0]!.message as LeanDataMessage).elements as V)
       }
     } else {
       this.storeTotal(g, checked)

@@ -70,8 +70,8 @@ export abstract class SegmentedLean<V extends Float64Array | bigint[]> extends L
 
   /**
    * A data message for frame g, its elements to be written in place: in the fast profile they
-   * are a view into the frame already built for the wire (no copy on encode). The message may
-   * go to several parties (its header names no recipient).
+   * are a view into the frame already built for the wire (no copy on encode), for one recipient
+   * only: the node wipes the frame once it is delivered.
    */
   protected newData (phase: 'reduce' | 'gather', step: number, g: number): { message: LeanDataMessage, elements: V } {
     const count = this.plan!.frameCount[g]!
