@@ -22,7 +22,7 @@ import type { Outgoing } from '../../machine/types.js'
 import type { LeanMachineInit, LeanStep } from './base.js'
 import type { LeanConfirmMessage, LeanDataMessage, LeanEntry, LeanNoncesMessage } from '../../wire/lean.js'
 import { TAG_BYTES } from './crypto.js'
-import { SegmentedLean } from './segmented.js'
+import { SegmentedLean, withHop } from './segmented.js'
 import type { VectorOps } from '../../field/vectors.js'
 
 export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> extends SegmentedLean<V> {
@@ -40,6 +40,14 @@ export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bi
   private parts = new Int32Array(0)
   /** Per party: its frames taken (its parts of this party's segment, and the totals of its own). */
   private framesFrom: Int32Array
+  /**
+   * Hop counters of what each message depends on (traced runs): the nonces; per frame of this
+   * party's segment, its parts; the totals. The others' messages of the same round come in
+   * any order, and none of them is a hop on the way to another.
+   */
+  private nonceHop = 0
+  private partHop = new Int32Array(0)
+  private totalHop = 0
 
   constructor (init: LeanMachineInit, ops?: VectorOps<V>) {
     super(init, ops)
@@ -73,10 +81,11 @@ export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bi
     this.prepareInput(value, this.maxLength)
     const plan = this.startPlan()
     this.parts = new Int32Array(plan.frames)
+    this.partHop = new Int32Array(plan.frames)
     this._step = 'nonces'
     this.entries[this.myself] = this.ownEntry()
     this.entryCount = 1
-    const { message } = this.noncesTo(-1, 'collect', [this.entries[this.myself]!])
+    const message = withHop(this.noncesTo(-1, 'collect', [this.entries[this.myself]!]).message, 1)
     const out: Outgoing[] = this.adjacent.map(to => ({ to, message }))
     const held = this.heldNonces
     this.heldNonces = []
@@ -110,6 +119,7 @@ export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bi
     if (error !== undefined) return this.fail(error)
     this.entries[m.from] = m.entries[0]
     this.entryCount++
+    this.nonceHop = Math.max(this.nonceHop, m.hop ?? 0)
     return this.entryCount === this.parties ? this.startSum() : []
   }
 
@@ -131,7 +141,7 @@ export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bi
         const s = (this.myself + d) % n
         if (f >= plan.segmentFrames[s]!) continue
         const g = plan.segmentFirstFrame[s]! + f
-        const data = this.newData('reduce', 0, g)
+        const data = this.newData('reduce', 0, g, Math.max(this.nonceHop, 1) + 1)
         this.contributeInto(g, data.elements)
         out.push({ to: s, message: data.message })
       }
@@ -161,17 +171,21 @@ export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bi
     const out: Outgoing[] = []
     if (m.phase === 'reduce') {
       this.ops.addInto(this.x!, checked, plan.frameStart[g]!)
+      this.partHop[g] = Math.max(this.partHop[g]!, m.hop ?? 0)
       if (++this.parts[g]! === this.parties - 1) {
+        const hop = Math.max(this.partHop[g]!, this.nonceHop) + 1
+        this.totalHop = Math.max(this.totalHop, hop)
         // the frame's total: this party's own part and the n - 1 others, handed to everyone, a
         // frame of its own for each (the node wipes a frame once it is delivered)
         for (const to of this.adjacent) {
-          const total = this.newData('gather', 0, g)
+          const total = this.newData('gather', 0, g, hop)
           this.ops.copyRange(total.elements, this.x!, plan.frameStart[g]!, plan.frameCount[g]!)
           out.push({ to, message: total.message })
         }
         this.storeTotal(g, (out[0]!.message as LeanDataMessage).elements as V)
       }
     } else {
+      this.totalHop = Math.max(this.totalHop, m.hop ?? 0)
       this.storeTotal(g, checked)
     }
     if (this.storedCount === plan.frames) out.push(...this.finishSum())
@@ -180,7 +194,7 @@ export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bi
 
   /** The total is complete here: send this party's tags to every other party, check those that came. */
   private finishSum (): Outgoing[] {
-    const { message } = this.confirmTo(-1, 'collect', [this.sealResult()])
+    const message = withHop(this.confirmTo(-1, 'collect', [this.sealResult()]).message, this.totalHop + 1)
     const out: Outgoing[] = this.adjacent.map(to => ({ to, message }))
     const held = this.heldTags
     this.heldTags = []

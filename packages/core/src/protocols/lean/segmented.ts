@@ -7,12 +7,21 @@
 import { ProtocolError, ResultMismatchError, type SimonError } from '../../errors.js'
 import type { Outgoing } from '../../machine/types.js'
 import { buildFastDataFrame, type LeanDataMessage, type LeanTags } from '../../wire/lean.js'
+import { MAX_HOP } from '../../wire/frame.js'
 import { concat } from 'uint8arrays/concat'
 import { frameIv, u32 } from './crypto.js'
 import { LeanBase } from './base.js'
 import { RingPlan } from './plan.js'
 
 const RESULT_LABEL = new TextEncoder().encode('simon-p2p/lean/v1/result')
+
+/**
+ * A traced message with the hop counter of the messages it depends on (`hop`), not of every
+ * message taken so far; an untraced one (no counter) as it is.
+ */
+export function withHop<M extends { readonly hop?: number }> (m: M, hop: number | undefined): M {
+  return hop === undefined || m.hop === undefined ? m : { ...m, hop: Math.min(hop, MAX_HOP) }
+}
 
 export abstract class SegmentedLean<V extends Float64Array | bigint[]> extends LeanBase<V> {
   protected plan: RingPlan | undefined
@@ -72,10 +81,11 @@ export abstract class SegmentedLean<V extends Float64Array | bigint[]> extends L
    * A data message for frame g, its elements to be written in place: in the fast profile they
    * are a view into the frame already built for the wire (no copy on encode), for one recipient
    * only: the node wipes the frame once it is delivered.
+   * @param hop the message's hop counter when traced, if not the kernel's (one past every message taken)
    */
-  protected newData (phase: 'reduce' | 'gather', step: number, g: number): { message: LeanDataMessage, elements: V } {
+  protected newData (phase: 'reduce' | 'gather', step: number, g: number, hop?: number): { message: LeanDataMessage, elements: V } {
     const count = this.plan!.frameCount[g]!
-    const base = { kind: 'lean-data' as const, ...this.header(), phase, step, frame: g }
+    const base = { kind: 'lean-data' as const, ...withHop(this.header(), hop), phase, step, frame: g }
     const built = this.x instanceof Float64Array ? buildFastDataFrame(base, count) : undefined
     if (built !== undefined) return { message: { ...base, elements: built.elements, wire: built.wire }, elements: built.elements as V }
     const elements = this.ops.alloc(count)
