@@ -4,15 +4,18 @@
  *
  *   nonces   every party sends its entry (nonce, shape, signed ephemeral key) to every other
  *   keys     as on the ring (base.ts), once all n entries are in
- *   sum      party j masks its whole input (y_j, as on the ring) and sends the frames of segment s
- *            of y_j to party s; party s adds the n - 1 parts to its own and sends the segment's
- *            total to every other party
+ *   sum      party j sends segment s of its input to party s, masked with the pair masks of
+ *            every pair {j, k} with k != s (those shared with s are left out: s could remove
+ *            them); party s adds the n - 1 parts to its own (unmasked: it never leaves s but
+ *            inside the total) and sends the segment's total to every other party
  *   confirm  every party sends its tags over its result hash to every other party; a party is
  *            done once every other party's tag over its own result hash has checked out
  *
- * Party s sees, of another party's y_j, only segment s: a part of what the full mesh shows every
- * party (all of y_j); see README-lean.md. 4 hops whatever n; each party uploads about
- * 2 (n - 1) / n of its input, as on the ring.
+ * What party s sees is a function of what it would see with every mask (those it leaves out it
+ * knows), which is segment s of the ring's y_j: a part of what the full mesh shows every party;
+ * see README-lean.md. 4 hops whatever n; each party uploads about 2 (n - 1) / n of its input,
+ * as on the ring, and draws masks over (n - 1) (n - 2) / n vectors where the ring draws n - 1
+ * (3 parties: a third).
  */
 import type { AbortMessage, WireMessage } from '../../wire/codec.js'
 import type { InputValue } from '../../encoding/fixed-point.js'
@@ -132,7 +135,8 @@ export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bi
     this._step = 'sum'
     const plan = this.plan!
     const n = this.parties
-    for (const g of plan.framesOf(this.myself)) this.contributeInto(g, this.x!)
+    // this party's own part of its own segment leaves it only inside the total: no masks
+    for (const g of plan.framesOf(this.myself)) this.contributeInto(g, this.x!, this.myself)
     const out: Outgoing[] = []
     // frame by frame, every holder in turn (starting after this party), so that all links start at once
     const most = Math.max(...plan.segmentFrames)
@@ -142,7 +146,7 @@ export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bi
         if (f >= plan.segmentFrames[s]!) continue
         const g = plan.segmentFirstFrame[s]! + f
         const data = this.newData('reduce', 0, g, Math.max(this.nonceHop, 1) + 1)
-        this.contributeInto(g, data.elements)
+        this.contributeInto(g, data.elements, s)
         out.push({ to: s, message: data.message })
       }
     }

@@ -61,16 +61,18 @@ export abstract class SegmentedLean<V extends Float64Array | bigint[]> extends L
   /**
    * Write this party's masked input over frame g into `target` (x + its masks with every other
    * party), or, when `target` is the input itself, mask that frame of it in place.
+   * @param holder the party that adds this part to its own (direct sends): the masks shared with
+   *   it are left out, since it could remove them anyway; for this party itself, none are added
    */
-  protected contributeInto (g: number, target: V): void {
+  protected contributeInto (g: number, target: V, holder?: number): void {
     const plan = this.plan!
     const count = plan.frameCount[g]!
     if (target !== this.x) this.ops.copyRange(target, this.x!, plan.frameStart[g]!, count)
     const iv = frameIv(g)
     const offset = target === this.x ? plan.frameStart[g]! : 0
-    for (let k = 0; k < this.parties; k++) {
+    for (let k = 0; k < this.parties && holder !== this.myself; k++) {
       const keys = this.keys[k]
-      if (keys === undefined) continue
+      if (keys === undefined || k === holder) continue
       this.ops.addKeystream(target, offset, count, this.crypto.keystream(keys.mask, iv), this.myself > k)
     }
     this.consumed[g] = 1
