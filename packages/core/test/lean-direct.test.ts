@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { DirectMachine } from '../src/protocols/lean/direct.js'
 import { RingPlan } from '../src/protocols/lean/plan.js'
-import { fastVectors, wideVectors } from '../src/field/vectors.js'
+import { fastVectors, wideVectors, type VectorOps } from '../src/field/vectors.js'
 import { fieldOf } from '../src/task/parameters.js'
 import { ProtocolError, ResultMismatchError } from '../src/errors.js'
 import type { InputValue, SecureSumResult, TaskDescriptor } from '../src/index.js'
@@ -24,8 +24,8 @@ function network (descriptor: TaskDescriptor, inputs: readonly InputValue[], opt
   const machines = machinesFor(descriptor.peers.map(() => descriptor), {
     seed: options.seed ?? 'direct',
     make: init => {
-      const ops = options.wide === true ? wideVectors(fieldOf(init.descriptor.parameters)) : fastVectors
-      return new DirectMachine(init, options.frameElements === undefined ? ops : { ...ops, frameElements: options.frameElements } as typeof ops)
+      const ops = (options.wide === true ? wideVectors(fieldOf(init.descriptor.parameters)) : fastVectors) as unknown as VectorOps<Float64Array | bigint[]>
+      return new DirectMachine(init, options.frameElements === undefined ? ops : { ...ops, frameElements: options.frameElements })
     }
   })
   return new Sim(machines, { inputs, tamper: options.tamper })
