@@ -16,12 +16,14 @@
 
 /**
  * Up to this many parties lean mode moves a large vector by direct sends, beyond it on the ring.
- * Direct sends need a connection to every other party (a Noise handshake, ~15 ms of CPU at both
- * ends here, made once and kept), and every party receives from n - 1 others at once; at 32
- * parties that is 31 handshakes, about half a second of a party's CPU when the connections are
- * new, against the ring's 2 (n - 1) = 62 hops one after another for every sum.
+ * Direct sends take 4 hops whatever n (the ring 2 (n - 1) for the sum alone) but need a
+ * connection to every other party, and every party handles frames from n - 1 others. On 2 cores
+ * and loopback (docs/bench/2026-12-02-0531-lean-direct-32.jsonl against the ring's in
+ * 2026-12-02-0436-lean-ring-ab.jsonl) that per-connection work made 10 and 20 parties slower
+ * (CPU per party 91 against 71 ms, 133 against 83 ms) and 3 parties no slower: direct sends for
+ * 3 parties, the ring from 4 until a link with real delay shows where the hops cost more.
  */
-export const DIRECT_MAX_PARTIES = 32
+export const DIRECT_MAX_PARTIES = 3
 
 /** How lean mode moves a large vector among this many parties: every party computes the same. */
 export function segmentTopology (parties: number): 'ring' | 'direct' {
