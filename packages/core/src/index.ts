@@ -73,6 +73,8 @@ export { LeanThresholdMachine, type LeanThresholdStep } from './protocols/lean/t
 export { roundCommitPayload } from './protocols/lean/survivors.js'
 export { TreeMachine, TREE_MAX_ELEMENTS } from './protocols/lean/tree.js'
 export { COMPLETE_UP_TO, neighbourCount } from './protocols/lean/graph.js'
+export { DirectMachine } from './protocols/lean/direct.js'
+export { DIRECT_MAX_PARTIES, segmentTopology } from './protocols/lean/plan.js'
 export type { LeanStep, LeanMachineInit } from './protocols/lean/base.js'
 export type { LeanCrypto, EphemeralKey } from './protocols/lean/crypto.js'
 

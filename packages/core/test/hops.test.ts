@@ -62,6 +62,9 @@ const EXPECTED: Record<MachineCase['name'], (n: number) => number> = {
   // (2 (n - 1)), the confirmation collect and distribute; see README.md, Benchmark
   ring: n => ({ 2: 6, 3: 10, 4: 18, 5: 23 })[n]!,
   tree: n => ({ 2: 6, 3: 6, 4: 12, 5: 12 })[n]!,
+  // each party's nonce to every other, the segment parts to their holders, the totals back,
+  // the tags to every other: constant in n, the lower bound of this message pattern
+  direct: () => 4,
   // keys, U1's proposal and commit, the masked segments to their holders, W's proposal and commit,
   // unmask, the segment totals, confirm (README-lean.md, Dropouts): constant in n
   'lean-threshold': () => 9

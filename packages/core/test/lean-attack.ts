@@ -1,5 +1,5 @@
 /**
- * Test-only (not a test file): what an attacker does with the logged frames of a lean ring sum
+ * Test-only (not a test file): what an attacker does with the logged frames of a lean ring sum (or one with direct sends)
  * and key material it got hold of, and the static scheme lean mode had before ephemeral keys,
  * as an attacker with an identity key file would still compute it. Used by the forward-secrecy
  * suite here and by test/adversary/lean-stolen-key.test.ts over libp2p.
@@ -54,7 +54,7 @@ export function staticLeanCrypto (self: string, seed: Uint8Array, record?: (r: E
   }
 }
 
-/** What the log of one ring sum gives away in the clear: the digest, every nonce, and each frame of party `target`'s masked input. */
+/** What the log of one ring sum (or one with direct sends) gives away in the clear: the digest, every nonce, and each frame of party `target`'s masked input. */
 export interface LoggedRing {
   readonly parties: number
   readonly digest: Uint8Array
@@ -62,43 +62,51 @@ export interface LoggedRing {
   /** The ephemeral public keys the nonce gather carried, in party order. */
   readonly publicKeys: Uint8Array[]
   readonly plan: RingPlan
-  /** Party target's reduce frames of step 0 (y_target on its own segment), by frame index. */
+  /** Direct sends: each party's entry came on its own, and target's parts went to each segment's holder. */
+  readonly direct: boolean
+  /** Party target's reduce frames of step 0 (ring: y_target on its own segment; direct: its parts of the others'), by frame index. */
   readonly masked: Map<number, Float64Array>
 }
 
 /**
- * Read a log of frames (any order, duplicates allowed) of one fast-profile ring sum.
+ * Read a log of frames (any order, duplicates allowed) of one fast-profile ring sum, or one with direct sends.
  * @throws when the log holds no full nonce list, or none of target's masked frames
  */
 export function readLog (frames: ReadonlyArray<Uint8Array | WireMessage>, target: number): LoggedRing {
   const messages = frames.map(f => f instanceof Uint8Array ? decodeMessage(f) : f)
-  const nonces = messages.find((m): m is LeanNoncesMessage => m.kind === 'lean-nonces' && m.pass === 'distribute')
-  if (nonces === undefined) throw new Error('readLog: no full nonce list in the log')
-  const parties = nonces.entries.length
-  const plan = new RingPlan(parties, nonces.entries[0]!.length + 1, FAST_FRAME_ELEMENTS)
+  const all = messages.filter((m): m is LeanNoncesMessage => m.kind === 'lean-nonces')
+  const distributed = all.find(m => m.pass === 'distribute')
+  // direct sends: every party's own entry, each in a message of its own
+  const own = new Map(all.filter(m => m.topology === 'direct').map(m => [m.entries[0]!.party, m.entries[0]!]))
+  const entries = distributed?.entries ?? [...own.keys()].sort((a, b) => a - b).map(k => own.get(k)!)
+  if (entries.length === 0 || entries.some((e, k) => e.party !== k) || (distributed === undefined && entries.length < 2)) throw new Error('readLog: no full nonce list in the log')
+  const parties = entries.length
+  const plan = new RingPlan(parties, entries[0]!.length + 1, FAST_FRAME_ELEMENTS)
   const masked = new Map<number, Float64Array>()
   for (const m of messages) {
     if (m.kind === 'lean-data' && m.from === target && m.phase === 'reduce' && m.step === 0) masked.set(m.frame, Float64Array.from((m as LeanDataMessage).elements as Float64Array))
   }
   if (masked.size === 0) throw new Error(`readLog: no masked frame of party ${target} in the log`)
-  return { parties, digest: nonces.digest, nonces: nonces.entries.map(e => e.nonce), publicKeys: nonces.entries.map(e => e.publicKey), plan, masked }
+  return { parties, digest: all[0]!.digest, nonces: entries.map(e => e.nonce), publicKeys: entries.map(e => e.publicKey), plan, direct: distributed === undefined, masked }
 }
 
 /**
  * Strip party target's masks from its logged frames with the pair secrets given (secrets[k]
- * for the pair {target, k}; a missing one leaves that mask on), as the machine added them.
+ * for the pair {target, k}; a missing one leaves that mask on), as the machine added them: on
+ * the ring target's own segment, with direct sends its part of `holder`'s segment (the masks
+ * shared with the holder were never added).
  * @returns target's segment as recovered, and where it starts in the vector
  */
-export function stripMasks (log: LoggedRing, target: number, secrets: ReadonlyArray<Uint8Array | undefined>): { start: number, elements: Float64Array } {
+export function stripMasks (log: LoggedRing, target: number, secrets: ReadonlyArray<Uint8Array | undefined>, holder = log.direct ? (target + 1) % log.parties : target): { start: number, elements: Float64Array } {
   const nh = nonceHash(log.nonces)
-  const frames = log.plan.framesOf(target)
+  const frames = log.plan.framesOf(holder)
   const start = log.plan.frameStart[frames[0]!]!
   const out = new Float64Array(frames.reduce((s, g) => s + log.plan.frameCount[g]!, 0))
   for (const g of frames) {
     const y = Float64Array.from(log.masked.get(g) ?? [])
     if (y.length !== log.plan.frameCount[g]) throw new Error(`stripMasks: frame ${g} of party ${target} is not in the log`)
     secrets.forEach((secret, k) => {
-      if (secret === undefined || k === target) return
+      if (secret === undefined || k === target || (log.direct && k === holder)) return
       const keys = pairKeys(secret, log.digest, nh, target, k)
       // the machine added m_tk for k > t and subtracted m_kt for k < t: undo it
       fastVectors.addKeystream(y, 0, y.length, aesKeystream(keys.mask, frameIv(g)), k > target)

@@ -19,7 +19,7 @@ const messages: fc.Arbitrary<WireMessage> = fc.oneof(
   fc.record({
     pass: fc.constantFrom('collect' as const, 'distribute' as const),
     descriptor: fc.string({ maxLength: 80 }),
-    topology: fc.constantFrom('ring' as const, 'tree' as const),
+    topology: fc.constantFrom('ring' as const, 'tree' as const, 'direct' as const),
     entries: fc.array(fc.record({
       party: fc.nat(),
       nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }),

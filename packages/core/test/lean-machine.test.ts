@@ -13,8 +13,8 @@ import { graphSeed, MaskGraph } from '../src/protocols/lean/graph.js'
 import { nonceHash } from '../src/protocols/lean/crypto.js'
 import { taskDigest } from '../src/task/descriptor.js'
 import {
-  chooseMode, createMachine, InvalidInputError, LEAN_MIN_PARTIES, LeanMachine, ProtocolError, ResultMismatchError,
-  TaskAbortedError, TaskCancelledError, TreeMachine, DigestMismatchError, type InputValue, type ProtocolMachine, type SecureSumResult, type TaskDescriptor
+  chooseMode, chooseTopology, createMachine, DIRECT_MAX_PARTIES, InvalidInputError, LEAN_MIN_PARTIES, LeanMachine, ProtocolError, ResultMismatchError,
+  TaskAbortedError, TaskCancelledError, TreeMachine, DirectMachine, DigestMismatchError, type InputValue, type ProtocolMachine, type SecureSumResult, type TaskDescriptor
 } from '../src/index.js'
 import { descriptorFor, peerNames, testLeanCrypto } from './lean-helpers.js'
 import { exploreOrders, machinesFor, prng, seededPick, Sim, type MakeMachine, type Pick, type Tamper } from './sim.js'
@@ -23,11 +23,11 @@ import { testIdentity } from './identity-helpers.js'
 
 type Network = Sim
 
-/** Every party's machine for one task (lean mode's ring or tree itself when a topology is asked for), and the inputs they give. */
-function network (descriptor: TaskDescriptor, inputs: readonly InputValue[], options: { withLean?: boolean, tamper?: Tamper, seed?: string, topology?: 'ring' | 'tree' } = {}): Network {
+/** Every party's machine for one task (lean mode's ring, tree or direct sends itself when a topology is asked for), and the inputs they give. */
+function network (descriptor: TaskDescriptor, inputs: readonly InputValue[], options: { withLean?: boolean, tamper?: Tamper, seed?: string, topology?: 'ring' | 'tree' | 'direct' } = {}): Network {
   const make: MakeMachine<ProtocolMachine> | undefined = options.topology === 'ring'
     ? init => new LeanMachine(init)
-    : options.topology === 'tree' ? init => new TreeMachine(init) : undefined
+    : options.topology === 'tree' ? init => new TreeMachine(init) : options.topology === 'direct' ? init => new DirectMachine(init) : undefined
   const machines = machinesFor(descriptor.peers.map(() => descriptor), { seed: options.seed ?? 'lean', withLean: options.withLean, make })
   return new Sim(machines, { inputs, tamper: options.tamper })
 }
@@ -66,7 +66,7 @@ function inputsFor (n: number, length: number, seed: number): number[][] | numbe
 }
 
 describe('lean mode gives the full mesh\'s result', () => {
-  for (const topology of ['ring', 'tree'] as const) {
+  for (const topology of ['ring', 'tree', 'direct'] as const) {
   for (const profile of ['fast', 'wide'] as const) {
     for (let n = 2; n <= 7; n++) {
       test(`${topology}, ${n} parties, ${profile} profile, vectors and scalars, random delivery orders`, () => {
@@ -87,8 +87,8 @@ describe('lean mode gives the full mesh\'s result', () => {
   }
   }
 
-  test('every delivery order of 2 parties, and the first 2000 orders of 3 (inputs interleaved with messages), on a ring and a tree', () => {
-    for (const [n, cap, topology] of [[2, Infinity, 'ring'], [3, 2000, 'ring'], [2, Infinity, 'tree'], [3, 2000, 'tree']] as const) {
+  test('every delivery order of 2 parties, and the first 2000 orders of 3 (inputs interleaved with messages), on a ring, a tree and direct sends', () => {
+    for (const [n, cap, topology] of [[2, Infinity, 'ring'], [3, 2000, 'ring'], [2, Infinity, 'tree'], [3, 2000, 'tree'], [2, Infinity, 'direct'], [3, 2000, 'direct']] as const) {
       const inputs = inputsFor(n, 2, n)
       const expected = meshResult(n, { profile: 'fast' }, inputs)
       // depth-first over every choice of the next event
@@ -101,7 +101,7 @@ describe('lean mode gives the full mesh\'s result', () => {
     }
   })
 
-  for (const topology of ['ring', 'tree'] as const) test(`typed arrays give a Float64Array sum, arrays a number[], in the fast profile (${topology})`, () => {
+  for (const topology of ['ring', 'tree', 'direct'] as const) test(`typed arrays give a Float64Array sum, arrays a number[], in the fast profile (${topology})`, () => {
     const inputs: InputValue[] = [Float64Array.of(1.5, -2), Int32Array.of(3, 4), [0.25, '1.75']]
     const net = network(descriptorFor(3, { profile: 'fast', mode: 'lean' }), inputs, { topology })
     runNetwork(net, () => 0)
@@ -166,7 +166,7 @@ describe('what lean mode sends', () => {
 })
 
 describe('tampering and refusals', () => {
-  for (const topology of ['ring', 'tree'] as const) test(`an altered total on its way is caught by the confirmation (${topology})`, () => {
+  for (const topology of ['ring', 'tree', 'direct'] as const) test(`an altered total on its way is caught by the confirmation (${topology})`, () => {
     for (let victim = 0; victim < 4; victim++) {
       let done = false
       const tamper: Tamper = e => {
@@ -237,7 +237,7 @@ describe('tampering and refusals', () => {
     assert.deepEqual(net.refusals.map(r => r.code).sort(), ['PROTOCOL_VIOLATION', 'PROTOCOL_VIOLATION'])
   })
 
-  for (const topology of ['ring', 'tree'] as const) test(`inputs of different lengths fail with an error that names the party (${topology})`, () => {
+  for (const topology of ['ring', 'tree', 'direct'] as const) test(`inputs of different lengths fail with an error that names the party (${topology})`, () => {
     const net = network(descriptorFor(3, { profile: 'fast', mode: 'lean' }), [[1, 2], [1, 2], [1, 2, 3]], { topology })
     runNetwork(net, () => 0)
     for (const m of net.machines) assert.equal(m.step, 'failed')
@@ -310,7 +310,10 @@ describe('auto mode', () => {
     assert.equal(chooseMode(3, 1), 'mesh')
     assert.equal(chooseMode(3, 1e6), 'lean')
     assert.equal(chooseMode(LEAN_MIN_PARTIES, 1), 'lean')
-    for (const [n, length, family] of [[3, 0, 'mesh'], [3, 600, 'tree'], [3, 20_000, 'ring'], [LEAN_MIN_PARTIES, 0, 'tree']] as const) {
+    assert.equal(chooseTopology(DIRECT_MAX_PARTIES, 1e5), 'direct')
+    assert.equal(chooseTopology(DIRECT_MAX_PARTIES + 1, 1e5), 'ring')
+    assert.equal(chooseTopology(DIRECT_MAX_PARTIES + 1, 100), 'tree')
+    for (const [n, length, family] of [[3, 0, 'mesh'], [3, 600, 'tree'], [3, 20_000, 'direct'], [LEAN_MIN_PARTIES, 0, 'tree']] as const) {
       const inputs = inputsFor(n, length, 4)
       const net = network(descriptorFor(n, { profile: 'fast' }), inputs)
       runNetwork(net, () => 0)

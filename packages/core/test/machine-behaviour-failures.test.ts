@@ -164,10 +164,11 @@ const KINDS: Record<MachineCase['name'], readonly string[]> = {
   threshold: ['share', 'propose', 'commit', 'set-partial', 'confirm'],
   ring: ['lean-nonces', 'lean-data', 'lean-confirm'],
   tree: ['lean-nonces', 'lean-data', 'lean-confirm'],
+  direct: ['lean-nonces', 'lean-data', 'lean-confirm'],
   'lean-threshold': ['lt-keys', 'lt-propose', 'lt-commit', 'lt-unmask', 'lean-data', 'confirm']
 }
 const MODE_NAMES: Record<MachineCase['name'], string> = {
-  mesh: 'the additive full mesh', threshold: 'threshold mode', ring: 'lean mode', tree: 'lean mode', 'lean-threshold': 'lean mode with a threshold'
+  mesh: 'the additive full mesh', threshold: 'threshold mode', ring: 'lean mode', tree: 'lean mode', direct: 'lean mode', 'lean-threshold': 'lean mode with a threshold'
 }
 
 /** One message of every kind this machine has no place for, from party `from`, about this very task. */

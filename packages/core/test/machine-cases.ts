@@ -1,10 +1,11 @@
 /**
- * The five protocol machines as cases of one behaviour suite (a helper, not a test file): how each
+ * The six protocol machines as cases of one behaviour suite (a helper, not a test file): how each
  * is built for a task, its parameters, and the party counts it runs with.
  *   mesh       createMachine, mode 'mesh': the additive full mesh
  *   threshold  createMachine, threshold t = n - 1 < n, a 1 s share_timeout on the virtual clock
  *   ring       lean mode's ring (LeanMachine) with 2-element frames, so small inputs take many frames
  *   tree       createMachine, mode 'lean', small inputs: lean mode's tree behind the auto machine
+ *   direct     lean mode's direct sends (DirectMachine) with 2-element frames, as the ring
  *   lean-threshold  createMachine, mode 'lean' with threshold t = n - 1: lean mode that survives dropouts
  */
 import assert from 'node:assert/strict'
@@ -13,11 +14,12 @@ import { wideVectors } from '../src/field/vectors.js'
 import { createMachine } from '../src/machine/create.js'
 import type { ProtocolMachine, SecureSumResult } from '../src/machine/types.js'
 import { LeanMachine } from '../src/protocols/lean/ring.js'
+import { DirectMachine } from '../src/protocols/lean/direct.js'
 import type { TaskDescriptor } from '../src/task/descriptor.js'
 import { fieldOf, resolveParameters } from '../src/task/parameters.js'
 import { machinesFor, Sim, type MakeMachine, type Tamper } from './sim.js'
 
-export type MachineName = 'mesh' | 'threshold' | 'ring' | 'tree' | 'lean-threshold'
+export type MachineName = 'mesh' | 'threshold' | 'ring' | 'tree' | 'direct' | 'lean-threshold'
 
 export interface MachineCase {
   readonly name: MachineName
@@ -49,6 +51,12 @@ export const MACHINES: readonly MachineCase[] = [
     make: init => new LeanMachine(init, { ...wideVectors(fieldOf(init.descriptor.parameters)), frameElements: RING_FRAME_ELEMENTS })
   },
   { name: 'tree', sizes: [2, 3], parameters: () => ({ mode: 'lean' }), make: init => createMachine(init) },
+  {
+    name: 'direct',
+    sizes: [2, 3],
+    parameters: () => ({ mode: 'lean' }),
+    make: init => new DirectMachine(init, { ...wideVectors(fieldOf(init.descriptor.parameters)), frameElements: RING_FRAME_ELEMENTS })
+  },
   {
     name: 'lean-threshold',
     sizes: [3, 4],

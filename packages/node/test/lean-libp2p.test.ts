@@ -1,5 +1,6 @@
 /**
- * Lean mode over real libp2p nodes on 127.0.0.1: vectors of 10^5 with 3 and 10 parties, upload
+ * Lean mode over real libp2p nodes on 127.0.0.1: vectors of 10^5 with 3 and 10 parties and of 10^6
+ * with 3 (direct sends, traced hops), upload
  * accounting for 3, 10 and 20 parties, 12 parties on a sparse masking graph, typed arrays in and out, bad fast-profile inputs refused
  * before any frame leaves, and the ephemeral X25519 keys agreeing at both ends.
  */
@@ -51,6 +52,20 @@ describe('lean mode over libp2p', () => {
       await Promise.all(tasks.map(async task => task.flush()))
     })
   }
+
+  test('3 parties sum vectors of 10^6 by direct sends (31 frames a segment, each total frame its own), in 4 hops', async t => {
+    // every party's frames to both others at once; a frame shared between two recipients would be
+    // wiped by the node after its first delivery, and the sum would stall
+    const length = 1_000_000
+    const nodes = await startNodes(t, 3, { ...SLOW, traceHops: true })
+    const tasks = createTasks(nodes, { parameters: { profile: 'fast', mode: 'lean' } })
+    const results = await sumAll(tasks, Array.from({ length: 3 }, (_, p) => vector(p, length)))
+    const expected = expectedSum(3, length)
+    for (const r of results) assert.deepEqual(r.result.sum, expected)
+    // nonces to all, parts to their holders, totals back, tags to all (the ring takes 10)
+    assert.deepEqual(tasks.map(task => task.hops), [4, 4, 4])
+    await Promise.all(tasks.map(async task => task.flush()))
+  })
 
   test('upload per party stays within 3x the input for 3, 10 and 20 parties', async t => {
     const length = 20_000

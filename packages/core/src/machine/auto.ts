@@ -11,6 +11,7 @@ import { digestsEqual, taskDigest, type TaskDescriptor } from '../task/descripto
 import { fieldOf } from '../task/parameters.js'
 import { isLeanMessage, type Topology } from '../wire/lean.js'
 import { TREE_MAX_ELEMENTS } from '../protocols/lean/tree.js'
+import { segmentTopology } from '../protocols/lean/plan.js'
 import type { Outgoing, ProtocolMachine, Received, SecureSumResult } from './types.js'
 
 /**
@@ -32,9 +33,12 @@ export function chooseMode (parties: number, length: number): 'mesh' | 'lean' {
   return (length + 1) * (parties - 1) >= LEAN_MIN_UPLOAD_ELEMENTS ? 'lean' : 'mesh'
 }
 
-/** How lean mode moves an input of this many elements: along a tree when small, a ring otherwise. */
-export function chooseTopology (length: number): Topology {
-  return length + 1 <= TREE_MAX_ELEMENTS ? 'tree' : 'ring'
+/**
+ * How lean mode moves an input of this many elements among this many parties: along a tree when
+ * small, otherwise by direct sends among few parties and on a ring among many (plan.ts).
+ */
+export function chooseTopology (parties: number, length: number): Topology {
+  return length + 1 <= TREE_MAX_ELEMENTS ? 'tree' : segmentTopology(parties)
 }
 
 /** The machine families a task may run: the full mesh, or lean mode on a ring or a tree. */
@@ -47,7 +51,7 @@ function familyOf (m: WireMessage): Family | undefined {
   return isLeanMessage(m) ? undefined : 'mesh'
 }
 
-const FAMILY_NAMES: Record<Family, string> = { mesh: 'the full mesh', ring: 'lean mode on a ring', tree: 'lean mode on a tree' }
+const FAMILY_NAMES: Record<Family, string> = { mesh: 'the full mesh', ring: 'lean mode on a ring', tree: 'lean mode on a tree', direct: 'lean mode with direct sends' }
 
 /** What another party's first message says about its input, for the error that names it. */
 function describeMessage (m: WireMessage): string {

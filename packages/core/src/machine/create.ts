@@ -1,13 +1,14 @@
 /**
  * Which machine runs a task, from its parameters: with `threshold` t < n, lean mode with a
  * threshold for mode 'lean', threshold mode otherwise; without, by `mode`: 'mesh' the additive full mesh, 'lean' lean mode (a tree for small inputs,
- * a ring for large ones), 'auto' (the default) whichever is faster for the input's size.
+ * direct sends or a ring for large ones), 'auto' (the default) whichever is faster for the input's size.
  */
 import { InvalidInputError } from '../errors.js'
 import { SecureSum } from '../protocols/mesh/machine.js'
 import { ThresholdMachine } from '../protocols/threshold/machine.js'
 import { LeanMachine } from '../protocols/lean/ring.js'
 import { TreeMachine } from '../protocols/lean/tree.js'
+import { DirectMachine } from '../protocols/lean/direct.js'
 import { LeanThresholdMachine } from '../protocols/lean/threshold.js'
 import { modeOf } from '../task/parameters.js'
 import { thresholdOf } from '../task/parameters.js'
@@ -39,8 +40,9 @@ export function createMachine (init: MachineInit): ProtocolMachine {
   }
   const ring = (): LeanMachine => new LeanMachine({ ...init, lean, identity })
   const tree = (): TreeMachine => new TreeMachine({ ...init, lean, identity })
-  if (mode === 'lean') return new AutoMachine(descriptor, myself, { ring, tree }, chooseTopology)
+  const direct = (): DirectMachine => new DirectMachine({ ...init, lean, identity })
+  if (mode === 'lean') return new AutoMachine(descriptor, myself, { ring, tree, direct }, length => chooseTopology(parties, length))
   const leanUsable = descriptor.peers.every((peer, k) => k === myself || (lean.canPair?.(peer) ?? true))
-  const choose = (length: number): Family => (leanUsable && chooseMode(parties, length) === 'lean' ? chooseTopology(length) : 'mesh')
-  return new AutoMachine(descriptor, myself, { mesh: () => new SecureSum(init), ring, tree }, choose)
+  const choose = (length: number): Family => (leanUsable && chooseMode(parties, length) === 'lean' ? chooseTopology(parties, length) : 'mesh')
+  return new AutoMachine(descriptor, myself, { mesh: () => new SecureSum(init), ring, tree, direct }, choose)
 }

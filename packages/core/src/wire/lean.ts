@@ -1,7 +1,7 @@
 /**
  * Lean mode's messages on the wire (kinds 16..31), after the common header of frame.ts
  * (u8 version | u8 kind | u8 taskId length | taskId | 32-byte digest | u32 sender index [| u16 hop when traced]):
- *   16 lean-nonces:  u8 pass | u8 topology (0 ring, 1 tree) | u32 descriptor length | descriptor (UTF-8) |
+ *   16 lean-nonces:  u8 pass | u8 topology (0 ring, 1 tree, 2 direct) | u32 descriptor length | descriptor (UTF-8) |
  *                    u16 count | count * (u32 party | 16-byte nonce | u8 shape | u32 length |
  *                                         32-byte ephemeral X25519 public key | 64-byte Ed25519 signature)
  *   17 lean-data:    u8 phase | u32 step | u32 frame | u8 format | elements
@@ -26,8 +26,14 @@ import {
  */
 export type RingPass = 'collect' | 'distribute'
 
-/** How lean mode moves partial sums: a ring (large vectors) or a binary tree (small ones). */
-export type Topology = 'ring' | 'tree'
+/**
+ * How lean mode moves partial sums: a ring (large vectors, many parties), direct sends to each
+ * segment's holder (large vectors, few parties) or a binary tree (small inputs).
+ */
+export type Topology = 'ring' | 'tree' | 'direct'
+
+const TOPOLOGY_CODES: Record<Topology, number> = { ring: 0, tree: 1, direct: 2 }
+const TOPOLOGIES: readonly Topology[] = ['ring', 'tree', 'direct']
 
 /**
  * One party's contribution to the nonce gather: its nonce, the shape of its input, and its
@@ -157,7 +163,7 @@ function bodyOf (m: LeanMessage, header: EncodedHeader, elementBytes: number): B
         size: 1 + 1 + 4 + descriptor.length + 2 + m.entries.length * ENTRY_BYTES,
         write: w => {
           w.u8(PASS_CODES[m.pass])
-          w.u8(m.topology === 'tree' ? 1 : 0)
+          w.u8(TOPOLOGY_CODES[m.topology])
           w.u32(descriptor.length)
           w.raw(descriptor)
           w.u16(m.entries.length)
@@ -270,7 +276,8 @@ export function decodeLeanMessage (frame: Uint8Array, limits: DecodeLimits): Lea
     case 'lean-nonces': {
       const pass = readPass(r)
       const topologyCode = r.u8('topology')
-      if (topologyCode > 1) throw new CodecError(`unknown topology ${topologyCode}`)
+      const topology = TOPOLOGIES[topologyCode]
+      if (topology === undefined) throw new CodecError(`unknown topology ${topologyCode}`)
       const descriptor = r.descriptor()
       const count = r.u16('entry count')
       r.need(count * ENTRY_BYTES, `${count} nonce entries of ${ENTRY_BYTES} bytes`)
@@ -283,7 +290,7 @@ export function decodeLeanMessage (frame: Uint8Array, limits: DecodeLimits): Lea
         const publicKey = r.copy(EPHEMERAL_KEY_BYTES, 'ephemeral key')
         entries.push({ party, nonce, shape, length, publicKey, signature: r.copy(SIGNATURE_BYTES, 'signature') })
       }
-      m = { kind, ...header, pass, topology: topologyCode === 1 ? 'tree' : 'ring', descriptor, entries }
+      m = { kind, ...header, pass, topology, descriptor, entries }
       break
     }
     case 'lean-data': {

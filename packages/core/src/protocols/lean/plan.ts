@@ -8,7 +8,27 @@
  * adds its own part; after the last step party j holds the total of segment (j + 1) mod n.
  * All-gather: at step t party j sends the total of segment (j + 1 - t) mod n on, for n - 1 steps.
  * Each party sends about 2 (n - 1) / n of a vector in all, whatever n.
+ *
+ * With direct sends (direct.ts) the same segments take one hop each way: every party sends its
+ * part of segment s to party s, which adds the n - 1 parts to its own and sends the total to
+ * every other party. The same upload, 2 hops instead of 2 (n - 1), but n - 1 connections a party.
  */
+
+/**
+ * Up to this many parties lean mode moves a large vector by direct sends, beyond it on the ring.
+ * Direct sends take 4 hops whatever n (the ring 2 (n - 1) for the sum alone) but need a
+ * connection to every other party, and every party handles frames from n - 1 others. On 2 cores
+ * and loopback (docs/bench/2026-12-02-0531-lean-direct-32.jsonl against the ring's in
+ * 2026-12-02-0436-lean-ring-ab.jsonl) that per-connection work made 10 and 20 parties slower
+ * (CPU per party 91 against 71 ms, 133 against 83 ms) and 3 parties no slower: direct sends for
+ * 3 parties, the ring from 4 until a link with real delay shows where the hops cost more.
+ */
+export const DIRECT_MAX_PARTIES = 3
+
+/** How lean mode moves a large vector among this many parties: every party computes the same. */
+export function segmentTopology (parties: number): 'ring' | 'direct' {
+  return parties <= DIRECT_MAX_PARTIES ? 'direct' : 'ring'
+}
 
 export class RingPlan {
   readonly parties: number

@@ -19,46 +19,29 @@
  */
 import type { WireMessage } from '../../wire/codec.js'
 import type { InputValue } from '../../encoding/fixed-point.js'
-import { ProtocolError, ResultMismatchError, type SimonError } from '../../errors.js'
+import { ProtocolError, SimonError } from '../../errors.js'
 import { HELD, sent } from '../../machine/kernel.js'
 import type { Outgoing } from '../../machine/types.js'
-import { LeanBase, type LeanMachineInit, type LeanStep } from './base.js'
-import {
-  buildFastDataFrame, type LeanConfirmMessage, type LeanDataMessage, type LeanEntry, type LeanTags,
-  type LeanNoncesMessage
-} from '../../wire/lean.js'
-import { concat } from 'uint8arrays/concat'
-import { frameIv, u32 } from './crypto.js'
-import { RingPlan } from './plan.js'
+import type { LeanMachineInit, LeanStep } from './base.js'
+import type { LeanConfirmMessage, LeanDataMessage, LeanEntry, LeanNoncesMessage } from '../../wire/lean.js'
+import { SegmentedLean } from './segmented.js'
 import type { VectorOps } from '../../field/vectors.js'
 
 export type { LeanMachineInit, LeanStep } from './base.js'
 
-const RESULT_LABEL = new TextEncoder().encode('simon-p2p/lean/v1/result')
-
-export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> extends LeanBase<V> {
+export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigint[]> extends SegmentedLean<V> {
   protected readonly topology = 'ring'
   /** Both ring neighbours, who pass an abort on around the ring. */
   protected readonly adjacent: readonly number[]
   private readonly pred: number
   private readonly succ: number
 
-  private plan: RingPlan | undefined
   private entries: LeanEntry[] | undefined
   private collectSeen = false
   private collectHeld: LeanNoncesMessage | undefined
-  /** Per frame: this party's part was added (1), total stored (1). */
-  private consumed = new Uint8Array(0)
-  private stored = new Uint8Array(0)
-  private consumedCount = 0
-  private storedCount = 0
-  private frameHashes: Array<Uint8Array | undefined> = []
   private pendingData: LeanDataMessage[] = []
-  private resultHash: Uint8Array | undefined
-  private ownTags: LeanTags | undefined
   private confirmCollectSeen = false
   private confirmHeld: LeanConfirmMessage | undefined
-  private verified: Uint8Array
 
   constructor (init: LeanMachineInit, ops?: VectorOps<V>) {
     super(init, ops)
@@ -66,18 +49,10 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     this.pred = (init.myself + n - 1) % n
     this.succ = (init.myself + 1) % n
     this.adjacent = [...new Set([this.pred, this.succ])]
-    this.verified = new Uint8Array(n)
   }
 
   /** Lean mode sends only to its ring successor (its predecessor connects to it). */
   get neighbours (): readonly number[] { return [this.succ] }
-
-  /** Frames handled so far out of all this party will handle (its part added, and each total stored). */
-  get progress (): { done: number, total: number } {
-    const frames = this.plan?.frames ?? 0
-    if (this._step === 'done') return { done: 2 * frames + 1, total: 2 * frames + 1 }
-    return { done: this.consumedCount + this.storedCount, total: 2 * frames + 1 }
-  }
 
   waitingFor (): { step: LeanStep, missing: number[] } {
     const n = this.parties
@@ -104,11 +79,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
    */
   protected takeInput (value: InputValue): Outgoing[] {
     this.prepareInput(value, this.maxLength)
-    this.plan = new RingPlan(this.parties, this.shape!.length + 1, this.ops.frameElements)
-    const frames = this.plan.frames
-    this.consumed = new Uint8Array(frames)
-    this.stored = new Uint8Array(frames)
-    this.frameHashes = new Array(frames).fill(undefined)
+    this.startPlan()
     this._step = 'nonces'
     const out: Outgoing[] = []
     if (this.myself === 0) out.push(this.noncesTo(this.succ, 'collect', [this.ownEntry()]))
@@ -179,7 +150,7 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     for (const g of plan.framesOf(this.myself)) {
       const data = this.newData('reduce', 0, g)
       this.contributeInto(g, data.elements)
-      out.push(data.out)
+      out.push({ to: this.succ, message: data.message })
     }
     const pending = this.pendingData
     this.pendingData = []
@@ -187,55 +158,18 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     return out
   }
 
-  /** Write this party's masked input over frame g into `target`: x + its masks with every other party. */
-  private contributeInto (g: number, target: V): void {
-    const plan = this.plan!
-    const count = plan.frameCount[g]!
-    this.ops.copyRange(target, this.x!, plan.frameStart[g]!, count)
-    const iv = frameIv(g)
-    for (let k = 0; k < this.parties; k++) {
-      const keys = this.keys[k]
-      if (keys === undefined) continue
-      this.ops.addKeystream(target, 0, count, this.crypto.keystream(keys.mask, iv), this.myself > k)
-    }
-    this.consumed[g] = 1
-    this.consumedCount++
-  }
-
-  /**
-   * A data message to the successor for frame g, its elements to be written in place: in the
-   * fast profile they are a view into the frame already built for the wire (no copy on encode).
-   */
-  private newData (phase: 'reduce' | 'gather', step: number, g: number): { out: Outgoing, elements: V } {
-    const count = this.plan!.frameCount[g]!
-    const base = { kind: 'lean-data' as const, ...this.header(), phase, step, frame: g }
-    const built = this.x instanceof Float64Array ? buildFastDataFrame(base, count) : undefined
-    if (built !== undefined) {
-      const message: LeanDataMessage = { ...base, elements: built.elements, wire: built.wire }
-      return { out: { to: this.succ, message }, elements: built.elements as V }
-    }
-    const elements = this.ops.alloc(count)
-    const message: LeanDataMessage = { ...base, elements }
-    return { out: { to: this.succ, message }, elements }
-  }
-
   private onData (m: LeanDataMessage): Outgoing[] | typeof HELD {
-    const plan = this.plan
-    if (plan === undefined) throw new ProtocolError(`party ${m.from} sent data before this party gave its input`, m.from)
+    const checked = this.frameElements(m)
+    const plan = this.plan!
     const n = this.parties
     const g = m.frame
-    if (!Number.isSafeInteger(g) || g >= plan.frames) throw new ProtocolError(`party ${m.from} sent frame ${g}; the task has ${plan.frames}`, m.from)
     if (m.step > n - 2) throw new ProtocolError(`party ${m.from} sent ${m.phase} step ${m.step}; the ring has ${n - 1} steps`, m.from)
     const segment = plan.segmentAt(m.from, m.step, m.phase)
     if (plan.frameSegment[g] !== segment) {
       throw new ProtocolError(`party ${m.from} sent frame ${g} at ${m.phase} step ${m.step}, where segment ${segment} belongs`, m.from)
     }
-    const fastFrame = m.elements instanceof Float64Array
-    if (fastFrame !== (this.x instanceof Float64Array) || m.elements.length !== plan.frameCount[g]) {
-      return this.fail(new ProtocolError(`party ${m.from} sent frame ${g} with ${m.elements.length} elements of another profile or count (expected ${plan.frameCount[g]})`, m.from))
-    }
-    const elements = m.elements as V
-    if (this.ops.findInvalid(elements) >= 0) return this.fail(new ProtocolError(`party ${m.from} sent an element outside the field`, m.from))
+    if (checked instanceof SimonError) return this.fail(checked)
+    const elements = checked
     if (this._step === 'nonces') { this.pendingData.push(m); return HELD }
     if (this._step !== 'sum') throw new ProtocolError(`party ${m.from} sent frame ${g} after the sum was complete`, m.from)
     const out: Outgoing[] = []
@@ -246,50 +180,29 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
       this.contributeInto(g, next.elements)
       this.ops.addInto(next.elements, elements, 0)
       if (last) this.storeTotal(g, next.elements)
-      out.push(next.out)
+      out.push({ to: this.succ, message: next.message })
     } else {
       if (this.consumed[g] !== 1) return this.fail(new ProtocolError(`party ${m.from} sent the total of frame ${g} before this party added its part`, m.from))
       this.storeTotal(g, elements)
       if (m.step + 1 < n - 1) {
         const next = this.newData('gather', m.step + 1, g)
         this.ops.copyInto(next.elements, elements, 0)
-        out.push(next.out)
+        out.push({ to: this.succ, message: next.message })
       }
     }
     if (this.storedCount === plan.frames) out.push(...this.finishSum())
     return out
   }
 
-  private storeTotal (g: number, total: V): void {
-    this.ops.copyInto(this.x!, total, this.plan!.frameStart[g]!)
-    this.frameHashes[g] = this.hash(this.ops.toBytes(total))
-    this.stored[g] = 1
-    this.storedCount++
-  }
-
   /** The total is complete here: hash it, tag the hash for every other party, start the confirm gather. */
   private finishSum (): Outgoing[] {
-    const plan = this.plan!
-    this.resultHash = this.hash(concat([RESULT_LABEL, this.digest, this.nonceDigest!, u32(plan.frames), ...this.frameHashes as Uint8Array[]]))
-    this.ownTags = { party: this.myself, blob: this.tagBlob(this.resultHash) }
-    // only neighbours tag for this party
-    this.verified.forEach((_, k) => { if (!this.graph!.has(this.myself, k)) this.verified[k] = 1 })
-    this._step = 'confirm'
+    const tags = this.sealResult()
     const out: Outgoing[] = []
-    if (this.myself === 0) out.push(this.confirmTo(this.succ, 'collect', [this.ownTags]))
+    if (this.myself === 0) out.push(this.confirmTo(this.succ, 'collect', [tags]))
     const held = this.confirmHeld
     this.confirmHeld = undefined
     if (held !== undefined) out.push(...sent(this.onConfirm(held)))
     return out
-  }
-
-  /** Check party k's tag for this party against this party's own result hash. */
-  private check (k: number, tags: LeanTags): SimonError | undefined {
-    if (tags.party !== k) return new ProtocolError(`confirmations out of order (party ${tags.party} at place ${k})`)
-    if (!this.graph!.has(this.myself, k)) return undefined
-    if (!this.tagMatches(k, tags.blob, this.resultHash!)) return new ResultMismatchError(k)
-    this.verified[k] = 1
-    return undefined
   }
 
   private onConfirm (m: LeanConfirmMessage): Outgoing[] | typeof HELD {
@@ -319,12 +232,6 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
     }
     const out: Outgoing[] = this.succ !== n - 1 ? [this.confirmTo(this.succ, 'distribute', m.tags)] : []
     return [...out, ...this.finish()]
-  }
-
-  /** Every other party's tag checked out: decode the total and be done. */
-  protected override finish (): Outgoing[] {
-    if (this.verified.some(v => v === 0)) return []
-    return super.finish()
   }
 
   protected override forget (): void {
