@@ -10,6 +10,7 @@ import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { decodeReply, type Reply } from '@simon-p2p/core'
 import { CHANNEL_WINDOW_BYTES, DEFAULT_ATTEMPT_TIMEOUT_MS, REPLY_MAX_BYTES, SECURESUM_PROTOCOL } from '../constants.js'
 import { ChannelClosedError, ReplyTimeoutError, UnexpectedReplyError } from '../errors.js'
+import { decodeVarintPrefix } from './length-prefix.js'
 
 interface Waiting extends PromiseWithResolvers<Reply> {
   /** When the reply is due (Date.now() clock); past it the channel is given up. */
@@ -145,7 +146,7 @@ export class Channels {
   private async connect (peerId: string, target: Multiaddr, signal: AbortSignal): Promise<Channel> {
     const pending = (async () => {
       const stream = await this.connectionManager.openStream(target, SECURESUM_PROTOCOL, { signal, negotiateFully: false })
-      return new Channel(stream, lpStream(stream, { maxDataLength: REPLY_MAX_BYTES, maxBufferSize: REPLY_MAX_BYTES + 16 }), this.written)
+      return new Channel(stream, lpStream(stream, { maxDataLength: REPLY_MAX_BYTES, maxBufferSize: REPLY_MAX_BYTES + 16, lengthDecoder: decodeVarintPrefix }), this.written)
     })()
     this.open.set(peerId, pending)
     pending.catch(err => {

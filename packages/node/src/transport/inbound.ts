@@ -12,6 +12,7 @@ import { encodeReply, type Reply } from '@simon-p2p/core'
 import { InboundIdleError } from '../errors.js'
 import { REPLY_NOW_FRAME_BYTES } from '../constants.js'
 import { ReplyBatch } from './reply-batch.js'
+import { decodeVarintPrefix } from './length-prefix.js'
 import type { InflightBudget } from './inflight.js'
 
 export interface FrameSink {
@@ -40,7 +41,7 @@ export class Inbound {
     // both listeners see every chunk: the meter's charges each before the reader can take it
     const meter = this.budget.meter(peer, stream)
     stream.addEventListener('message', evt => meter.arrived(evt.data))
-    const lp = lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + 16 })
+    const lp = lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + 16, lengthDecoder: decodeVarintPrefix })
     // one idle timer per stream, pushed back by each frame (not a timer per read)
     let idle = false
     const idleTimer = setTimeout(() => { idle = true; stream.abort(new InboundIdleError(idleTimeoutMs)) }, idleTimeoutMs)
