@@ -265,6 +265,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
       lean: this.lean,
       identity: this.identity,
       connect: party => this.channels.warm(party.peerId, party.multiaddr, this.attemptTimeoutMs),
+      expedite: party => this.channels.ask(party.peerId),
       timeoutMs,
       attemptTimeoutMs: this.attemptTimeoutMs,
       messenger: async (party, frame, signal, attemptTimeoutMs) => {

@@ -1,7 +1,10 @@
 /**
  * The receiving side of the SecureSum stream protocol. A sender keeps one long-lived stream per
  * peer (a channel, see channels.ts) and writes length-prefixed frames on it; the receiver answers
- * every frame with one length-prefixed reply, in order. The receiver learns the sender's PeerId
+ * every frame with one length-prefixed reply, in order. Replies to small frames it took wait up to
+ * REPLY_DELAY_MS to go out together (reply-batch.ts); a refusal, a reply to a large frame, and the
+ * answer to an ask (an empty frame: the sender wants the replies it is owed) go at once, with
+ * every reply held before them. The receiver learns the sender's PeerId
  * from the Noise-authenticated connection, never from the frame. What every stream has received
  * and not yet handled is charged to the node's in-flight budget (inflight.ts): a peer over its
  * share waits, its stream paused.
@@ -14,6 +17,9 @@ import { REPLY_NOW_FRAME_BYTES } from '../constants.js'
 import { ReplyBatch } from './reply-batch.js'
 import { decodeVarintPrefix } from './length-prefix.js'
 import type { InflightBudget } from './inflight.js'
+
+/** The reply to an ask: it answers no frame of a task, so it says nothing but that it came. */
+const ANSWER_TO_ASK = encodeReply({ status: 'accepted', code: '', message: '' })
 
 export interface FrameSink {
   /** Take one frame from an authenticated peer and say what became of it. */
@@ -58,6 +64,10 @@ export class Inbound {
           throw err
         }
         idleTimer.refresh()
+        if (data.byteLength === 0) {
+          await replies.add(ANSWER_TO_ASK, true)
+          continue
+        }
         const frame = data.subarray()
         let reply: Reply
         try {
@@ -69,7 +79,8 @@ export class Inbound {
           for (const chunk of data) chunk.fill(0)
           meter.handled(frame.length)
         }
-        await replies.add(encodeReply(reply), reply.status !== 'accepted' || frame.length >= REPLY_NOW_FRAME_BYTES)
+        // a held frame's reply may wait too: the sender takes 'held' as 'accepted'
+        await replies.add(encodeReply(reply), reply.status === 'refused' || frame.length >= REPLY_NOW_FRAME_BYTES)
       }
       await replies.flush()
       if (!idle) await stream.close()
