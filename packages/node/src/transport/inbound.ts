@@ -30,6 +30,8 @@ export interface InboundOptions {
   readonly maxFrameBytes: number
   /** A stream that sends no frame for this long is reset (a peer that opens streams and never writes). */
   readonly idleTimeoutMs: number
+  /** How long replies to small frames may wait to go out together (REPLY_DELAY_MS by default). */
+  readonly replyDelayMs?: number
 }
 
 /** The protocol's stream handler: frames in, one reply per frame out (in order), until the sender closes. */
@@ -52,7 +54,7 @@ export class Inbound {
     let idle = false
     const idleTimer = setTimeout(() => { idle = true; stream.abort(new InboundIdleError(idleTimeoutMs)) }, idleTimeoutMs)
     idleTimer.unref?.()
-    const replies = new ReplyBatch(lp, this.log)
+    const replies = new ReplyBatch(lp, this.log, this.options.replyDelayMs)
     this.batches.add(replies)
     try {
       while (true) {
