@@ -30,6 +30,8 @@ test('replies held for 10 minutes: the sum finishes, and every party\'s flush re
   assert.deepEqual(delivered, [6, 6, 6], 'each party\'s 6 frames (share, partial, confirm to 2 parties) were answered')
   for (const task of tasks) assert.equal(task.delivering, false, `party ${task.myself} has nothing on its way`)
   assert.deepEqual(nodes.map(node => node.stats().framesWritten), [6, 6, 6], 'no frame was written twice')
+  // the asks went through each receiver's in-flight budget like frames, and left nothing charged
+  assert.deepEqual(nodes.map(node => node.stats().inflight.bytes), [0, 0, 0])
 })
 
 test('a reply that never comes: the frame is written again on a new stream, and taken again changes nothing', async t => {

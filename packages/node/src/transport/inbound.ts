@@ -67,6 +67,8 @@ export class Inbound {
         }
         idleTimer.refresh()
         if (data.byteLength === 0) {
+          // an ask: its one byte (the prefix) goes back to the budget like any frame's
+          meter.handled(0)
           await replies.add(ANSWER_TO_ASK, true)
           continue
         }
