@@ -2,9 +2,9 @@
  * The receiving side of the SecureSum stream protocol. A sender keeps one long-lived stream per
  * peer (a channel, see channels.ts) and writes length-prefixed frames on it; the receiver answers
  * every frame with one length-prefixed reply, in order. Replies to small frames it took wait up to
- * REPLY_DELAY_MS to go out together (reply-batch.ts); a refusal, a reply to a large frame, and the
- * answer to an ask (an empty frame: the sender wants the replies it is owed) go at once, with
- * every reply held before them. The receiver learns the sender's PeerId
+ * REPLY_DELAY_MS to go out together (reply-batch.ts); a refusal, a frame held for a task not
+ * created here yet, a reply to a large frame, and the answer to an ask (an empty frame: the sender
+ * wants the replies it is owed) go at once, with every reply held before them. The receiver learns the sender's PeerId
  * from the Noise-authenticated connection, never from the frame. What every stream has received
  * and not yet handled is charged to the node's in-flight budget (inflight.ts): a peer over its
  * share waits, its stream paused.
@@ -83,8 +83,7 @@ export class Inbound {
           for (const chunk of data) chunk.fill(0)
           meter.handled(frame.length)
         }
-        // a held frame's reply may wait too: the sender takes 'held' as 'accepted'
-        await replies.add(encodeReply(reply), reply.status === 'refused' || frame.length >= REPLY_NOW_FRAME_BYTES)
+        await replies.add(encodeReply(reply), reply.status !== 'accepted' || frame.length >= REPLY_NOW_FRAME_BYTES)
       }
       await replies.flush()
       if (!idle) await stream.close()
