@@ -18,9 +18,6 @@ import { ReplyBatch } from './reply-batch.js'
 import { decodeVarintPrefix } from './length-prefix.js'
 import type { InflightBudget } from './inflight.js'
 
-/** The reply to an ask: it answers no frame of a task, so it says nothing but that it came. */
-const ANSWER_TO_ASK = encodeReply({ status: 'accepted', code: '', message: '' })
-
 export interface FrameSink {
   /** Take one frame from an authenticated peer and say what became of it. */
   (frame: Uint8Array, senderPeerId: string): Reply
@@ -66,12 +63,6 @@ export class Inbound {
           throw err
         }
         idleTimer.refresh()
-        if (data.byteLength === 0) {
-          // an ask: its one byte (the prefix) goes back to the budget like any frame's
-          meter.handled(0)
-          await replies.add(ANSWER_TO_ASK, true)
-          continue
-        }
         const frame = data.subarray()
         let reply: Reply
         try {
@@ -83,7 +74,8 @@ export class Inbound {
           for (const chunk of data) chunk.fill(0)
           meter.handled(frame.length)
         }
-        await replies.add(encodeReply(reply), reply.status !== 'accepted' || frame.length >= REPLY_NOW_FRAME_BYTES)
+        // an ask (an empty frame, which the sink takes for what it is) is answered at once, like a refusal
+        await replies.add(encodeReply(reply), frame.length === 0 || reply.status !== 'accepted' || frame.length >= REPLY_NOW_FRAME_BYTES)
       }
       await replies.flush()
       if (!idle) await stream.close()
