@@ -49,8 +49,11 @@ export const DEFAULT_MAX_FINISHED_TASKS = 1000
 /** How long a failed task keeps trying to tell the others why (its abort messages). */
 export const ABORT_DELIVERY_MS = 2_000
 
-/** Replies to small frames wait this long to go out together (each is a packet of its own otherwise). */
-export const REPLY_DELAY_MS = 5
+/**
+ * Replies to small frames wait this long to go out together (each is a packet of its own
+ * otherwise, and a wake-up of the sender); a sender that needs them sooner asks (channels.ts).
+ */
+export const REPLY_DELAY_MS = 50
 
 /** At most this many replies wait in one batch; the next one writes them all. */
 export const REPLY_BATCH_MAX = 64

@@ -37,6 +37,11 @@ export interface SecureSumTaskInit {
   readonly maxLength?: number
   /** Open a connection to a party early (no frame is sent); optional. */
   readonly connect?: (party: Party) => void
+  /**
+   * Ask a party for the replies it still holds for this node's frames (a receiver may hold replies
+   * to small frames a few milliseconds to send them together); flush() asks. Optional.
+   */
+  readonly expedite?: (party: Party) => void
   /** Lean mode's key agreement and keystream (see lean-crypto.ts). */
   readonly lean?: LeanCrypto
   /** Identity signatures (threshold mode signs its commits; see identity-signer.ts). */
@@ -102,6 +107,8 @@ export class SecureSumTask {
   private readonly strategies: Array<(batch: Outgoing[]) => Outgoing[]> = []
   private finishedNotified = false
   private readonly deliveries = new Set<Promise<void>>()
+  /** Per party, the deliveries to it still under way. */
+  private readonly deliveringTo = new Map<number, number>()
   private givenLength: number | undefined
   /** Parties a message of this task was taken from (not refused), for displays. */
   private readonly seenFrom = new Set<number>()
@@ -312,7 +319,13 @@ export class SecureSumTask {
    */
   async flush (options: AbortOptions = {}): Promise<void> {
     const { signal } = options
-    const delivered = async (): Promise<void> => { while (this.deliveries.size > 0) await Promise.all([...this.deliveries]) }
+    const delivered = async (): Promise<void> => {
+      while (this.deliveries.size > 0) {
+        // the parties still owe replies: ask for them instead of waiting for them to come in a batch
+        for (const to of this.deliveringTo.keys()) this.init.expedite?.(this.parties[to]!)
+        await Promise.all([...this.deliveries])
+      }
+    }
     await (signal === undefined ? delivered() : untilAborted(delivered(), signal, () => signal.reason))
   }
 
@@ -321,7 +334,13 @@ export class SecureSumTask {
     if (step !== this.reportedStep) { this.reportedStep = step; this.progress({ event: 'step', step }) }
     const sending = this.strategies.reduce((batch, strategy) => strategy(batch), out)
     for (const o of sending) {
-      const delivery = this.deliver(o).finally(() => this.deliveries.delete(delivery))
+      this.deliveringTo.set(o.to, (this.deliveringTo.get(o.to) ?? 0) + 1)
+      const delivery = this.deliver(o).finally(() => {
+        this.deliveries.delete(delivery)
+        const left = this.deliveringTo.get(o.to)! - 1
+        if (left > 0) this.deliveringTo.set(o.to, left)
+        else this.deliveringTo.delete(o.to)
+      })
       this.deliveries.add(delivery)
     }
     this.settleIfFinished()

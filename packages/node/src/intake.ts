@@ -1,7 +1,8 @@
 /**
  * Every inbound frame on its way to its task, cheapest check first, and no element decoded before
  * the frame is known to be one its task may take:
- *   1. the sender (the PeerId Noise authenticated) is allowed here at all (on a task's list, or on the allow list);
+ *   1. the sender (the PeerId Noise authenticated) is allowed here at all (on a task's list, or on
+ *      the allow list); an empty frame from it is an ask for its replies (answered, taken no further);
  *   2. the header alone is read (peekFrame): version, kind, task id, sender index;
  *   3. for a task held here: the sender is a listed party of THAT task speaking for its own index,
  *      and the frame is decoded with the task's limits (the field's width exactly, at most the
@@ -29,6 +30,9 @@ export function wipeHeld (held: HeldMessage<HeldFrame>): void {
   held.message.frame.fill(0)
 }
 
+/** The reply to an ask: it answers no message, so it says nothing but that the ask came. */
+const ASK_ANSWER: Reply = { status: 'accepted', code: '', message: '' }
+
 function refusal (err: unknown): Reply {
   if (err instanceof SimonError) return { status: 'refused', code: err.code, message: err.message }
   throw err
@@ -44,6 +48,8 @@ export class FrameIntake {
    */
   take (frame: Uint8Array, senderPeerId: string): Reply {
     if (!this.tasks.isAllowed(senderPeerId)) return { status: 'refused', code: 'NOT_ALLOWED', message: 'this peer is on no node list here' }
+    // an empty frame is an ask (the sender wants the replies it is owed, transport/inbound.ts), not a message
+    if (frame.length === 0) return ASK_ANSWER
     let peek: FramePeek
     try {
       peek = peekFrame(frame)

@@ -8,8 +8,6 @@
 import './polyfill.js'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { webSockets } from '@libp2p/websockets'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@libp2p/yamux'
 import type { ComponentLogger, Libp2p, PrivateKey } from '@libp2p/interface'
 import { InvalidInputError, isStatisticsMicroprotocol } from '@simon-p2p/core'
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_INBOUND_CONNECTIONS_PER_HOST } from './constants.js'
@@ -22,6 +20,8 @@ import {
   secureSum, secureSumGater, type CreateTaskInit, type Invitation, type NodeStats, type SecureSumService, type SecureSumServiceInit
 } from './service.js'
 import { corkedTcp } from './transport/corked-tcp.js'
+import { lazyWindowYamux } from './transport/lazy-window-yamux.js'
+import { quietNoise } from './transport/quiet-noise.js'
 import { StatisticsTask } from './statistics.js'
 
 /** A task of any microprotocol: SecureSum itself, or a statistics task run on SecureSum stages. */
@@ -85,8 +85,8 @@ export class SimonNode {
       ...(logger === undefined ? {} : { logger }),
       addresses: { listen: [...(listen ?? ['/ip4/127.0.0.1/tcp/0'])] },
       transports: [corkedTcp(), webSockets()],
-      connectionEncrypters: [noise({ crypto: noiseCrypto })],
-      streamMuxers: [yamux()],
+      connectionEncrypters: [quietNoise({ crypto: noiseCrypto })],
+      streamMuxers: [lazyWindowYamux()],
       connectionGater: secureSumGater(() => service, { denyDialMultiaddr: () => false }),
       connectionManager: {
         // per remote IP and second, before the handshake: a stranger cannot make this node do Noise handshakes flat out

@@ -15,7 +15,7 @@ import {
 import {
   DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_FINISHED_TASK_TTL_MS, DEFAULT_HOLD_LIMITS, DEFAULT_IDLE_TASK_TTL_MS, DEFAULT_INBOUND_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_FINISHED_TASKS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_TASK_TIMEOUT_MS, MAX_INBOUND_STREAMS,
-  PEER_INFLIGHT_SLACK_BYTES, SECURESUM_PROTOCOL
+  PEER_INFLIGHT_SLACK_BYTES, REPLY_DELAY_MS, SECURESUM_PROTOCOL
 } from './constants.js'
 import { SecureSumTask } from './driver.js'
 import { HeldMessages, type HoldLimits } from './held-messages.js'
@@ -39,6 +39,11 @@ export interface SecureSumServiceInit {
   readonly attemptTimeoutMs?: number
   /** An inbound stream that sends no frame for this long is reset. Default 30 s. */
   readonly inboundIdleTimeoutMs?: number
+  /**
+   * How long replies to small frames may wait to go out together (a sender that needs them asks
+   * for them at once: its task's flush, a full window). Default 50 ms.
+   */
+  readonly replyDelayMs?: number
   /** Largest frame accepted. Default 64 MiB. */
   readonly maxFrameBytes?: number
   /**
@@ -214,7 +219,8 @@ class DefaultSecureSumService implements SecureSumService, Startable {
     this.inflight = new InflightBudget({ perPeer, perNode: Math.max(perPeer, init.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES) })
     this.inbound = new Inbound((frame, peer) => this.onFrame(frame, peer), {
       maxFrameBytes,
-      idleTimeoutMs: init.inboundIdleTimeoutMs ?? DEFAULT_INBOUND_IDLE_TIMEOUT_MS
+      idleTimeoutMs: init.inboundIdleTimeoutMs ?? DEFAULT_INBOUND_IDLE_TIMEOUT_MS,
+      replyDelayMs: init.replyDelayMs === undefined ? REPLY_DELAY_MS : checkMs('replyDelayMs', init.replyDelayMs)
     }, this.inflight, protocolLog)
     this.lean = nodeLeanCrypto(components.privateKey)
     this.identity = nodeIdentitySigner(components.privateKey)
@@ -265,6 +271,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
       lean: this.lean,
       identity: this.identity,
       connect: party => this.channels.warm(party.peerId, party.multiaddr, this.attemptTimeoutMs),
+      expedite: party => this.channels.ask(party.peerId),
       timeoutMs,
       attemptTimeoutMs: this.attemptTimeoutMs,
       messenger: async (party, frame, signal, attemptTimeoutMs) => {

@@ -6,6 +6,7 @@ import { createServer } from 'node:net'
 import assert from 'node:assert/strict'
 import { SimonNode, type SimonNodeInit, type SecureSumTask } from '@simon-p2p/node'
 import type { InputValue, SecureSumResult } from '@simon-p2p/core'
+import type { PrivateKey } from '@libp2p/interface'
 
 export const LOOPBACK = '/ip4/127.0.0.1/tcp/0'
 
@@ -20,9 +21,9 @@ interface After { after: (fn: () => Promise<void> | void) => void }
  */
 export const LOOPBACK_PARTIES: SimonNodeInit = { inboundConnectionsPerHost: 10_000 }
 
-/** Start `n` nodes listening on free loopback ports; they are stopped after the test (or suite). */
-export async function startNodes (t: After, n: number, init: SimonNodeInit = FAST): Promise<SimonNode[]> {
-  const nodes = await Promise.all(Array.from({ length: n }, async () => SimonNode.create({ listen: [LOOPBACK], ...LOOPBACK_PARTIES, ...init })))
+/** Start `n` nodes listening on free loopback ports (with these identities, when given); they are stopped after the test (or suite). */
+export async function startNodes (t: After, n: number, init: SimonNodeInit = FAST, keys?: readonly PrivateKey[]): Promise<SimonNode[]> {
+  const nodes = await Promise.all(Array.from({ length: n }, async (_, i) => SimonNode.create({ listen: [LOOPBACK], ...LOOPBACK_PARTIES, ...init, ...(keys?.[i] === undefined ? {} : { privateKey: keys[i] }) })))
   t.after(async () => { await Promise.all(nodes.map(async node => node.stop())) })
   return nodes
 }

@@ -14,6 +14,8 @@ export interface BenchLine {
   readonly p99Ms?: number
   readonly coldMs?: number
   readonly runs: number
+  /** Latency cases: the sums run back to back, unmeasured, before the measured ones. */
+  readonly warmRuns?: number
   /** secure ms / plain ms (secure lines). */
   readonly ratio?: number
   readonly bytesPerPartyOverPlain?: number

@@ -20,6 +20,13 @@ export interface CaseSpec {
   readonly kind: 'vector' | 'latency' | 'single'
   /** Measured sums (after one warm-up sum, except for 'single'). */
   readonly runs: number
+  /**
+   * 'latency' cases: sums run back to back before the measured ones (default min(20, runs)). A
+   * node process runs its first few hundred sums at about twice the warm time, until V8 has
+   * optimised the hot path (3 x scalar: 5.4 ms over sums 1-300 of a fresh process, 2.9 ms from
+   * sum 600 on, 2026-12-02), so "warm" needs more than a few.
+   */
+  readonly warmRuns?: number
   readonly parameters: Record<string, unknown>
   readonly frameElements: number
   /** Each worker on a netlab host of its own, its link capped at this many Mbit/s each way; loopback when undefined. */
@@ -58,6 +65,8 @@ export interface Measured {
   readonly p99Ms?: number
   readonly coldMs?: number
   readonly runs: number
+  /** 'latency' cases: the sums run before the measured ones. */
+  readonly warmRuns?: number
   /** Per sum, the most any party sent, over the plaintext bytes of one input (8 per element). */
   readonly bytesPerPartyOverPlain: number
   /** Per sum, the most bytes any party sent (frames written on its streams, NodeStats.bytesWritten; an attempt that opened no stream wrote nothing), the largest over the sums. */
@@ -250,11 +259,12 @@ async function measureOn (spec: CaseSpec, kind: 'plain' | 'secure', lab: Lab | u
         const per = await Promise.all(workers.map(async w => w.request({ type: 'loop', id: `${id}-${suffix}`, kind, parameters, nodes, count }, 'looped')))
         return Array.from({ length: count }, (_, k) => per.flatMap(p => p.runs[k]!))
       }
-      const warm = await loop('warm', Math.min(20, spec.runs))
+      const warmRuns = spec.warmRuns ?? Math.min(20, spec.runs)
+      const warm = await loop('warm', warmRuns)
       const sums = await loop('run', spec.runs)
       for (const s of [...warm, ...sums]) check(s)
       const times = sums.map(sumMs)
-      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, bytesPerPartyOverPlain: NaN, maxBytesSent: NaN, cpuMsPerParty: median(sums.map(s => cpuPerParty(s, spec.processes, spec.parties))), hops: hopsOf([...warm, ...sums]), ...await stop(workers, blocks), setupMs, ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
+      return { kind, mode: sums[0]![0]!.mode ?? kind, ms: median(times), p99Ms: percentile(times, 0.99), coldMs: sumMs(warm[0]!), runs: spec.runs, warmRuns, bytesPerPartyOverPlain: NaN, maxBytesSent: NaN, cpuMsPerParty: median(sums.map(s => cpuPerParty(s, spec.processes, spec.parties))), hops: hopsOf([...warm, ...sums]), ...await stop(workers, blocks), setupMs, ok: problems.length === 0, ...(problems.length > 0 ? { problem: problems[0] } : {}) }
     }
     // per sum, the most bytes any host's link sent: read once every party has its result (so all was delivered)
     const linkPerSum: number[] = []

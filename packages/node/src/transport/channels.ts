@@ -1,7 +1,10 @@
 /**
  * The sending side of the SecureSum stream protocol: one long-lived outbound stream per peer (a
  * channel) that carries many length-prefixed frames; the peer answers each with one reply, in
- * order (see inbound.ts).
+ * order (see inbound.ts), but need not at once: replies to small accepted frames wait at the peer
+ * (up to REPLY_DELAY_MS) to go out together. A sender that needs them sooner (a task's flush, a
+ * full window) asks with an empty frame, which the peer answers, after every reply it still holds,
+ * at once.
  */
 import type { Logger, Stream } from '@libp2p/interface'
 import type { ConnectionManager } from '@libp2p/interface-internal'
@@ -10,13 +13,19 @@ import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { decodeReply, type Reply } from '@simon-p2p/core'
 import { CHANNEL_WINDOW_BYTES, DEFAULT_ATTEMPT_TIMEOUT_MS, REPLY_MAX_BYTES, SECURESUM_PROTOCOL } from '../constants.js'
 import { ChannelClosedError, ReplyTimeoutError, UnexpectedReplyError } from '../errors.js'
+import { decodeVarintPrefix } from './length-prefix.js'
 
 interface Waiting extends PromiseWithResolvers<Reply> {
   /** When the reply is due (Date.now() clock); past it the channel is given up. */
   readonly due: number
   readonly bytes: number
   readonly attemptTimeoutMs: number
+  /** The reply to an ask (an empty frame): it answers no frame of a task. */
+  readonly ask?: true
 }
+
+/** An ask: the zero-length frame that makes the peer write the replies it holds (see inbound.ts). */
+const ASK = new Uint8Array(0)
 
 /**
  * One outbound stream to one peer. A broken channel rejects what it still waits for and is
@@ -30,6 +39,10 @@ class Channel {
   private watchdog: NodeJS.Timeout | undefined
   private inFlight = 0
   private room: PromiseWithResolvers<void> | undefined
+  /** An ask is on its way and no frame was written after it: another would bring nothing more. */
+  private asked = false
+  /** An ask came before any frame was written: the next frame is followed by one. */
+  private askAfterNext = false
   broken = false
 
   constructor (private readonly stream: Stream, private readonly lp: LengthPrefixedStream<Stream>, private readonly written: (bytes: number) => void) {
@@ -38,20 +51,24 @@ class Channel {
 
   /** Write one frame and wait for its reply; `attemptTimeoutMs` bounds the write and the reply. */
   async send (frame: Uint8Array, signal: AbortSignal, attemptTimeoutMs: number): Promise<Reply> {
-    const reply = Object.assign(Promise.withResolvers<Reply>(), { due: Date.now() + attemptTimeoutMs, bytes: frame.length, attemptTimeoutMs })
-    // the channel may break while the frame is still being written: not an unhandled rejection
-    reply.promise.catch(() => {})
-    this.waiting.push(reply)
-    this.armWatchdog()
+    let reply: Waiting | undefined
     const write = this.writing.then(async () => {
       while (this.inFlight > 0 && this.inFlight + frame.length > CHANNEL_WINDOW_BYTES && !this.broken) {
+        // the window is full of frames whose replies the peer holds: ask for them
+        this.ask(attemptTimeoutMs)
         this.room ??= Promise.withResolvers<void>()
         await this.room.promise
       }
       if (this.broken) throw new ChannelClosedError('broken before the frame was written')
       this.inFlight += frame.length
+      this.asked = false
       this.written(frame.length)
-      await this.lp.write(frame, { signal })
+      // awaited in the order written (an ask is written past frames waiting for room)
+      reply = this.expect(frame.length, attemptTimeoutMs)
+      // lp.write hands the frame to the stream before it returns: an ask made now goes after it
+      const writing = this.lp.write(frame, { signal })
+      if (this.askAfterNext) { this.askAfterNext = false; this.ask(attemptTimeoutMs) }
+      await writing
     })
     this.writing = write.catch(() => {})
     try {
@@ -60,7 +77,32 @@ class Channel {
       this.close(err as Error)
       throw err
     }
-    return reply.promise
+    return reply!.promise
+  }
+
+  /** The reply due next after what was written so far, within `attemptTimeoutMs` (the watchdog's). */
+  private expect (bytes: number, attemptTimeoutMs: number, ask?: true): Waiting {
+    const reply: Waiting = Object.assign(Promise.withResolvers<Reply>(), { due: Date.now() + attemptTimeoutMs, bytes, attemptTimeoutMs, ...(ask === undefined ? {} : { ask }) })
+    // the channel may break while the frame is still being written: not an unhandled rejection
+    reply.promise.catch(() => {})
+    this.waiting.push(reply)
+    this.armWatchdog()
+    return reply
+  }
+
+  /**
+   * Ask the peer for the replies it still holds for this channel's frames (an empty frame, answered
+   * at once after them). Nothing is sent while an ask is on its way; when no reply is awaited yet,
+   * the next frame written is followed by an ask (a task's flush may come before its frame is written).
+   */
+  ask (attemptTimeoutMs: number = DEFAULT_ATTEMPT_TIMEOUT_MS): void {
+    if (this.broken) return
+    if (!this.waiting.some(w => w.ask !== true)) { this.askAfterNext = true; return }
+    if (this.asked) return
+    this.asked = true
+    this.expect(0, attemptTimeoutMs, true)
+    // not behind the frames waiting for room (the ask is what makes room): written now, in order with what was written
+    this.lp.write(ASK).catch(err => this.close(err as Error))
   }
 
   close (err: Error): void {
@@ -136,6 +178,11 @@ export class Channels {
     if (!this.open.has(peerId)) this.connect(peerId, target, AbortSignal.timeout(attemptTimeoutMs)).catch(() => {})
   }
 
+  /** Ask `peerId` for the replies it still holds for this node's frames (see Channel.ask); nothing without an open channel. */
+  ask (peerId: string): void {
+    this.open.get(peerId)?.then(c => { c.ask() }, () => {})
+  }
+
   closeAll (): void {
     for (const p of this.open.values()) p.then(c => c.close(new ChannelClosedError('node stopping')), () => {})
     this.open.clear()
@@ -145,7 +192,7 @@ export class Channels {
   private async connect (peerId: string, target: Multiaddr, signal: AbortSignal): Promise<Channel> {
     const pending = (async () => {
       const stream = await this.connectionManager.openStream(target, SECURESUM_PROTOCOL, { signal, negotiateFully: false })
-      return new Channel(stream, lpStream(stream, { maxDataLength: REPLY_MAX_BYTES, maxBufferSize: REPLY_MAX_BYTES + 16 }), this.written)
+      return new Channel(stream, lpStream(stream, { maxDataLength: REPLY_MAX_BYTES, maxBufferSize: REPLY_MAX_BYTES + 16, lengthDecoder: decodeVarintPrefix }), this.written)
     })()
     this.open.set(peerId, pending)
     pending.catch(err => {

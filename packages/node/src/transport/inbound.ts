@@ -1,7 +1,10 @@
 /**
  * The receiving side of the SecureSum stream protocol. A sender keeps one long-lived stream per
  * peer (a channel, see channels.ts) and writes length-prefixed frames on it; the receiver answers
- * every frame with one length-prefixed reply, in order. The receiver learns the sender's PeerId
+ * every frame with one length-prefixed reply, in order. Replies to small frames it took wait up to
+ * REPLY_DELAY_MS to go out together (reply-batch.ts); a refusal, a frame held for a task not
+ * created here yet, a reply to a large frame, and the answer to an ask (an empty frame: the sender
+ * wants the replies it is owed) go at once, with every reply held before them. The receiver learns the sender's PeerId
  * from the Noise-authenticated connection, never from the frame. What every stream has received
  * and not yet handled is charged to the node's in-flight budget (inflight.ts): a peer over its
  * share waits, its stream paused.
@@ -12,6 +15,7 @@ import { encodeReply, type Reply } from '@simon-p2p/core'
 import { InboundIdleError } from '../errors.js'
 import { REPLY_NOW_FRAME_BYTES } from '../constants.js'
 import { ReplyBatch } from './reply-batch.js'
+import { decodeVarintPrefix } from './length-prefix.js'
 import type { InflightBudget } from './inflight.js'
 
 export interface FrameSink {
@@ -23,6 +27,8 @@ export interface InboundOptions {
   readonly maxFrameBytes: number
   /** A stream that sends no frame for this long is reset (a peer that opens streams and never writes). */
   readonly idleTimeoutMs: number
+  /** How long replies to small frames may wait to go out together (REPLY_DELAY_MS by default). */
+  readonly replyDelayMs?: number
 }
 
 /** The protocol's stream handler: frames in, one reply per frame out (in order), until the sender closes. */
@@ -40,12 +46,12 @@ export class Inbound {
     // both listeners see every chunk: the meter's charges each before the reader can take it
     const meter = this.budget.meter(peer, stream)
     stream.addEventListener('message', evt => meter.arrived(evt.data))
-    const lp = lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + 16 })
+    const lp = lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + 16, lengthDecoder: decodeVarintPrefix })
     // one idle timer per stream, pushed back by each frame (not a timer per read)
     let idle = false
     const idleTimer = setTimeout(() => { idle = true; stream.abort(new InboundIdleError(idleTimeoutMs)) }, idleTimeoutMs)
     idleTimer.unref?.()
-    const replies = new ReplyBatch(lp, this.log)
+    const replies = new ReplyBatch(lp, this.log, this.options.replyDelayMs)
     this.batches.add(replies)
     try {
       while (true) {
@@ -68,7 +74,8 @@ export class Inbound {
           for (const chunk of data) chunk.fill(0)
           meter.handled(frame.length)
         }
-        await replies.add(encodeReply(reply), reply.status !== 'accepted' || frame.length >= REPLY_NOW_FRAME_BYTES)
+        // an ask (an empty frame, which the sink takes for what it is) is answered at once, like a refusal
+        await replies.add(encodeReply(reply), frame.length === 0 || reply.status !== 'accepted' || frame.length >= REPLY_NOW_FRAME_BYTES)
       }
       await replies.flush()
       if (!idle) await stream.close()
