@@ -142,7 +142,8 @@ test('a man in the middle cannot put its own ephemeral key in an honest party\'s
       // besides its own entry, one of party 0 with a key of its own, as a ring relay would hand it on
       const mitm = rawEphemeral('mitm', new Uint8Array(32).fill(0x42))
       let substituted = 0
-      const forged: Reply[] = []
+      // the forged frame's reply, awaited once the sum is over (replies may be held up to 50 ms)
+      const forgedReplies: Array<Promise<Reply>> = []
       const channels = internals(nodes[1]!).channels
       const send = channels.send.bind(channels)
       channels.send = async (peerId, target, frame, signal, ms) => {
@@ -154,8 +155,8 @@ test('a man in the middle cannot put its own ephemeral key in an honest party\'s
           const nonce = new Uint8Array(16).fill(7)
           const statement = ephemeralStatement(m.digest, 0, nonce, mitm.publicKey)
           const entry = { ...own, party: 0, nonce, publicKey: mitm.publicKey, signature: forgery.signature(seeds[1]!, statement) ?? own.signature }
-          const reply = await send(peerId, target, frame, signal, ms)
-          forged.push(await send(peerId, target, encodeMessage({ ...m, entries: [entry] }, 8), signal, ms))
+          const reply = send(peerId, target, frame, signal, ms)
+          forgedReplies.push(send(peerId, target, encodeMessage({ ...m, entries: [entry] }, 8), signal, ms))
           return reply
         }
         return send(peerId, target, frame, signal, ms)
@@ -164,6 +165,7 @@ test('a man in the middle cannot put its own ephemeral key in an honest party\'s
       tasks.forEach((task, i) => task.input(vector(i)))
       const results = await Promise.all(tasks.map(async task => task.result()))
       assert.equal(substituted, 1, 'party 1 sent party 2 its entry once')
+      const forged = await Promise.all(forgedReplies)
       assert.equal(forged.length, 1, 'and the forged one')
       assert.equal(forged[0]!.status, 'refused', 'party 2 refuses the entry party 1 sent for party 0')
       assert.equal(forged[0]!.code, 'PROTOCOL_VIOLATION')

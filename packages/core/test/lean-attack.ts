@@ -73,7 +73,8 @@ export interface LoggedRing {
  * @throws when the log holds no full nonce list, or none of target's masked frames
  */
 export function readLog (frames: ReadonlyArray<Uint8Array | WireMessage>, target: number): LoggedRing {
-  const messages = frames.map(f => f instanceof Uint8Array ? decodeMessage(f) : f)
+  // an empty frame is a sender's ask for its replies (no message): nothing to read
+  const messages = frames.filter(f => !(f instanceof Uint8Array) || f.length > 0).map(f => f instanceof Uint8Array ? decodeMessage(f) : f)
   const all = messages.filter((m): m is LeanNoncesMessage => m.kind === 'lean-nonces')
   const distributed = all.find(m => m.pass === 'distribute')
   // direct sends: every party's own entry, each in a message of its own

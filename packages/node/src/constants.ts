@@ -52,8 +52,11 @@ export const ABORT_DELIVERY_MS = 2_000
 /**
  * Replies to small frames wait this long to go out together (each is a packet of its own
  * otherwise, and a wake-up of the sender); a sender that needs them sooner asks (channels.ts).
+ * 5 ms, not 50: with 50, a party that froze right after accepting the others' keys had never
+ * answered them, and once restarted with the same key it got no message of the task at all
+ * (test/slow/lean-threshold-20.multiprocess.test.ts, the restarted party); not yet understood.
  */
-export const REPLY_DELAY_MS = 50
+export const REPLY_DELAY_MS = 5
 
 /** At most this many replies wait in one batch; the next one writes them all. */
 export const REPLY_BATCH_MAX = 64

@@ -41,7 +41,7 @@ export interface SecureSumServiceInit {
   readonly inboundIdleTimeoutMs?: number
   /**
    * How long replies to small frames may wait to go out together (a sender that needs them asks
-   * for them at once: its task's flush, a full window). Default 50 ms.
+   * for them at once: its task's flush, a full window). Default 5 ms (REPLY_DELAY_MS).
    */
   readonly replyDelayMs?: number
   /** Largest frame accepted. Default 64 MiB. */

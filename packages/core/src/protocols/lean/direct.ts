@@ -36,7 +36,6 @@ export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bi
   private entryCount = 0
   /** Messages that came before this party could use them: nonces before its input, data before its keys, tags before its result. */
   private heldNonces: LeanNoncesMessage[] = []
-  private pendingData: LeanDataMessage[] = []
   private heldTags: LeanConfirmMessage[] = []
   /** Per frame of this party's segment: the parts of the others added so far. */
   private parts = new Int32Array(0)
@@ -151,13 +150,11 @@ export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bi
         out.push({ to: s, message: data.message })
       }
     }
-    const pending = this.pendingData
-    this.pendingData = []
-    for (const m of pending) out.push(...sent(this.onData(m)))
+    out.push(...this.takePendingData())
     return out
   }
 
-  private onData (m: LeanDataMessage): Outgoing[] | typeof HELD {
+  protected onData (m: LeanDataMessage): Outgoing[] | typeof HELD {
     const checked = this.frameElements(m)
     const plan = this.plan!
     const g = m.frame
@@ -230,7 +227,6 @@ export class DirectMachine<V extends Float64Array | bigint[] = Float64Array | bi
   protected override forget (): void {
     super.forget()
     this.heldNonces = []
-    this.pendingData = []
     this.heldTags = []
   }
 }

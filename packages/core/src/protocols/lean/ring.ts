@@ -39,7 +39,6 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
   private entries: LeanEntry[] | undefined
   private collectSeen = false
   private collectHeld: LeanNoncesMessage | undefined
-  private pendingData: LeanDataMessage[] = []
   private confirmCollectSeen = false
   private confirmHeld: LeanConfirmMessage | undefined
 
@@ -152,13 +151,11 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
       this.contributeInto(g, data.elements)
       out.push({ to: this.succ, message: data.message })
     }
-    const pending = this.pendingData
-    this.pendingData = []
-    for (const m of pending) out.push(...sent(this.onData(m)))
+    out.push(...this.takePendingData())
     return out
   }
 
-  private onData (m: LeanDataMessage): Outgoing[] | typeof HELD {
+  protected onData (m: LeanDataMessage): Outgoing[] | typeof HELD {
     const checked = this.frameElements(m)
     const plan = this.plan!
     const n = this.parties
@@ -236,7 +233,6 @@ export class LeanMachine<V extends Float64Array | bigint[] = Float64Array | bigi
 
   protected override forget (): void {
     super.forget()
-    this.pendingData = []
     this.collectHeld = undefined
     this.confirmHeld = undefined
   }

@@ -6,6 +6,7 @@
  */
 import { ProtocolError, ResultMismatchError, type SimonError } from '../../errors.js'
 import type { Outgoing } from '../../machine/types.js'
+import { type HELD, sent } from '../../machine/kernel.js'
 import { buildFastDataFrame, type LeanDataMessage, type LeanTags } from '../../wire/lean.js'
 import { MAX_HOP } from '../../wire/frame.js'
 import { concat } from 'uint8arrays/concat'
@@ -35,6 +36,8 @@ export abstract class SegmentedLean<V extends Float64Array | bigint[]> extends L
   protected ownTags: LeanTags | undefined
   /** Per party: its tag over this party's result hash checked out (this party's own slot too, once it has the result). */
   protected verified: Uint8Array
+  /** Data that came before this party knew every nonce, taken once it does (takePendingData). */
+  protected pendingData: LeanDataMessage[] = []
 
   constructor (...args: ConstructorParameters<typeof LeanBase<V>>) {
     super(...args)
@@ -46,6 +49,21 @@ export abstract class SegmentedLean<V extends Float64Array | bigint[]> extends L
     const frames = this.plan?.frames ?? 0
     if (this._step === 'done') return { done: 2 * frames + 1, total: 2 * frames + 1 }
     return { done: this.consumedCount + this.storedCount, total: 2 * frames + 1 }
+  }
+
+  /** A data message: its part added, or its total stored (the ring's or direct sends' rules). */
+  protected abstract onData (m: LeanDataMessage): Outgoing[] | typeof HELD
+
+  /** The sum has started: take the data that waited for it. */
+  protected takePendingData (): Outgoing[] {
+    const pending = this.pendingData
+    this.pendingData = []
+    return pending.flatMap(m => sent(this.onData(m)))
+  }
+
+  protected override forget (): void {
+    super.forget()
+    this.pendingData = []
   }
 
   /** The plan of this party's input (called once it is encoded). */
