@@ -10,7 +10,7 @@
  */
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { partySet, roundCommitPayload, type AgreementRound, type SecureSumResult, type WireMessage } from '@simon-p2p/core'
+import { keySetHash, partySet, roundCommitPayload, type AgreementRound, type SecureSumResult, type WireMessage } from '@simon-p2p/core'
 import type { SecureSumTask } from '@simon-p2p/node'
 import { createTasks } from '../../packages/node/test/helpers.js'
 import { signingParties } from './signing-parties.js'
@@ -28,20 +28,29 @@ async function equivocate (t: { after: (fn: () => Promise<void>) => void }, roun
   const ps = await signingParties(t, 5, INIT)
   const tasks = createTasks(ps.map(p => p.node), { parameters: { mode: 'lean', threshold: 4, share_timeout: 1 } })
   const digest = tasks[0]!.digest
-  const sent = [0, 1, 2].map(i => record(tasks[i]!))
+  const sent = tasks.map(task => record(task))
+  // every party's keys as it sent them (the same to all): what a liar binds its forged key-set commit to
+  const keysOf = (j: number): Extract<WireMessage, { kind: 'lt-keys' }> => {
+    const o = sent[j]!.find(o => o.message.kind === 'lt-keys')
+    assert.ok(o !== undefined && o.message.kind === 'lt-keys', `party ${j}'s keys`)
+    return o.message
+  }
   for (const liar of [3, 4]) {
     deviate(tasks[liar]!, o => {
       const m = o.message
       if (o.to !== 2 || (m.kind !== 'lt-propose' && m.kind !== 'lt-commit') || m.round !== round) return [o]
       const members = m.members.filter(j => j !== 0)
-      const forged: WireMessage = m.kind === 'lt-commit' ? { ...m, members, signature: ps[liar]!.sign(roundCommitPayload(digest, partySet(members), round)) } : { ...m, members }
+      if (m.kind === 'lt-propose') return [{ to: o.to, message: { ...m, members } }]
+      // a good signature over the smaller set, bound to the true keys of its members
+      const keys = round === 'keys' ? { keys: keySetHash(digest, members, keysOf) } : {}
+      const forged: WireMessage = { ...m, members, ...keys, signature: ps[liar]!.sign(roundCommitPayload(digest, partySet(members), round, keys.keys)) }
       return [{ to: o.to, message: forged }]
     })
   }
   tasks.forEach((task, i) => task.input(VALUES[i]!))
   const outcomes = await settle(tasks)
   // never both: the unmasking shares of honest parties cover one (key set, input set)
-  const unmasked = new Set(sent.flat().flatMap(o => (o.message.kind === 'lt-unmask' ? [`${o.message.keySet.join(',')}|${o.message.members.join(',')}`] : [])))
+  const unmasked = new Set(sent.slice(0, 3).flat().flatMap(o => (o.message.kind === 'lt-unmask' ? [`${o.message.keySet.join(',')}|${o.message.members.join(',')}`] : [])))
   assert.ok(unmasked.size <= 1, `honest parties unmasked for ${[...unmasked].join(' and ')}`)
   const done = [0, 1, 2].map(i => outcomes[i]!).filter((o): o is SecureSumResult => !(o instanceof Error))
   assert.ok(new Set(done.map(r => JSON.stringify(r))).size <= 1, `honest parties finished with different totals: ${done.map(r => JSON.stringify(r)).join(' | ')}`)

@@ -11,8 +11,10 @@
  * frames did not go out.
  *
  * Then a party killed once its keys went out and restarted with the same key, port and task: the
- * others finish without its input (its fresh keys are refused as a second keys message), and the
- * restarted party, which the totals still reach, prints the same result.
+ * others finish without its input (its fresh keys are refused as a second keys message, and the
+ * key set is certified over its first keys), and the restarted party, whose keys are not the
+ * certified ones, neither masks nor unmasks: it prints the same result when the totals reach it,
+ * or times out when its first process had already taken the others' keys (they are not sent twice).
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -75,7 +77,7 @@ test('20 parties x 10^5, t = 14, 4 killed at 4 steps: the 16 survivors print the
   assertSumOver(results[0]!, agreed)
 })
 
-test('a party killed after its keys went out and restarted with the same key does not break the task, and gets the result', async (t) => {
+test('a party killed after its keys went out and restarted with the same key does not break the task; it neither masks nor unmasks, and prints their result or none', async (t) => {
   const n = 6
   const net = await network(t, n)
   const task = randomUUID()
@@ -97,7 +99,16 @@ test('a party killed after its keys went out and restarted with the same key doe
   const results = await Promise.all(others.map(async p => resultOf(p) as Promise<Result>))
   for (const r of results) assert.deepEqual(r, results[0])
   assertSumOver(results[0]!, [0, 1, 3, 4, 5])
-  // its fresh keys are refused (the others hold its first ones), but the totals and confirmations
-  // reach every listed party: the restarted one prints the same result, its input not in it
-  assert.deepEqual(await resultOf(again), results[0])
+  // its fresh keys are refused (the others hold its first ones): whatever reaches the new process,
+  // it sends no masked frame and no unmasking share, and it prints no other result than theirs
+  const r = await again.exited
+  for (const kind of ['lean-data', 'lt-unmask']) assert.equal(again.count('delivered', kind), 0, `the restarted party sent ${kind}`)
+  if (r.code === 0) {
+    assert.deepEqual(JSON.parse(r.stdout), results[0])
+    t.diagnostic('the restarted party got the result (the others\' keys had not reached its first process)')
+  } else {
+    const error = again.errorLines().join(' | ')
+    assert.match(error, /TaskTimeoutError: timed out after 12 s at step '/)
+    t.diagnostic(`the restarted party timed out (its first process had taken what the others sent it): ${error}`)
+  }
 })

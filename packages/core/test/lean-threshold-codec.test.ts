@@ -18,6 +18,7 @@ const MESSAGES: WireMessage[] = [
   { ...header, kind: 'lt-propose', round: 'keys', members: [0, 1, 3, 9] },
   { ...header, kind: 'lt-propose', round: 'inputs', members: [2, 3] },
   { ...header, kind: 'lt-commit', round: 'inputs', members: [0, 2, 3], signature: bytes(64, 5) },
+  { ...header, kind: 'lt-commit', round: 'keys', members: [0, 1, 2, 3], keys: bytes(32, 7), signature: bytes(64, 5) },
   { ...header, kind: 'lt-unmask', keySet: [0, 1, 2, 3], members: [0, 2, 3], certificate: [{ party: 0, signature: bytes(64, 6) }, { party: 2, signature: bytes(64, 8) }], shares: [1n, 2n, big, 0n] }
 ]
 
@@ -48,5 +49,15 @@ describe('codec: lean mode with a threshold (kinds 48..51)', () => {
     const bad = frame.slice()
     bad[frame.length - 1 - 2 - 2] = 7 // the round byte, before the u16 bitmap length and 2 bitmap bytes
     refused(bad)
+  })
+
+  test('a commit of the key round carries its 32-byte key-set hash, one of the input round none', () => {
+    const keysCommit = MESSAGES.find(m => m.kind === 'lt-commit' && m.round === 'keys')! as Extract<WireMessage, { kind: 'lt-commit' }>
+    const inputsCommit = MESSAGES.find(m => m.kind === 'lt-commit' && m.round === 'inputs')! as Extract<WireMessage, { kind: 'lt-commit' }>
+    const { keys: _, ...withoutKeys } = keysCommit
+    for (const bad of [withoutKeys, { ...keysCommit, keys: bytes(31, 7) }, { ...inputsCommit, keys: bytes(32, 7) }]) {
+      assert.throws(() => encodeMessage(bad as WireMessage, 8), (e: unknown) => e instanceof CodecError && /key-set hash/.test(e.message))
+    }
+    assert.equal(encodeMessage(keysCommit, 8).length - encodeMessage({ ...keysCommit, round: 'inputs', keys: undefined } as unknown as WireMessage, 8).length, 32)
   })
 })

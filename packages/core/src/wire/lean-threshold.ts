@@ -4,7 +4,7 @@
  *   48 lt-keys:    u32 descriptor length | descriptor (UTF-8) | u8 shape | u32 length | 16-byte nonce |
  *                  32-byte X25519 public key | 32-byte self-mask commitment | 64-byte signature | shares
  *   49 lt-propose: u8 round | members
- *   50 lt-commit:  u8 round | members | signature
+ *   50 lt-commit:  u8 round | members | [32-byte key-set hash, round 0 only] | signature
  *   51 lt-unmask:  members (the key set U1) | members (the agreed set W) | certificate of W | shares
  *     round: 0 the key set, 1 the input set; members, signature, certificate: members.ts
  *     shares: an elements block of SHARE_BYTES-wide elements (the sharing field 2^521 - 1)
@@ -20,6 +20,8 @@ import { certificateSize, checkSignature, membersBitmap, readCertificate, readMe
 export const SHARE_BYTES = 66
 /** Bytes of a self-mask commitment (SHA-256). */
 export const COMMITMENT_BYTES = 32
+/** Bytes of a key-set hash in a commit of the key round (SHA-256). */
+export const KEY_SET_HASH_BYTES = 32
 /** The most shares one frame carries: one per party of the largest task. */
 const MAX_SHARES = 1 << 16
 
@@ -48,6 +50,12 @@ export interface LtCommitMessage extends FrameHeader {
   readonly kind: 'lt-commit'
   readonly round: AgreementRound
   readonly members: number[]
+  /**
+   * Round 'keys' only (absent in round 'inputs'): SHA-256 over the keys of the members as the
+   * committer holds them (keySetHash), signed with the set, so that t commits certify one set of
+   * keys as well as one set of parties.
+   */
+  readonly keys?: Uint8Array
   readonly signature: Uint8Array
 }
 
@@ -114,8 +122,9 @@ export function encodeLeanThresholdMessage (m: LeanThresholdMessage): Uint8Array
     case 'lt-commit': {
       const bitmap = membersBitmap(m.members)
       checkSignature(m.signature)
-      size = 1 + 2 + bitmap.length + 2 + m.signature.length
-      write = w => { w.u8(m.round === 'keys' ? 0 : 1); w.u16(bitmap.length); w.raw(bitmap); w.u16(m.signature.length); w.raw(m.signature) }
+      const keys = commitKeys(m)
+      size = 1 + 2 + bitmap.length + keys.length + 2 + m.signature.length
+      write = w => { w.u8(m.round === 'keys' ? 0 : 1); w.u16(bitmap.length); w.raw(bitmap); w.raw(keys); w.u16(m.signature.length); w.raw(m.signature) }
       break
     }
     case 'lt-unmask': {
@@ -134,6 +143,16 @@ export function encodeLeanThresholdMessage (m: LeanThresholdMessage): Uint8Array
   const w = startFrame(header, KIND_CODES[m.kind], size)
   write(w)
   return w.done()
+}
+
+/** A commit's key-set hash as written: 32 bytes in round 'keys', none in round 'inputs'. */
+function commitKeys (m: LtCommitMessage): Uint8Array {
+  if (m.round === 'inputs') {
+    if (m.keys !== undefined) throw new CodecError('a key-set hash in a commit of the input round')
+    return new Uint8Array(0)
+  }
+  if (m.keys === undefined) throw new CodecError('a commit of the key round without its key-set hash')
+  return fixed(m.keys, KEY_SET_HASH_BYTES, 'key-set hash')
 }
 
 function readRound (r: FrameReader): AgreementRound {
@@ -175,7 +194,8 @@ export function decodeLeanThresholdMessage (frame: Uint8Array, limits: DecodeLim
     case 'lt-commit': {
       const round = readRound(r)
       const members = readMembers(r)
-      m = { kind, ...header, round, members, signature: readSignature(r) }
+      const keys = round === 'keys' ? { keys: r.copy(KEY_SET_HASH_BYTES, 'key-set hash') } : {}
+      m = { kind, ...header, round, members, ...keys, signature: readSignature(r) }
       break
     }
     case 'lt-unmask': {

@@ -25,6 +25,7 @@ export const SELF_KEY_BYTES = 16
 const utf8 = new TextEncoder()
 const COMMITMENT_LABEL = utf8.encode('simon-p2p/lean-threshold/v1/self-mask')
 const KEYS_LABEL = utf8.encode('simon-p2p/lean-threshold/v1/keys')
+const KEY_SET_LABEL = utf8.encode('simon-p2p/lean-threshold/v1/key-set')
 
 /** One party's secrets for one task. */
 export interface DropoutSecrets {
@@ -64,6 +65,27 @@ export function selfMaskCommitment (digest: Uint8Array, party: number, selfKey: 
 /** What party `party` signs over its keys: a domain tag, the digest, its index, nonce, public key and self-mask commitment. */
 export function keysStatement (digest: Uint8Array, party: number, nonce: Uint8Array, publicKey: Uint8Array, commitment: Uint8Array): Uint8Array {
   return concat([KEYS_LABEL, digest, u32(party), nonce, publicKey, commitment])
+}
+
+/** The signed parts of one party's keys (what keysStatement covers, less the digest). */
+export interface SignedKeys {
+  readonly nonce: Uint8Array
+  readonly publicKey: Uint8Array
+  readonly selfCommitment: Uint8Array
+}
+
+/**
+ * SHA-256 over a domain tag, the digest, and for each member in ascending order its index, nonce,
+ * public key and self-mask commitment: what a key round commit binds (two parties that hold
+ * different keys of one member get different hashes).
+ */
+export function keySetHash (digest: Uint8Array, members: readonly number[], keysOf: (party: number) => SignedKeys): Uint8Array {
+  const parts: Uint8Array[] = [KEY_SET_LABEL, digest]
+  for (const j of members) {
+    const k = keysOf(j)
+    parts.push(u32(j), k.nonce, k.publicKey, k.selfCommitment)
+  }
+  return sha256(concat(parts))
 }
 
 /** One secret from t points (index = the share holder's party index). */

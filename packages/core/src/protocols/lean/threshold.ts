@@ -3,7 +3,9 @@
  * state machine (README-lean.md, "Dropouts", has the protocol, the security argument and the
  * liveness conditions). Steps at party i:
  *   keys      draw s_i, b_i and a nonce; send each party j i's signed keys and j's shares of s_i, b_i
- *   key-set   propose the parties whose keys it holds; commit to one set; U1 = the certified set
+ *   key-set   propose the parties whose keys it holds; commit to one set and the hash of its
+ *             members' keys; U1 = the certified set (a party whose keys of U1 are not the
+ *             certified ones, a restarted party among them, neither masks nor unmasks)
  *   collect   mask with PRG(b_i) and the pair masks of U1; send each segment to its two holders
  *   input-set holders propose the parties whose pieces they hold in full; W = the certified set
  *   unmask    send every party its shares: of b_j for j in W, of s_j for j in U1 \ W
@@ -30,7 +32,7 @@ import { checkPeers, frameIv, nonceHash, NONCE_BYTES, pairKeys, portableHmac, ty
 import type { LeanMachineInit } from './base.js'
 import { Collection } from './collection.js'
 import {
-  drawSecrets, keysStatement, reconstructKey, reconstructSelfKey, selfMaskCommitment, SHARING_FIELD, splitSecrets, type DropoutSecrets
+  drawSecrets, keySetHash, keysStatement, reconstructKey, reconstructSelfKey, selfMaskCommitment, SHARING_FIELD, splitSecrets, type DropoutSecrets
 } from './dropout-secrets.js'
 import { SurvivorAgreement } from './survivors.js'
 
@@ -82,6 +84,8 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
   private collectAt: number | undefined
   private collectClosed = false
   private masked = false
+  /** Once U1 is certified: whether this party holds the certified keys of every member (else it only watches). */
+  private certifiedKeys = false
   private pairs: Array<PairKeys | undefined> = []
   private nonceDigest: Uint8Array | undefined
   /** pieces[sender]: the masked frames it sent for the segments this party holds. */
@@ -117,9 +121,9 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     this.mac = init.lean.hmacSha256 ?? portableHmac
     this.keys = new Array(n).fill(undefined)
     this.confirms = new Array(n).fill(undefined)
-    const round = (name: 'keys' | 'inputs'): SurvivorAgreement =>
-      new SurvivorAgreement(name, t, n, init.myself, this.shareTimeoutMs, init.descriptor.peers, this.digest, init.identity)
-    this.keyRound = round('keys')
+    const round = (name: 'keys' | 'inputs', keysOf?: (set: PartySet) => Uint8Array): SurvivorAgreement =>
+      new SurvivorAgreement(name, t, n, init.myself, this.shareTimeoutMs, init.descriptor.peers, this.digest, init.identity, keysOf)
+    this.keyRound = round('keys', set => keySetHash(this.digest, set.members, j => this.keys[j]!))
     this.inputRound = round('inputs')
   }
 
@@ -219,7 +223,7 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     switch (m.kind) {
       case 'lt-keys': this.takeKeys(m, from); break
       case 'lt-propose': (m.round === 'keys' ? this.keyRound : this.inputRound).takeProposal(from, m.members); break
-      case 'lt-commit': (m.round === 'keys' ? this.keyRound : this.inputRound).takeCommit(from, m.members, m.signature); break
+      case 'lt-commit': (m.round === 'keys' ? this.keyRound : this.inputRound).takeCommit(from, m.members, m.signature, m.keys); break
       case 'lt-unmask': this.takeUnmask(m, from); break
       case 'lean-data': {
         if (this.collection === undefined) { this.pending.push(m); return HELD }
@@ -272,7 +276,7 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     this.inputRound.certificates.check(set, m.certificate, from, this.parties)
     const u1 = this.keyRound.certified
     if (u1 === undefined) return
-    if (partySet(m.keySet).key !== u1.key) throw new ProtocolError(`party ${from} unmasks over another key set than the certified one`, from)
+    if (partySet(m.keySet).key !== partySet(u1.members).key) throw new ProtocolError(`party ${from} unmasks over another key set than the certified one`, from)
     if (!set.members.every(j => u1.members.includes(j))) throw new ProtocolError(`party ${from} unmasks an input set beyond the key set`, from)
     if (m.shares.length !== u1.members.length || m.shares.some(s => s >= SHARING_FIELD.p)) throw new ProtocolError(`party ${from} sent ${m.shares.length} unmasking shares for ${u1.members.length} parties`, from)
     this.unmasks.push({ from, shares: m.shares })
@@ -384,7 +388,8 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     this.totals = new Array(c.plan.frames).fill(undefined)
     this.collectAt = now
     const out: Outgoing[] = []
-    if (u1.members.includes(this.myself) && u1.members.every(j => this.keys[j] !== undefined)) out.push(...this.mask(u1))
+    this.certifiedKeys = this.keyRound.holdsCertifiedKeys(set => set.members.every(j => this.keys[j] !== undefined))
+    if (u1.members.includes(this.myself) && this.certifiedKeys) out.push(...this.mask(u1))
     const pending = this.pending.splice(0)
     for (const m of pending) {
       try {
@@ -447,7 +452,8 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
 
   /** W is certified: this party's shares for every member of U1 (of b for W, of s for the rest), to everyone, once. */
   private release (u1: PartySet, w: PartySet): Outgoing[] {
-    if (!u1.members.every(j => this.keys[j] !== undefined)) return []
+    // shares of keys other than the certified ones would spoil the reconstruction: none at all
+    if (!this.certifiedKeys) return []
     this.released = true
     const inW = new Set(w.members)
     const shares = u1.members.map(j => this.keys[j]!.shares[inW.has(j) ? 1 : 0]!)
