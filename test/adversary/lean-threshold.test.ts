@@ -6,11 +6,13 @@
  * only when the attack fails: every unmasking share honest parties send is for one input set, so
  * no party ever has both its self-mask key and its private key released ("never both"), and honest
  * parties finish with the same total over that set, or fail. The control shows the forged commits
- * are good signatures: the honest party that got them names the liars as equivocators.
+ * are good signatures: the honest party that got them names the liars as equivocators. And a
+ * party that sends one honest party other keys (another nonce, signed) than the rest: the key
+ * set is certified over the keys the rest hold, and the party told the other story only watches.
  */
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { keySetHash, partySet, roundCommitPayload, type AgreementRound, type SecureSumResult, type WireMessage } from '@simon-p2p/core'
+import { keySetHash, keysStatement, partySet, roundCommitPayload, type AgreementRound, type SecureSumResult, type WireMessage } from '@simon-p2p/core'
 import type { SecureSumTask } from '@simon-p2p/node'
 import { createTasks } from '../../packages/node/test/helpers.js'
 import { signingParties } from './signing-parties.js'
@@ -70,4 +72,31 @@ describe('lean mode with a threshold: deviating parties against the survivor agr
   test('equivocating proposals and signed commits of the input set (5 parties, t = 4, two deviating): one set unmasked, honest parties agree or fail', async t => {
     await equivocate(t, 'inputs')
   })
+})
+
+test('a party that sends one honest party other keys than the others (another nonce, signed): the key set is certified over the keys the rest hold; that party only watches, and no honest party ends with a wrong total', async t => {
+  const ps = await signingParties(t, 5, INIT)
+  const tasks = createTasks(ps.map(p => p.node), { parameters: { mode: 'lean', threshold: 4, share_timeout: 1 } })
+  const digest = tasks[0]!.digest
+  const sent = tasks.map(task => record(task))
+  const liar = 4
+  const told = 3
+  deviate(tasks[liar]!, o => {
+    const m = o.message
+    if (o.to !== told || m.kind !== 'lt-keys') return [o]
+    const nonce = m.nonce.map(b => b ^ 0xff)
+    return [{ to: o.to, message: { ...m, nonce, signature: ps[liar]!.sign(keysStatement(digest, liar, nonce, m.publicKey, m.selfCommitment)) } }]
+  })
+  tasks.forEach((task, i) => task.input(VALUES[i]!))
+  const outcomes = await settle(tasks)
+  const agreement = tasks[0]!.status().agreement
+  assert.ok(agreement !== undefined, `party 0: ${String(outcomes[0])}`)
+  assert.ok(!agreement.inputs.includes(told), `W ${agreement.inputs.join(',')} holds party ${told}, which holds other keys of party ${liar}`)
+  const total = agreement.inputs.reduce((s, j) => s + VALUES[j]!, 0)
+  for (const i of [0, 1, 2]) assert.deepEqual(outcomes[i], { inputs: agreement.inputs.length, result: { samples: agreement.inputs.length, sum: total } }, `party ${i}`)
+  // the party told the other story took the liar's keys (the signature is good) and so never masked or unmasked
+  const kinds = new Set(sent[told]!.map(o => o.message.kind))
+  assert.ok(kinds.has('lt-keys') && !kinds.has('lean-data') && !kinds.has('lt-unmask'), `party ${told} sent ${[...kinds].join(', ')}`)
+  const watched = outcomes[told]!
+  if (!(watched instanceof Error)) assert.deepEqual(watched, outcomes[0])
 })

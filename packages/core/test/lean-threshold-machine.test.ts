@@ -147,3 +147,35 @@ describe('lean mode with a threshold', () => {
     })
   }
 })
+
+test('a backup holder that lacks a dead party\'s piece while the primary holder dies after proposing: its late proposal still reaches the others, and W leaves the dead party out', () => {
+  // 7 parties, t = 4: segment 0 is held by party 0 (primary) and party 3 (backup). Party 5 dies
+  // right after masking; its frame of segment 0 reached party 0 but not party 3. Party 0 dies
+  // right after its input-set proposal (which names party 5). Party 3 lacks party 5's piece: if
+  // W had party 5 in it, segment 0 would have no holder able to total it.
+  for (const profile of ['wide', 'fast'] as const) {
+    for (let seed = 0; seed < 10; seed++) {
+      const n = 7
+      const inputs = inputsOf(n, 3, seed)
+      const sim = simOf(n, 4, inputs, profile, `late-backup/${profile}/${seed}`)
+      // the plan as party 5 has it (each of the 7 padded elements is a segment of its own)
+      const segment = (frame: number): number => new Collection(sim.machines[5]!.keySet!, n, 1 << 15).plan.frameSegment[frame]!
+      sim.tamper = ({ from, to, message }) =>
+        from === 5 && to === 3 && message.kind === 'lean-data' && message.phase === 'reduce' && segment(message.frame) === 0 ? undefined : message
+      const pick = seededPick(seed)
+      for (let events = 0; events < 100_000; events++) {
+        const five = sim.machines[5] as unknown as { masked: boolean }
+        if (!sim.crashed.has(5) && five.masked) sim.crash(5)
+        if (!sim.crashed.has(0) && sim.sent.some(m => m.from === 0 && m.message.kind === 'lt-propose' && m.message.round === 'inputs')) sim.crash(0)
+        if (!sim.step(pick)) break
+      }
+      assertSafe(sim, inputs)
+      const label = `${profile} seed ${seed}`
+      sim.machines.forEach((m, i) => {
+        if (i === 0 || i === 5) return
+        assert.equal(m.step, 'done', `${label}: party ${i} at ${m.step}: ${m.error?.message ?? JSON.stringify(m.waitingFor())}`)
+        assert.ok(!m.agreedInputs!.includes(5), `${label}: party ${i} agreed on ${m.agreedInputs!.join(',')}`)
+      })
+    }
+  }
+})

@@ -7,7 +7,8 @@
  *             members' keys; U1 = the certified set (a party whose keys of U1 are not the
  *             certified ones, a restarted party among them, neither masks nor unmasks)
  *   collect   mask with PRG(b_i) and the pair masks of U1; send each segment to its two holders
- *   input-set holders propose the parties whose pieces they hold in full; W = the certified set
+ *   input-set holders propose the parties whose pieces they hold in full (one still short of some
+ *             within half a window of another's proposal); W = the certified set
  *   unmask    send every party its shares: of b_j for j in W, of s_j for j in U1 \ W
  *   total     holders unmask their segments and send the totals to all
  *   confirm   SHA-256(digest, W, total); done with t equal confirmations
@@ -92,6 +93,8 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
   private readonly pieces = new Map<number, Map<number, V>>()
   private readonly pending: LeanDataMessage[] = []
   private inputSetAt: number | undefined
+  /** When the first input-set proposal of another party came: an incomplete holder then waits half a window more, not a whole one. */
+  private inputProposalSeenAt: number | undefined
   /** The primary holders that had made no input-set proposal when this party decided. */
   private primariesSilent = new Set<number>()
   private released = false
@@ -222,7 +225,11 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     this.clock = Math.max(this.clock, now)
     switch (m.kind) {
       case 'lt-keys': this.takeKeys(m, from); break
-      case 'lt-propose': (m.round === 'keys' ? this.keyRound : this.inputRound).takeProposal(from, m.members); break
+      case 'lt-propose': {
+        (m.round === 'keys' ? this.keyRound : this.inputRound).takeProposal(from, m.members)
+        if (m.round === 'inputs') this.inputProposalSeenAt ??= now
+        break
+      }
       case 'lt-commit': (m.round === 'keys' ? this.keyRound : this.inputRound).takeCommit(from, m.members, m.signature, m.keys); break
       case 'lt-unmask': this.takeUnmask(m, from); break
       case 'lean-data': {
@@ -249,10 +256,17 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
       this.keyRound.proposedAt === undefined && !this.keysClosed ? this.inputAt + this.shareTimeoutMs : undefined,
       this.keyRound.windowEnd,
       this.collectAt !== undefined && !this.collectClosed && this.inputRound.proposedAt === undefined ? this.collectAt + this.shareTimeoutMs : undefined,
+      this.inputRound.proposedAt === undefined ? this.hurryAt() : undefined,
       this.inputRound.windowEnd,
       this.inputSetAt !== undefined ? this.inputSetAt + this.shareTimeoutMs : undefined
     ].filter((d): d is number => d !== undefined && d > this.clock)
     return candidates.length === 0 ? undefined : Math.min(...candidates)
+  }
+
+  /** Half a window after another holder's input-set proposal came (and this party's collection began). */
+  private hurryAt (): number | undefined {
+    if (this.inputProposalSeenAt === undefined || this.collectAt === undefined) return undefined
+    return Math.max(this.inputProposalSeenAt, this.collectAt) + this.shareTimeoutMs / 2
   }
 
   override tick (now: number): Outgoing[] {
@@ -343,9 +357,15 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     const holder = this.masked
     if (holder) {
       if (now >= this.collectAt! + this.shareTimeoutMs) this.collectClosed = true
+      // Another holder's proposal starts the others' windows: one still short of pieces proposes
+      // within half a window of it, so that its proposal (which leaves out a party whose piece it
+      // lacks) is in before those windows end. Else a party that died while its pieces went out
+      // could be in W with a piece the backup of some segment never got, and if that segment's
+      // primary died too, nobody could total it.
+      const hurried = this.hurryAt() !== undefined && now >= this.hurryAt()!
       const complete = members.filter(j => this.complete(j))
       if (this.inputRound.proposedAt === undefined && this.inputRound.commitment === undefined &&
-        (complete.length === members.length || (this.collectClosed && complete.length >= this.threshold))) {
+        (complete.length === members.length || ((this.collectClosed || hurried) && complete.length >= this.threshold))) {
         out.push(...this.broadcast(this.inputRound.propose(complete, now)))
       }
       const wasDecided = this.inputRound.decided
