@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { encodeMessage } from '@simon-p2p/core'
-import { MAX_INBOUND_STREAMS, SECURESUM_PROTOCOL, type SimonNode, type SimonNodeInit } from '@simon-p2p/node'
+import { MAX_INBOUND_STREAMS, SECURESUM_PROTOCOL, STOP_FLUSH_MS, type SimonNode, type SimonNodeInit } from '@simon-p2p/node'
 import {
   concat, createTasks, nodeList, RawStream, secureSum, sleep, startNodes, taskId, until, varint
 } from './support.js'
@@ -161,4 +161,22 @@ test('a flood of valid-looking frames for tasks the node does not have stays wit
   }
   // and the plain flood, alone, is bounded too (mallory's own messages push out her older ones)
   assert.ok(victim.stats().held.messages <= hold.messages)
+})
+
+test('a listed peer that stops granting window while the node owes it replies: the node still stops, within its flush limit, not at the idle timeout', async t => {
+  // an idle timeout far beyond the test: only the stop's own limit can end the stuck write
+  const { victim, mallory } = await setup(t, { inboundIdleTimeoutMs: 600_000 })
+  const raw = await RawStream.open(mallory.libp2p, victim)
+  // mallory reads nothing more and sends no window update: each refusal the victim writes back
+  // uses up the stream's send window, until the victim's reply write waits for window forever
+  raw.stream.pause()
+  const junk = concat(Array.from({ length: 20_000 }, () => concat([varint(3), new Uint8Array([1, 2, 3])])))
+  await raw.writeRaw(junk, AbortSignal.timeout(10_000))
+  const stuck = (): boolean => victim.libp2p.getConnections(mallory.libp2p.peerId).flatMap(c => c.streams)
+    .some(s => s.protocol === SECURESUM_PROTOCOL && (s as unknown as { sendWindowCapacity: number }).sendWindowCapacity === 0)
+  await until(stuck, 'the victim\'s reply window to mallory is used up', 10_000)
+  const started = Date.now()
+  const stopped = await Promise.race([victim.stop().then(() => true), sleep(STOP_FLUSH_MS + 20_000).then(() => false)])
+  assert.ok(stopped, `the victim had not stopped ${STOP_FLUSH_MS + 20_000} ms after stop()`)
+  t.diagnostic(`the victim stopped in ${Date.now() - started} ms, its replies to mallory unwritten`)
 })

@@ -61,6 +61,12 @@ export const ABORT_DELIVERY_MS = 2_000
  */
 export const REPLY_DELAY_MS = 5
 
+/**
+ * A stopping node writes the replies it still holds for at most this long: a peer that no longer
+ * reads (it is stopping too, or gone) must not keep the node from stopping.
+ */
+export const STOP_FLUSH_MS = 2_000
+
 /** At most this many replies wait in one batch; the next one writes them all. */
 export const REPLY_BATCH_MAX = 64
 

@@ -15,7 +15,7 @@ import {
 import {
   DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_FINISHED_TASK_TTL_MS, DEFAULT_HOLD_LIMITS, DEFAULT_IDLE_TASK_TTL_MS, DEFAULT_INBOUND_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_FINISHED_TASKS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_TASK_TIMEOUT_MS, MAX_INBOUND_STREAMS,
-  PEER_INFLIGHT_SLACK_BYTES, REPLY_DELAY_MS, SECURESUM_PROTOCOL
+  PEER_INFLIGHT_SLACK_BYTES, REPLY_DELAY_MS, SECURESUM_PROTOCOL, STOP_FLUSH_MS
 } from './constants.js'
 import { SecureSumTask } from './driver.js'
 import { HeldMessages, type HoldLimits } from './held-messages.js'
@@ -237,7 +237,7 @@ class DefaultSecureSumService implements SecureSumService, Startable {
   async beforeStop (): Promise<void> {
     for (const id of this.registry.ids()) this.deleteTask(id)
     clearInterval(this.pruneTimer)
-    await this.inbound.flushReplies()
+    await this.inbound.flushReplies(STOP_FLUSH_MS)
     this.channels.closeAll()
   }
 

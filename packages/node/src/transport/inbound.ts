@@ -90,8 +90,18 @@ export class Inbound {
     }
   }
 
-  /** Send every reply still held: a party that stops right after its last message must still answer it (the sender would retry). */
-  async flushReplies (): Promise<void> {
-    await Promise.allSettled([...this.batches].map(async b => b.flush()))
+  /**
+   * Send every reply still held: a party that stops right after its last message must still
+   * answer it (the sender would retry). Gives up after `withinMs`: a write that waits for a peer
+   * that reads no more must not hold up the node's stop.
+   */
+  async flushReplies (withinMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const given = new Promise<void>(resolve => { timer = setTimeout(resolve, withinMs) })
+    try {
+      await Promise.race([Promise.allSettled([...this.batches].map(async b => b.flush())), given])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 }

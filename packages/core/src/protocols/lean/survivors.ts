@@ -76,10 +76,13 @@ export class SurvivorAgreement {
   /** The set t signed commits certify (within the task's bound, the only one that can be); in the key round, a KeyedSet. */
   get certified (): PartySet | undefined { return this.certificates.certified }
 
-  /** In the key round, once a set is certified: whether the keys this party holds of its members are the certified ones. */
-  holdsCertifiedKeys (holds: (set: PartySet) => boolean): boolean {
+  /**
+   * In the key round, once a set is certified and this party holds its members' keys: whether
+   * they are the certified ones.
+   */
+  holdsCertifiedKeys (): boolean {
     const certified = this.certified as KeyedSet | undefined
-    if (certified === undefined || this.keysOf === undefined || !holds(certified)) return false
+    if (certified === undefined || this.keysOf === undefined) return false
     return equals(this.keysOf(certified), certified.keys)
   }
 

@@ -85,8 +85,8 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
   private collectAt: number | undefined
   private collectClosed = false
   private masked = false
-  /** Once U1 is certified: whether this party holds the certified keys of every member (else it only watches). */
-  private certifiedKeys = false
+  /** Whether this party holds the certified keys of every member of U1 (else it only watches); undefined until it holds them all. */
+  private certifiedKeys: boolean | undefined
   private pairs: Array<PairKeys | undefined> = []
   private nonceDigest: Uint8Array | undefined
   /** pieces[sender]: the masked frames it sent for the segments this party holds. */
@@ -400,6 +400,16 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     return out
   }
 
+  /** Whether this party holds the keys of every member of U1 and they are the certified ones (once true, true). */
+  private holdsCertifiedKeys (): boolean {
+    if (this.certifiedKeys !== undefined) return this.certifiedKeys
+    const u1 = this.keyRound.certified
+    if (u1 === undefined || !u1.members.every(j => this.keys[j] !== undefined)) return false
+    // every member's keys are in (a party's keys fill their slot once): the answer is final
+    this.certifiedKeys = this.keyRound.holdsCertifiedKeys()
+    return this.certifiedKeys
+  }
+
   /** U1 is certified: the plan of the collection; if this party is in U1 with every key, mask and send its pieces. */
   private startCollection (u1: PartySet, now: number): Outgoing[] {
     const c = new Collection(u1.members, this.x!.length, this.ops.frameElements)
@@ -408,8 +418,7 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     this.totals = new Array(c.plan.frames).fill(undefined)
     this.collectAt = now
     const out: Outgoing[] = []
-    this.certifiedKeys = this.keyRound.holdsCertifiedKeys(set => set.members.every(j => this.keys[j] !== undefined))
-    if (u1.members.includes(this.myself) && this.certifiedKeys) out.push(...this.mask(u1))
+    if (u1.members.includes(this.myself) && this.holdsCertifiedKeys()) out.push(...this.mask(u1))
     const pending = this.pending.splice(0)
     for (const m of pending) {
       try {
@@ -473,7 +482,7 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
   /** W is certified: this party's shares for every member of U1 (of b for W, of s for the rest), to everyone, once. */
   private release (u1: PartySet, w: PartySet): Outgoing[] {
     // shares of keys other than the certified ones would spoil the reconstruction: none at all
-    if (!this.certifiedKeys) return []
+    if (!this.holdsCertifiedKeys()) return []
     this.released = true
     const inW = new Set(w.members)
     const shares = u1.members.map(j => this.keys[j]!.shares[inW.has(j) ? 1 : 0]!)
