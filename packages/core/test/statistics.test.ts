@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import {
   advanceExtremes, bivariateFigures, bivariateSums, bucketVector, extremesContributions, extremesDone, extremesOf,
   histogramOf, labelCounts, nextBucketCount, ratio, readBuckets, resolveStatisticsParameters, scaledValues, startExtremes,
-  tableOf, univariateFigures, univariateSums, InvalidInputError, INITIAL_BUCKETS, MAX_BUCKETS, MAX_LABEL_ROUNDS, MAX_STATISTICS_VALUES, type FixedPoint
+  resolveParameters, stageParameters, tableOf, univariateFigures, univariateSums, InvalidInputError, INITIAL_BUCKETS, MAX_BUCKETS, MAX_LABEL_ROUNDS, MAX_STATISTICS_VALUES, type FixedPoint
 } from '../src/index.js'
 
 const FP: FixedPoint = { digitsBefore: 12, digitsAfter: 12 }
@@ -222,7 +222,21 @@ describe('bad inputs, refused naming the field', () => {
     refused(() => resolveStatisticsParameters('MinimumMaximum', { min_count: 3 }, 2), 'parameters.min_count')
     refused(() => resolveStatisticsParameters('StatisticsUnivariate', { threshold: 2 }, 3), 'parameters.threshold')
     refused(() => resolveStatisticsParameters('StatisticsUnivariate', { min_count: -1 }, 3), 'parameters.min_count')
+    refused(() => resolveStatisticsParameters('StatisticsUnivariate', { neighbours: 3 }, 12), 'parameters.neighbours')
+    refused(() => resolveStatisticsParameters('StatisticsBivariate', { neighbours: 4, mode: 'mesh' }, 12), 'parameters.neighbours')
   })
+})
+
+test('neighbours: bound into the statistics task and passed on to every stage, which resolves it as a SecureSum task does', () => {
+  const params = resolveStatisticsParameters('StatisticsUnivariate', { neighbours: 4 }, 12)
+  assert.equal(params.neighbours, 4)
+  assert.notDeepEqual(params, resolveStatisticsParameters('StatisticsUnivariate', {}, 12), 'a task with neighbours is another task')
+  for (const stage of ['moments', 'extremes/0']) {
+    const p = stageParameters('StatisticsUnivariate', params, stage, 40)
+    assert.equal(p.neighbours, 4, stage)
+    assert.equal(resolveParameters({ ...p }, 12).neighbours, 4, stage)
+  }
+  assert.equal(stageParameters('StatisticsUnivariate', resolveStatisticsParameters('StatisticsUnivariate', {}, 12), 'moments', 40).neighbours, undefined)
 })
 
 test('min_count suppresses small bars (declared: null; found: left out) and whole results', () => {

@@ -127,6 +127,26 @@ describe('found labels and defaults', () => {
   })
 })
 
+test('12 parties masking with 4 neighbours each (parameter neighbours): StatisticsUnivariate and StatisticsFrequency, every stage with that degree, the pooled figures', async (t) => {
+  const nodes = await startNodes(t, 12, { taskTimeoutMs: 30_000, attemptTimeoutMs: 2000 })
+  const inputs = nodes.map((_, i) => [i, i + 0.5, -2 * i])
+  const parameters = { ...PARAMETERS, mode: 'lean', neighbours: 4 }
+  const id = taskId('sparse-statistics')
+  const list = nodeList(nodes)
+  const tasks = nodes.map((node, myself) => node.createTask({ taskId: id, microprotocol: 'StatisticsUnivariate', parameters, network: { nodes: list, myself } }) as StatisticsTask)
+  tasks.forEach((task, i) => task.input(inputs[i]))
+  const results = await Promise.all(tasks.map(async task => task.result()))
+  for (const r of results) assert.deepEqual(r, results[0])
+  const all = inputs.flat()
+  const pooled = univariateSums(scaledValues(all, FP), FP)
+  const expected = univariateFigures(pooled.sums, { minimum: pooled.min, maximum: pooled.max }, FP) as unknown as Record<string, unknown>
+  for (const name of ['mean', 'variance', 'minimum', 'maximum', 'samples']) assert.deepEqual(results[0]!.result[name], expected[name], name)
+  const stages = ['moments', 'extremes/0'].map(stage => nodes[0]!.getTask(`${id}/${stage}`))
+  for (const stage of stages) assert.equal(stage?.descriptor.parameters.neighbours, 4, `stage ${String(stage?.id)}`)
+  const [histogram] = await run(nodes, 'StatisticsFrequency', nodes.map((_, i) => ['A', i % 2 === 0 ? 'B' : 'C']), { categories: ['A', 'B', 'C'], mode: 'lean', neighbours: 4 })
+  assert.deepEqual(histogram!.result, { samples: 24, mode: 'A', histogram: { A: 12, B: 6, C: 6 } })
+})
+
 describe('bad inputs, refused before anything is sent', () => {
   test('empty list, NaN, a label outside the categories, a pair with one element, a list too long: typed errors naming the field, no frame sent', async (t) => {
     const nodes = await startNodes(t, 2)

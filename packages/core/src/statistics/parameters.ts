@@ -10,16 +10,17 @@
  *                  is refused); without them, labels travel inside hashed buckets (labels.ts)
  *   min_count      cells, bars and whole statistics counting fewer samples are suppressed (default 0)
  *   mode           passed on to every stage ('auto', 'mesh' or 'lean')
+ *   neighbours     passed on to every stage: lean mode's masking degree (task/parameters.ts)
  */
 import { InvalidInputError } from '../errors.js'
 import { checkFixedPoint, DEFAULT_FIXED_POINT, pow10, type FixedPoint } from '../encoding/fixed-point.js'
 import { mersennePrimeFor } from '../field/wide.js'
 import { canonicalParameters, type TaskParameters } from '../task/descriptor.js'
-import { modeOf } from '../task/parameters.js'
+import { modeOf, neighboursOf, resolveNeighbours } from '../task/parameters.js'
 import { checkLabel } from './labels.js'
 import { COUNT_DIGITS, type StatisticsMicroprotocol } from './microprotocols.js'
 
-const KEYS = ['digits_before', 'digits_after', 'categories', 'min_count', 'mode', 'modulus'] as const
+const KEYS = ['digits_before', 'digits_after', 'categories', 'min_count', 'mode', 'neighbours', 'modulus'] as const
 const REFUSED: Record<string, string> = {
   profile: 'statistics run in the wide profile only (the fast field cannot hold sums of powers)',
   threshold: 'every stage needs the same parties: threshold mode could sum different input sets in different stages',
@@ -96,6 +97,7 @@ export function resolveStatisticsParameters (microprotocol: StatisticsMicroproto
   }
   const mode = modeOf(p)
   if (mode !== 'auto') out.mode = mode
+  Object.assign(out, resolveNeighbours(p, undefined))
   // the field of the widest stage, for the invitation to show; each stage resolves its own
   const modulus = mersennePrimeFor(BigInt(parties) * pow10(widestStageDigits(microprotocol, fp, out.categories !== undefined))).toString()
   // an invitation carries the modulus resolved at its creator: it must be the one chosen here
@@ -154,11 +156,13 @@ function widestStageDigits (m: StatisticsMicroprotocol, fp: FixedPoint, declared
  */
 export function stageParameters (microprotocol: StatisticsMicroprotocol, params: TaskParameters, stage: string, digitsBefore: number): Record<string, string | number> {
   const mode = modeOf(params)
+  const neighbours = neighboursOf(params)
   return {
     digits_before: digitsBefore,
     digits_after: 0,
     statistics: JSON.stringify({ microprotocol, parameters: canonicalParameters(params) }),
     stage,
-    ...(mode === 'auto' ? {} : { mode })
+    ...(mode === 'auto' ? {} : { mode }),
+    ...(neighbours === undefined ? {} : { neighbours })
   }
 }
