@@ -100,3 +100,28 @@ test('a party that sends one honest party other keys than the others (another no
   const watched = outcomes[told]!
   if (!(watched instanceof Error)) assert.deepEqual(watched, outcomes[0])
 })
+
+test('a party that proposes the input set before it could hold any piece (to hurry the holders still collecting): every honest input is still in W, and the sum is exact', async t => {
+  const ps = await signingParties(t, 5, INIT)
+  const tasks = createTasks(ps.map(p => p.node), { parameters: { mode: 'lean', threshold: 4, share_timeout: 1 } })
+  const liar = 4
+  const early: WireMessage[] = []
+  // with its key-set commit, the liar proposes every party as complete: each holder still short of
+  // pieces then proposes half a window after it, not a whole window after the key set (that a
+  // piece coming within that half window is counted: lean-threshold-machine.test.ts, which can
+  // hold one back; here the pieces come as fast as loopback carries them)
+  deviate(tasks[liar]!, o => {
+    const m = o.message
+    if (m.kind !== 'lt-commit' || m.round !== 'keys') return [o]
+    const proposal: WireMessage = { kind: 'lt-propose', taskId: m.taskId, digest: m.digest, from: m.from, round: 'inputs', members: [0, 1, 2, 3, 4] }
+    early.push(proposal)
+    return [o, { to: o.to, message: proposal }]
+  })
+  tasks.forEach((task, i) => task.input(VALUES[i]!))
+  const outcomes = await settle(tasks)
+  assert.equal(early.length, 4, 'the early proposal went to every other party')
+  for (const i of [0, 1, 2, 3]) {
+    assert.deepEqual(outcomes[i], { inputs: 5, result: { samples: 5, sum: VALUES.reduce((s, v) => s + v, 0) } }, `party ${i}`)
+    assert.deepEqual(tasks[i]!.status().agreement?.inputs, [0, 1, 2, 3, 4])
+  }
+})

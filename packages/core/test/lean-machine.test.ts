@@ -165,26 +165,31 @@ describe('what lean mode sends', () => {
   })
 })
 
+/** A tamper hook that adds 1 to element 0 of the first total (a gather frame) on its way to `victim`; `altered` says whether it has. */
+function alterFirstTotal (victim: number): { readonly tamper: Tamper, readonly altered: boolean } {
+  let altered = false
+  const tamper: Tamper = e => {
+    const m = e.message
+    if (altered || m.kind !== 'lean-data' || m.phase !== 'gather' || e.to !== victim) return m
+    altered = true
+    const elements = Float64Array.from(m.elements as Float64Array)
+    elements[0] = (elements[0]! + 1) % 4503599627370449
+    return { ...m, elements } satisfies LeanDataMessage
+  }
+  return { tamper, get altered () { return altered } }
+}
+
 describe('tampering and refusals', () => {
   for (const topology of ['ring', 'tree', 'direct'] as const) test(`an altered total on its way is caught by the confirmation (${topology})`, () => {
     for (let victim = 0; victim < 4; victim++) {
-      let done = false
-      const tamper: Tamper = e => {
-        const m = e.message
-        if (!done && m.kind === 'lean-data' && m.phase === 'gather' && e.to === victim) {
-          done = true
-          const elements = Float64Array.from(m.elements as Float64Array)
-          elements[0] = (elements[0]! + 1) % 4503599627370449
-          return { ...m, elements } satisfies LeanDataMessage
-        }
-        return m
-      }
+      const altering = alterFirstTotal(victim)
+      const { tamper } = altering
       const inputs = inputsFor(4, 10, victim)
       const expected = meshResult(4, { profile: 'fast' }, inputs)
       const net = network(descriptorFor(4, { profile: 'fast', mode: 'lean' }), inputs, { tamper, topology })
       runNetwork(net, () => 0)
-      if (topology === 'tree' && victim === 0) { assert.ok(!done); continue } // the root receives no total
-      assert.ok(done)
+      if (topology === 'tree' && victim === 0) { assert.ok(!altering.altered); continue } // the root receives no total
+      assert.ok(altering.altered)
       assert.ok(net.machines.some(m => m.error instanceof ResultMismatchError), 'some party saw the mismatch')
       for (const m of net.machines) {
         if (m.step === 'done') assert.deepEqual(m.result, expected, 'no party finishes with an altered total')
@@ -437,20 +442,11 @@ describe('many parties: a sparse masking graph (neighbours)', () => {
     const inputs = inputsFor(n, 2, 7)
     const expected = meshResult(n, { profile: 'fast' }, inputs)
     for (const victim of [3, 15, 19]) {
-      let altered = false
-      const tamper: Tamper = e => {
-        const m = e.message
-        if (!altered && m.kind === 'lean-data' && m.phase === 'gather' && e.to === victim) {
-          altered = true
-          const elements = Float64Array.from(m.elements as Float64Array)
-          elements[0] = (elements[0]! + 1) % 4503599627370449
-          return { ...m, elements } satisfies LeanDataMessage
-        }
-        return m
-      }
+      const altering = alterFirstTotal(victim)
+      const { tamper } = altering
       const { net } = countedNetwork(descriptorFor(n, { profile: 'fast', mode: 'lean', neighbours: k }), inputs, 'tree', { tamper })
       runNetwork(net, () => 0)
-      assert.ok(altered)
+      assert.ok(altering.altered)
       const graph = graphOf(net.machines[0]!)
       for (const j of [victim, ...graph.neighbours(victim)]) assert.notEqual(net.machines[j]!.step, 'done', `party ${j} ends without a result`)
       assert.ok(net.machines.some(m => m.error instanceof ResultMismatchError))

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import type { InputValue } from '../src/encoding/fixed-point.js'
 import type { LtUnmaskMessage } from '../src/wire/lean-threshold.js'
+import type { WireMessage } from '../src/wire/codec.js'
 import { Collection } from '../src/protocols/lean/collection.js'
 import type { LeanThresholdMachine } from '../src/protocols/lean/threshold.js'
 import { descriptorFor } from './lean-helpers.js'
@@ -177,5 +178,36 @@ test('a backup holder that lacks a dead party\'s piece while the primary holder 
         assert.ok(!m.agreedInputs!.includes(5), `${label}: party ${i} agreed on ${m.agreedInputs!.join(',')}`)
       })
     }
+  }
+})
+
+test('a party that proposes the input set at once, to hurry the holders: a piece that comes within half a window of that proposal is still counted', () => {
+  for (const seed of [0, 1, 2, 3]) {
+    const n = 5
+    const inputs = inputsOf(n, 3, seed)
+    const sim = simOf(n, 4, inputs, 'wide', `hurry/${seed}`)
+    // party 0's pieces are slow: held back until 400 ms (0.4 st) after the early proposal
+    const slow: Array<{ to: number, message: WireMessage }> = []
+    sim.tamper = ({ from, to, message }) => {
+      if (from !== 0 || message.kind !== 'lean-data' || message.phase !== 'reduce') return message
+      slow.push({ to, message })
+      return undefined
+    }
+    const pick = seededPick(seed)
+    while (!sim.machines.every(m => m.keySet !== undefined)) assert.ok(sim.step(pick), 'the key set is certified everywhere')
+    // every other piece arrives: the holders lack party 0's only
+    while (sim.queue.length > 0) sim.step(pick)
+    // party 4 names every party complete before any holder could know
+    const header = { taskId: sim.machines[4]!.descriptor.taskId, digest: sim.machines[4]!.digest, from: 4 }
+    for (const to of [0, 1, 2, 3]) sim.inject(to, { ...header, kind: 'lt-propose', round: 'inputs', members: [0, 1, 2, 3, 4] }, sim.peers[4]!)
+    sim.runUntil(sim.now + 400, pick)
+    sim.tamper = undefined
+    for (const { to, message } of slow.splice(0)) sim.inject(to, message, sim.peers[0]!)
+    sim.run(pick)
+    sim.machines.forEach((m, i) => {
+      assert.equal(m.step, 'done', `seed ${seed}: party ${i} at ${m.step}: ${m.error?.message ?? JSON.stringify(m.waitingFor())}`)
+      assert.deepEqual(m.agreedInputs, [0, 1, 2, 3, 4], `seed ${seed}: party ${i}`)
+      assert.deepEqual(m.result, plainSum(inputs), `seed ${seed}: party ${i}`)
+    })
   }
 })
