@@ -53,6 +53,16 @@ export class Party extends Proc {
     super(['sum', '--key', net.keys[index]!.path, '--listen', `/ip4/127.0.0.1/tcp/${net.ports[index]}`, '--network', net.network,
       '--myself', String(index), '--task', task, '--value-file', pipe, '--events', ...extra], env)
     this.pipe = pipe
+    // SIMON_FAULT_LOGS=<dir>: each party's progress lines go to <dir>/<task>-<index>.log when it ends (to study a failed run)
+    const logs = process.env.SIMON_FAULT_LOGS
+    if (logs !== undefined && logs !== '') {
+      let stamped = ''
+      this.child.stderr!.on('data', (d: Buffer) => {
+        const atLineStart = stamped === '' || stamped.endsWith('\n')
+        stamped += d.toString().replace(/\n(?=.)/g, `\n${Date.now()} `).replace(/^/, atLineStart ? `${Date.now()} ` : '')
+      })
+      void this.exited.then(async () => writeFile(join(logs, `${task}-${index}.log`), stamped))
+    }
   }
 
   /** Up and waiting for its value: its node listens and it has joined the task. */
@@ -117,8 +127,11 @@ export class Party extends Proc {
   }
 }
 
-/** A party (fault tests only) that freezes once every other party took its messages of all these kinds. */
+/** A party (fault tests only) that freezes once every other party took its messages of all these kinds (`kind:count`: once that many were taken). */
 export const freezingAfter = (...kinds: string[]): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_FREEZE_AFTER: kinds.join(',') })
+
+/** A party (fault tests only) that sends only to these parties from this step on (with a freeze after: it dies in the middle of a broadcast). */
+export const sendingOnly = (step: string, parties: readonly number[]): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_SEND_ONLY: `${step}:${parties.join('+')}` })
 
 /** A party (fault tests only) that freezes when its task enters this step, before the step's messages leave. */
 export const freezingAt = (step: string): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_FREEZE_AT: step })

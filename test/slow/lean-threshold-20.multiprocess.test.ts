@@ -2,10 +2,12 @@
  * Slow suite: lean mode with a threshold as real `simon sum` processes on 127.0.0.1.
  *
  * 20 parties x 10^5 elements (fast profile), t = 14; four are killed with SIGKILL at four steps:
- * party 5 before its keys leave (frozen as it enters 'keys'), party 0 once its masked frames
- * reached their holders, party 8 as a holder in the middle of the collection (frozen before its
- * input-set proposal leaves), party 3 during unmasking (frozen before its shares leave). No two of
- * them hold the same segment (README-lean.md, liveness L4). Element 0 of party i's input is 2^i,
+ * party 5 before its keys leave (frozen as it enters 'keys'), party 8 as a holder in the middle of
+ * the collection (frozen before its input-set proposal leaves), party 3 during unmasking (frozen
+ * before its shares leave), and party 0, the primary holder of segment 0, in the middle of sending
+ * that segment's total: it reaches parties 1, 2 and 10 (the backup holder) only, then party 0 is
+ * frozen and killed; the backup, which got the total, still sends it to the parties that did not.
+ * No two of them hold the same segment (README-lean.md, liveness L4). Element 0 of party i's input is 2^i,
  * so element 0 of the total names the agreed set; the 16 survivors must print the same result,
  * the exact sum over that set, which holds every survivor and neither party 5 nor any party whose
  * frames did not go out.
@@ -21,7 +23,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { freezingAfter, freezingAt, network, Party, resultOf } from '../fault-parties.js'
+import { freezingAfter, freezingAt, network, Party, resultOf, sendingOnly } from '../fault-parties.js'
 
 const LENGTH = 100_000
 
@@ -45,7 +47,9 @@ test('20 parties x 10^5, t = 14, 4 killed at 4 steps: the 16 survivors print the
   const net = await network(t, n)
   const task = randomUUID()
   const args = ['--mode', 'lean', '--profile', 'fast', '--threshold', '14', '--share-timeout', '8', '--timeout', '150']
-  const env: Record<number, NodeJS.ProcessEnv> = { 5: freezingAt('keys'), 8: freezingAt('input-set'), 3: freezingAt('unmask') }
+  // party 0 sends 36 masked frames (19 segments, party 5 being out of the key set; two holders
+  // each, itself one of them for two), then its segment's total (one frame) to parties 1, 2 and 10
+  const env: Record<number, NodeJS.ProcessEnv> = { 5: freezingAt('keys'), 8: freezingAt('input-set'), 3: freezingAt('unmask'), 0: { ...sendingOnly('total', [1, 2, 10]), ...freezingAfter('lean-data:39') } }
   const parties = Array.from({ length: n }, (_, i) => new Party(i, net, task, JSON.stringify(valueOf(i)), args, env[i] ?? {}))
   t.after(() => parties.forEach(p => p.kill()))
   await Promise.all(parties.map(async p => p.joined()))
@@ -53,22 +57,18 @@ test('20 parties x 10^5, t = 14, 4 killed at 4 steps: the 16 survivors print the
     await p.give()
     await new Promise(resolve => setTimeout(resolve, 100))
   }
-  const frozen = [5, 8, 3].map(async i => {
+  await Promise.all([5, 8, 3, 0].map(async i => {
     const victim = parties[i]!
     await victim.until(() => victim.has(e => e.event === 'frozen'), 'its freeze point', 120_000)
     await victim.killNow()
-  })
-  // party 0: 19 segments (party 5 is out of the key set), two holders each, itself one of them for two
-  const zero = parties[0]!
-  const masked = (async () => {
-    await zero.until(() => zero.count('delivered', 'lean-data') >= 2 * 17 + 2, 'its masked frames taken by their holders', 120_000)
-    await zero.killNow()
-  })()
-  await Promise.all([...frozen, masked])
+  }))
   const victims = [0, 3, 5, 8]
   const survivors = parties.filter(p => !victims.includes(p.index))
   const results = await Promise.all(survivors.map(async p => resultOf(p) as Promise<Result>))
   for (const r of results) assert.deepEqual(r, results[0])
+  // every member of the key set holds two segments and got two masked frames from party 0: a third is its total
+  const direct = survivors.filter(p => p.events().filter(e => e.event === 'received' && e.kind === 'lean-data' && e.from === 0).length === 3)
+  assert.deepEqual(direct.map(p => p.index), [1, 2, 10], 'the survivors that got party 0\'s total from it')
   const mask = results[0]!.result.sum[0]!
   const agreed = Array.from({ length: n }, (_, i) => i).filter(i => Math.floor(mask / 2 ** i) % 2 === 1)
   assert.ok(survivors.every(p => agreed.includes(p.index)), `agreed ${agreed.join(',')}`)

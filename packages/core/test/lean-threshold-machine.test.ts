@@ -211,3 +211,33 @@ test('a party that proposes the input set at once, to hurry the holders: a piece
     })
   }
 })
+
+test('a primary holder that dies in the middle of sending its total, after its backup got it: the backup still sends the total to the parties that lack it, and all finish', () => {
+  // 7 parties, t = 4: segment 0 is held by party 0 (primary) and party 3 (backup). Party 0's
+  // total reaches party 3 and `reached` only, then party 0 dies. The backup must not take the
+  // total it got as a sign that everyone got it.
+  for (const profile of ['wide', 'fast'] as const) {
+    for (const reached of [[3], [3, 1, 2], [3, 6]]) {
+      for (let seed = 0; seed < 6; seed++) {
+        const n = 7
+        const inputs = inputsOf(n, 3, seed)
+        const sim = simOf(n, 4, inputs, profile, `primary-mid-total/${profile}/${reached.join('')}/${seed}`)
+        sim.tamper = ({ from, to, message }) =>
+          from === 0 && message.kind === 'lean-data' && message.phase === 'gather' && !reached.includes(to) ? undefined : message
+        const pick = seededPick(seed)
+        for (let events = 0; events < 100_000; events++) {
+          if (!sim.crashed.has(0) && sim.sent.some(m => m.from === 0 && m.message.kind === 'lean-data' && m.message.phase === 'gather')) sim.crash(0)
+          if (!sim.step(pick)) break
+        }
+        assertSafe(sim, inputs)
+        const label = `${profile}, total to ${reached.join(',')}, seed ${seed}`
+        assert.ok(sim.crashed.has(0), `${label}: party 0 sent its total`)
+        sim.machines.forEach((m, i) => {
+          if (i === 0) return
+          assert.equal(m.step, 'done', `${label}: party ${i} at ${m.step}: ${m.error?.message ?? JSON.stringify(m.waitingFor())}`)
+          assert.deepEqual(m.agreedInputs, [0, 1, 2, 3, 4, 5, 6], `${label}: party ${i}`)
+        })
+      }
+    }
+  }
+})

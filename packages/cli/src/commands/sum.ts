@@ -156,15 +156,32 @@ export async function runSum (options: SumOptions): Promise<void> {
  * line is lost however slowly the reader reads): first `{"event": "task", "task", "fingerprint"}`
  * once this party has joined the task, then the step the task is at ('input').
  * Fault tests only: SIMON_FAILPOINT_WITHHOLD=<kind>[,<kind>...] makes this party never send
- * messages of those kinds (as if it died just before sending them); SIMON_FAILPOINT_FREEZE_AFTER=
- * <kind>[,<kind>...] freezes the process once every other party took its messages of all those
- * kinds, and SIMON_FAILPOINT_FREEZE_AT=<step> when the task enters that step (before the step's
- * messages leave). Either way a test can then kill it at an exact point.
+ * messages of those kinds (as if it died just before sending them); SIMON_FAILPOINT_SEND_ONLY=
+ * <step>:<party>[+<party>...] makes it send only to those parties from that step on (with a freeze
+ * after, as if it died in the middle of a broadcast); SIMON_FAILPOINT_FREEZE_AFTER=<kind>[:<count>]
+ * [,...] freezes the process once every other party took its messages of all those kinds (with a
+ * count: once that many of the kind were taken), and SIMON_FAILPOINT_FREEZE_AT=<step> when the task
+ * enters that step (before the step's messages leave). Either way a test can then kill it at an
+ * exact point.
  */
 function watchProgress (task: SecureSumTask, events: boolean): void {
   const withhold = process.env.SIMON_FAILPOINT_WITHHOLD
   if (withhold !== undefined && withhold !== '') task.withhold(withhold.split(','))
-  const freezeAfter = new Map((process.env.SIMON_FAILPOINT_FREEZE_AFTER ?? '').split(',').filter(k => k !== '').map(k => [k, 0]))
+  const sendOnly = /^([a-z-]+):(\d+(?:\+\d+)*)$/.exec(process.env.SIMON_FAILPOINT_SEND_ONLY ?? '')
+  if (sendOnly !== null) {
+    const [, step, list] = sendOnly
+    const to = new Set(list!.split('+').map(Number))
+    let from = false
+    task.intercept(batch => {
+      from ||= task.step === step
+      return from ? batch.filter(o => to.has(o.to)) : batch
+    })
+  }
+  // kind, or kind:count (freeze once that many of them were taken, not one by each other party)
+  const freezeAfter = new Map((process.env.SIMON_FAILPOINT_FREEZE_AFTER ?? '').split(',').filter(k => k !== '').map(k => {
+    const [kind, count] = k.split(':')
+    return [kind!, { taken: 0, needed: count === undefined ? task.parties.length - 1 : Number(count) }]
+  }))
   const freezeAt = process.env.SIMON_FAILPOINT_FREEZE_AT
   const freeze = (): void => {
     if (events) process.stderr.write(JSON.stringify({ event: 'frozen' }) + '\n')
@@ -175,10 +192,10 @@ function watchProgress (task: SecureSumTask, events: boolean): void {
   task.onProgress((event: TaskProgress) => {
     if (events) process.stderr.write(JSON.stringify(event) + '\n')
     if (event.event === 'step' && event.step === freezeAt) freeze()
-    const taken = event.event === 'delivered' ? freezeAfter.get(event.kind) : undefined
-    if (taken === undefined) return
-    freezeAfter.set((event as { kind: string }).kind, taken + 1)
-    if ([...freezeAfter.values()].every(count => count === task.parties.length - 1)) freeze()
+    const counter = event.event === 'delivered' ? freezeAfter.get(event.kind) : undefined
+    if (counter === undefined) return
+    counter.taken++
+    if ([...freezeAfter.values()].every(c => c.taken === c.needed)) freeze()
   })
   if (events) process.stderr.write(JSON.stringify({ event: 'step', step: task.step }) + '\n')
 }

@@ -390,7 +390,7 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
         if (!digestsEqual(h, this.ownHash)) return [...out, ...this.fail(new ResultMismatchError(j))]
         matching++
       }
-      if (matching >= this.threshold) this.finish(w)
+      if (matching >= this.threshold && this.backupServed(now)) this.finish(w)
     }
     return this.settle(out)
   }
@@ -492,19 +492,24 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
   }
 
   /**
-   * The segments whose totals this party sends: its primary one at once, its backup one when the
-   * primary made no input-set proposal, or one window after W if the primary's total has not come.
+   * The segments whose totals this party sends: its primary one at once, to everyone; its backup
+   * one at once to everyone when the primary made no input-set proposal or gave up and its total
+   * has not come, and else one window after W to every party whose confirmation has not come. A
+   * total that reached this party says nothing of the others: a primary can die in the middle of
+   * sending it (README-lean.md, liveness L4).
    */
   private sendTotals (u1: PartySet, w: PartySet, now: number): Outgoing[] {
     const c = this.collection!
     const mine = c.segmentsOf(this.myself)
     if (mine === undefined || !this.masked || !w.members.every(j => this.complete(j))) return []
-    const due: number[] = []
-    if (!this.totalsSent.has(mine.primary)) due.push(mine.primary)
+    const due: Array<{ segment: number, to: readonly number[] }> = []
+    const others = Array.from({ length: this.parties }, (_, j) => j).filter(j => j !== this.myself)
+    if (!this.totalsSent.has(mine.primary)) due.push({ segment: mine.primary, to: others })
     if (!this.totalsSent.has(mine.backup) && mine.backup !== mine.primary) {
       const primary = c.holders(mine.backup)[0]
       const arrived = c.plan.framesOf(mine.backup).every(g => this.totals[g] !== undefined)
-      if (!arrived && (this.primariesSilent.has(primary) || this.gaveUp.has(primary) || now >= this.inputSetAt! + this.shareTimeoutMs)) due.push(mine.backup)
+      if (!arrived && (this.primariesSilent.has(primary) || this.gaveUp.has(primary))) due.push({ segment: mine.backup, to: others })
+      else if (now >= this.inputSetAt! + this.shareTimeoutMs) due.push({ segment: mine.backup, to: others.filter(j => this.confirms[j] === undefined) })
     }
     if (due.length === 0) return []
     if (this.unmasked === undefined) {
@@ -513,15 +518,30 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
       if (error !== undefined) return this.fail(error)
     }
     const out: Outgoing[] = []
-    for (const k of due) {
-      this.totalsSent.add(k)
-      for (const g of c.plan.framesOf(k)) {
+    for (const { segment, to } of due) {
+      this.totalsSent.add(segment)
+      if (to.length === 0) continue
+      for (const g of c.plan.framesOf(segment)) {
         const total = this.unmaskFrame(w, g)
         if (this.totals[g] === undefined) { this.totals[g] = total; this.totalsCount++ }
-        out.push(...this.broadcast({ kind: 'lean-data', phase: 'gather', step: 0, frame: g, elements: total }))
+        const message = { ...this.header(), kind: 'lean-data', phase: 'gather', step: 0, frame: g, elements: total } as const
+        for (const j of to) out.push({ to: j, message })
       }
     }
     return out
+  }
+
+  /**
+   * Whether this party may finish: a backup holder stays until its segment's primary has
+   * confirmed (then the primary, alive, delivers its total to everyone) or it has sent the
+   * segment's total itself (one window after W at the latest), so that it is not gone when a
+   * primary that died in the middle of sending its total left some parties without it.
+   */
+  private backupServed (now: number): boolean {
+    const c = this.collection!
+    const mine = c.segmentsOf(this.myself)
+    if (mine === undefined || !this.masked || mine.backup === mine.primary || this.totalsSent.has(mine.backup)) return true
+    return this.confirms[c.holders(mine.backup)[0]] !== undefined || now >= this.inputSetAt! + this.shareTimeoutMs
   }
 
   /** From the first t unmask messages: b_j for j in W, s_j for j in U1 \ W, each checked against what j signed. */
