@@ -1,7 +1,7 @@
 /**
  * Lean mode with a threshold on the simulator: the sum over the agreed set for 3..9 parties in
- * random delivery orders with parties dropping at random points (between events, and in the middle
- * of a batch of sends), the "never both" rule over random schedules, and a party dropping at each
+ * random delivery orders with parties dropping at random points (between events, and one in the
+ * middle of a batch of sends), the "never both" rule over random schedules, and a party dropping at each
  * named step (an aggregator in the middle of its collection among them).
  */
 import { test, describe } from 'node:test'
@@ -103,6 +103,21 @@ describe('lean mode with a threshold', () => {
         sim.machines.forEach((m, i) => { if (!sim.crashed.has(i)) assert.equal(m.step, 'done', `party ${i} at ${m.step}: ${m.error?.message ?? JSON.stringify(m.waitingFor())}`) })
       }
     }), { numRuns: 60 })
+  })
+
+  test('3..9 parties, random orders, one party crashing in the middle of any of its broadcasts (L3): the sum over the agreed set at every live party', () => {
+    fc.assert(fc.property(scenario, fc.nat(), ({ n, t, length, profile, seed }, sends) => {
+      const inputs = inputsOf(n, length, seed)
+      const sim = simOf(n, t, inputs, profile, `mid/${seed}`)
+      const victim = seed % n
+      // a party sends about 9 (n - 1) messages in all: keys, two proposals, two commits, pieces, shares, a total, a confirmation
+      sim.crashAfterSends.set(victim, 1 + (sends % (10 * n)))
+      sim.run(seededPick(seed))
+      assertSafe(sim, inputs)
+      if (!segmentLost(sim)) {
+        sim.machines.forEach((m, i) => { if (!sim.crashed.has(i)) assert.equal(m.step, 'done', `party ${i} at ${m.step}: ${m.error?.message ?? JSON.stringify(m.waitingFor())}`) })
+      }
+    }), { numRuns: 150 })
   })
 
   test('never both: over random schedules, with crashes in the middle of a broadcast, no party has both its self-mask and its private-key shares released', () => {
@@ -214,16 +229,17 @@ test('a party that proposes the input set at once, to hurry the holders: a piece
 
 test('a primary holder that dies in the middle of sending its total, after its backup got it: the backup still sends the total to the parties that lack it, and all finish', () => {
   // 7 parties, t = 4: segment 0 is held by party 0 (primary) and party 3 (backup). Party 0's
-  // total reaches party 3 and `reached` only, then party 0 dies. The backup must not take the
-  // total it got as a sign that everyone got it.
+  // total reaches the parties in `reached` only (the backup among them), then party 0 dies. The
+  // backup must not take the total it got as a sign that everyone got it.
   for (const profile of ['wide', 'fast'] as const) {
     for (const reached of [[3], [3, 1, 2], [3, 6]]) {
       for (let seed = 0; seed < 6; seed++) {
         const n = 7
         const inputs = inputsOf(n, 3, seed)
         const sim = simOf(n, 4, inputs, profile, `primary-mid-total/${profile}/${reached.join('')}/${seed}`)
+        // it dies before its confirmation (which can be in the same batch as its total) goes out
         sim.tamper = ({ from, to, message }) =>
-          from === 0 && message.kind === 'lean-data' && message.phase === 'gather' && !reached.includes(to) ? undefined : message
+          from === 0 && ((message.kind === 'lean-data' && message.phase === 'gather' && !reached.includes(to)) || message.kind === 'confirm') ? undefined : message
         const pick = seededPick(seed)
         for (let events = 0; events < 100_000; events++) {
           if (!sim.crashed.has(0) && sim.sent.some(m => m.from === 0 && m.message.kind === 'lean-data' && m.message.phase === 'gather')) sim.crash(0)
@@ -239,5 +255,35 @@ test('a primary holder that dies in the middle of sending its total, after its b
         })
       }
     }
+  }
+})
+
+test('a party that proposes the key set at once, to hurry the others: keys that come within half a window of that proposal are still in U1', () => {
+  for (const seed of [0, 1, 2, 3]) {
+    const n = 5
+    const inputs = inputsOf(n, 3, seed)
+    const sim = simOf(n, 4, inputs, 'wide', `hurry-keys/${seed}`)
+    // party 0's keys are slow: held back until 400 ms (0.4 st) after the early proposal
+    const slow: Array<{ to: number, message: WireMessage }> = []
+    sim.tamper = ({ from, to, message }) => {
+      if (from !== 0 || message.kind !== 'lt-keys') return message
+      slow.push({ to, message })
+      return undefined
+    }
+    const pick = seededPick(seed)
+    // every input given and every other message delivered: the parties lack party 0's keys only
+    while (sim.waitingInput.length + sim.queue.length > 0) sim.step(pick)
+    // party 4 names every party before any other could know
+    const header = { taskId: sim.machines[4]!.descriptor.taskId, digest: sim.machines[4]!.digest, from: 4 }
+    for (const to of [0, 1, 2, 3]) sim.inject(to, { ...header, kind: 'lt-propose', round: 'keys', members: [0, 1, 2, 3, 4] }, sim.peers[4]!)
+    sim.runUntil(sim.now + 400, pick)
+    sim.tamper = undefined
+    for (const { to, message } of slow.splice(0)) sim.inject(to, message, sim.peers[0]!)
+    sim.run(pick)
+    sim.machines.forEach((m, i) => {
+      assert.equal(m.step, 'done', `seed ${seed}: party ${i} at ${m.step}: ${m.error?.message ?? JSON.stringify(m.waitingFor())}`)
+      assert.deepEqual(m.keySet, [0, 1, 2, 3, 4], `seed ${seed}: party ${i}`)
+      assert.deepEqual(m.result, plainSum(inputs), `seed ${seed}: party ${i}`)
+    })
   }
 })

@@ -65,7 +65,7 @@ describe('survivors: one signed agreement round', () => {
   test('commits once all proposals are in (or the window has passed), to their intersection; t signed commits certify it', () => {
     const a = round(0, 'keys')
     a.propose([0, 1, 2, 3], 0)
-    a.takeProposal(1, [0, 1, 2])
+    a.takeProposal(1, [0, 1, 2], 0)
     assert.equal(a.decide(10, [0, 1, 2, 3], () => true), undefined, 'waiting for proposals 2 and 3')
     const commit = a.decide(1000, [0, 1, 2, 3], () => true)!
     assert.deepEqual(commit.members, [0, 1, 2])

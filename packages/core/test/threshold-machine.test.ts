@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { InconsistentPartialError, ResultMismatchError, TaskAbortedError } from '../src/errors.js'
 import type { ThresholdMachine } from '../src/protocols/threshold/machine.js'
+import type { WireMessage } from '../src/wire/codec.js'
 import type { Sim } from './sim.js'
 import { assertAllDone, revealed, revealedSets, sim, ST, sumOf, values } from './threshold-helpers.js'
 
@@ -96,6 +97,37 @@ describe('threshold machine: only one input set is ever revealed', () => {
       assertAllDone(s, up, shared, vs)
     }), { numRuns: 200 })
   })
+
+  test('property (liveness, A4): one party crashing in the middle of any of its broadcasts, inputs within share_timeout / 2: every party that stays up gets the sum over one set, which holds every up party', () => {
+    const scenarioMid = fc.integer({ min: 3, max: 8 }).chain(n => fc.record({
+      n: fc.constant(n),
+      t: fc.integer({ min: Math.floor(n / 2) + 1, max: n - 1 }),
+      inputAt: fc.array(fc.integer({ min: 0, max: ST / 2 }), { minLength: n, maxLength: n }),
+      victim: fc.integer({ min: 0, max: n - 1 }),
+      // within one of its five broadcasts (shares, proposal, commit, partial, confirm) of n - 1 messages each
+      sends: fc.integer({ min: 1, max: 5 * (n - 1) - 1 }),
+      order: fc.array(fc.nat(), { maxLength: 800 }),
+      seed: fc.string()
+    }))
+    fc.assert(fc.property(scenarioMid, ({ n, t, inputAt, victim, sends, order, seed }) => {
+      const s = sim(n, t, seed)
+      const vs = values(n)
+      s.crashAfterSends.set(victim, sends)
+      const pending = inputAt.map((at, i) => ({ at, i })).sort((a, b) => a.at - b.at)
+      let k = 0
+      const pick = (count: number): number => (order[k++] ?? 0) % count
+      while (pending.length > 0) {
+        s.runUntil(pending[0]!.at, pick)
+        const { i } = pending.shift()!
+        s.input(i, vs[i]!)
+      }
+      s.run(pick)
+      const up = vs.map((_, j) => j).filter(j => !s.crashed.has(j))
+      const w = s.machines[up[0]!]!.agreedInputs ?? []
+      assert.ok(up.every(j => w.includes(j)), `agreed ${w.join(',')}`)
+      assertAllDone(s, up, [...w], vs)
+    }), { numRuns: 200 })
+  })
 })
 
 describe('threshold machine: partial sums beyond t are checked', () => {
@@ -165,4 +197,30 @@ describe('threshold machine: partial sums beyond t are checked', () => {
       assert.ok(p.error instanceof InconsistentPartialError || p.error instanceof ResultMismatchError || p.error instanceof TaskAbortedError, `party ${p.myself}: ${String(p.error)}`)
     }
   })
+})
+
+test('a party that proposes at once, to hurry the others: shares that come within half a window of that proposal still count', () => {
+  for (const seed of ['a', 'b', 'c', 'd']) {
+    const n = 5
+    const s = sim(n, 4, seed)
+    const vs = values(n)
+    // party 0's shares are slow: held back until 400 ms (0.4 st) after the early proposal
+    const slow: Array<{ to: number, message: WireMessage }> = []
+    s.tamper = ({ from, to, message }) => {
+      // party 4's own proposal is the early one below
+      if (from === 4 && message.kind === 'propose') return undefined
+      if (from !== 0 || message.kind !== 'share') return message
+      slow.push({ to, message })
+      return undefined
+    }
+    vs.forEach((v, i) => s.input(i, v))
+    while (s.queue.length > 0) s.step()
+    // party 4 names every party before any other could know
+    const header = { taskId: s.machines[4]!.descriptor.taskId, digest: s.machines[4]!.digest, from: 4 }
+    for (const to of [0, 1, 2, 3]) s.inject(to, { ...header, kind: 'propose', members: [0, 1, 2, 3, 4] }, s.peers[4]!)
+    s.runUntil(s.now + 400)
+    for (const { to, message } of slow.splice(0)) s.inject(to, message, s.peers[0]!)
+    s.run()
+    assertAllDone(s, [0, 1, 2, 3, 4], [0, 1, 2, 3, 4], vs)
+  }
 })

@@ -17,7 +17,7 @@ import { toString } from 'uint8arrays/to-string'
 import { ProtocolError } from '../../errors.js'
 import type { IdentitySigner } from '../../machine/types.js'
 import type { AgreementRound, LtCommitMessage, LtProposeMessage } from '../../wire/lean-threshold.js'
-import { agreedSet, checkedSet, type PartySet } from '../threshold/agreement.js'
+import { agreedSet, checkedSet, partySet, type PartySet } from '../threshold/agreement.js'
 import { Certificates, commitPayload } from '../threshold/certificate.js'
 
 const utf8 = new TextEncoder()
@@ -52,6 +52,8 @@ export class SurvivorAgreement {
   /** The first commit each party sent (what this party waits for). */
   readonly commits: Array<PartySet | undefined>
   proposedAt: number | undefined
+  /** When the first proposal of another party came. */
+  otherProposalAt: number | undefined
   commitment: PartySet | undefined
   private decisionOpen = false
 
@@ -99,8 +101,20 @@ export class SurvivorAgreement {
   }
 
   /** A proposal from `from`. @throws ProtocolError naming a party off the list */
-  takeProposal (from: number, members: readonly number[]): void {
+  takeProposal (from: number, members: readonly number[], now: number): void {
     this.proposals[from] = checkedSet(members, this.parties, from)
+    this.otherProposalAt ??= now
+  }
+
+  /**
+   * When a party that has not proposed, and that started waiting at `startedAt`, proposes with
+   * what it holds: half a window after another party's proposal came (undefined before one has).
+   * The proposer's window closes a whole window after its proposal, so a party that lacks what
+   * the proposer holds (a message of a party that died in the middle of sending it) still has its
+   * proposal, which leaves that party out, in the proposer's intersection when 2 delta < window / 2.
+   */
+  hurryAt (startedAt: number): number | undefined {
+    return this.otherProposalAt === undefined ? undefined : Math.max(this.otherProposalAt, startedAt) + this.windowMs / 2
   }
 
   /**
@@ -126,8 +140,11 @@ export class SurvivorAgreement {
     if (this.proposedAt !== undefined && !this.decisionOpen &&
       (expected.every(j => this.proposals[j] !== undefined) || now >= this.proposedAt + this.windowMs)) this.decisionOpen = true
     const certified = this.certified
-    const choice = certified ?? (this.decisionOpen ? agreedSet(this.proposals, this.threshold) : undefined)
-    if (choice === undefined || !holds(choice)) return undefined
+    const agreed = certified ?? (this.decisionOpen ? agreedSet(this.proposals, this.threshold) : undefined)
+    if (agreed === undefined) return undefined
+    // the parties alone (a certified set of the key round is keyed: its key names the hash too)
+    const choice = partySet(agreed.members)
+    if (!holds(choice)) return undefined
     const keys = this.keysOf?.(choice)
     const signed = keys === undefined ? choice : keyedSet(choice, keys)
     if (certified !== undefined && certified.key !== signed.key) return undefined

@@ -93,8 +93,6 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
   private readonly pieces = new Map<number, Map<number, V>>()
   private readonly pending: LeanDataMessage[] = []
   private inputSetAt: number | undefined
-  /** When the first input-set proposal of another party came: an incomplete holder then waits half a window more, not a whole one. */
-  private inputProposalSeenAt: number | undefined
   /** The primary holders that had made no input-set proposal when this party decided. */
   private primariesSilent = new Set<number>()
   private released = false
@@ -226,8 +224,7 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     switch (m.kind) {
       case 'lt-keys': this.takeKeys(m, from); break
       case 'lt-propose': {
-        (m.round === 'keys' ? this.keyRound : this.inputRound).takeProposal(from, m.members)
-        if (m.round === 'inputs') this.inputProposalSeenAt ??= now
+        (m.round === 'keys' ? this.keyRound : this.inputRound).takeProposal(from, m.members, now)
         break
       }
       case 'lt-commit': (m.round === 'keys' ? this.keyRound : this.inputRound).takeCommit(from, m.members, m.signature, m.keys); break
@@ -254,19 +251,14 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     if (this.inputAt === undefined || this.finished) return undefined
     const candidates = [
       this.keyRound.proposedAt === undefined && !this.keysClosed ? this.inputAt + this.shareTimeoutMs : undefined,
+      this.keyRound.proposedAt === undefined ? this.keyRound.hurryAt(this.inputAt) : undefined,
       this.keyRound.windowEnd,
       this.collectAt !== undefined && !this.collectClosed && this.inputRound.proposedAt === undefined ? this.collectAt + this.shareTimeoutMs : undefined,
-      this.inputRound.proposedAt === undefined ? this.hurryAt() : undefined,
+      this.collectAt !== undefined && this.inputRound.proposedAt === undefined ? this.inputRound.hurryAt(this.collectAt) : undefined,
       this.inputRound.windowEnd,
       this.inputSetAt !== undefined ? this.inputSetAt + this.shareTimeoutMs : undefined
     ].filter((d): d is number => d !== undefined && d > this.clock)
     return candidates.length === 0 ? undefined : Math.min(...candidates)
-  }
-
-  /** Half a window after another holder's input-set proposal came (and this party's collection began). */
-  private hurryAt (): number | undefined {
-    if (this.inputProposalSeenAt === undefined || this.collectAt === undefined) return undefined
-    return Math.max(this.inputProposalSeenAt, this.collectAt) + this.shareTimeoutMs / 2
   }
 
   override tick (now: number): Outgoing[] {
@@ -340,10 +332,12 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     const out: Outgoing[] = []
     const all = Array.from({ length: this.parties }, (_, j) => j)
     const held = all.filter(j => this.keys[j] !== undefined)
-    // the key set
+    // the key set: proposed once every key is in, or st after the input, or st/2 after another
+    // party's proposal (it may hold keys of a party that died in the middle of sending them)
     if (now >= this.inputAt + this.shareTimeoutMs) this.keysClosed = true
+    const keysHurried = now >= (this.keyRound.hurryAt(this.inputAt) ?? Infinity)
     if (this.keyRound.proposedAt === undefined && this.keyRound.commitment === undefined &&
-      (held.length === this.parties || (this.keysClosed && held.length >= this.threshold))) {
+      (held.length === this.parties || ((this.keysClosed || keysHurried) && held.length >= this.threshold))) {
       out.push(...this.broadcast(this.keyRound.propose(held, now)))
     }
     const keyCommit = this.keyRound.decide(now, all, set => set.members.every(j => this.keys[j] !== undefined))
@@ -362,7 +356,7 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
       // lacks) is in before those windows end. Else a party that died while its pieces went out
       // could be in W with a piece the backup of some segment never got, and if that segment's
       // primary died too, nobody could total it.
-      const hurried = this.hurryAt() !== undefined && now >= this.hurryAt()!
+      const hurried = now >= (this.inputRound.hurryAt(this.collectAt!) ?? Infinity)
       const complete = members.filter(j => this.complete(j))
       if (this.inputRound.proposedAt === undefined && this.inputRound.commitment === undefined &&
         (complete.length === members.length || ((this.collectClosed || hurried) && complete.length >= this.threshold))) {

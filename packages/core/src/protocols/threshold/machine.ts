@@ -6,7 +6,8 @@
  *
  * Steps, at party i:
  *   share    split [input..., samples] with Shamir, send share j to party j; wait until shares
- *            from all n arrived, or share_timeout passed since the input and t shares are here
+ *            from all n arrived, or share_timeout passed since the input (half of it since
+ *            another party's proposal came) and t shares are here
  *   propose  send the set of parties whose shares it holds; wait until proposals from all n
  *            arrived or share_timeout passed since the proposal (the proposal window)
  *   commit   sign a commit, once and for good, to the set agreedSet() picks (once it holds its
@@ -47,6 +48,10 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
   /** The sharing deadline has passed: propose as soon as t shares are here. */
   private sharingClosed = false
   private proposedAt: number | undefined
+  /** When the first proposal of another party came: a party short of shares then proposes half a window later. */
+  private otherProposalAt: number | undefined
+  /** That half window has passed: propose as soon as t shares are here. */
+  private hurried = false
   private readonly proposals: Array<PartySet | undefined>
   /** May commit by the intersection rule: all proposals are in, or the window has passed. */
   private decisionOpen = false
@@ -159,6 +164,7 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
       }
       case 'propose': {
         this.proposals[from] = checkedSet(m.members, this.parties, from)
+        this.otherProposalAt ??= now
         return this.advance(now)
       }
       case 'commit': {
@@ -199,7 +205,11 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
     if (this.inputAt === undefined || this.finished) return undefined
     if (this.suspectSince !== undefined) return this.suspectSince + this.shareTimeoutMs
     if (this.commitment !== undefined) return undefined
-    if (this.proposedAt === undefined) return this.sharingClosed ? undefined : this.inputAt + this.shareTimeoutMs
+    if (this.proposedAt === undefined) {
+      const deadlines = [this.sharingClosed ? undefined : this.inputAt + this.shareTimeoutMs, this.hurried ? undefined : this.hurryAt()]
+      const next = deadlines.filter((d): d is number => d !== undefined)
+      return next.length === 0 ? undefined : Math.min(...next)
+    }
     if (!this.decisionOpen) return this.proposedAt + this.shareTimeoutMs
     return undefined
   }
@@ -215,9 +225,11 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
     if (this.inputAt === undefined || this.finished) return []
     const out: Outgoing[] = []
     if (now >= this.inputAt + this.shareTimeoutMs) this.sharingClosed = true
+    const hurryAt = this.hurryAt()
+    if (hurryAt !== undefined && now >= hurryAt) this.hurried = true
     // A proposal of fewer than t members could never be committed to: wait for t shares.
     if (this.proposedAt === undefined && this.commitment === undefined &&
-      (this.held.every(Boolean) || (this.sharingClosed && this.held.filter(Boolean).length >= this.threshold))) out.push(...this.propose(now))
+      (this.held.every(Boolean) || ((this.sharingClosed || this.hurried) && this.held.filter(Boolean).length >= this.threshold))) out.push(...this.propose(now))
     if (this.proposedAt !== undefined && !this.decisionOpen &&
       (this.proposals.every(p => p !== undefined) || now >= this.proposedAt + this.shareTimeoutMs)) this.decisionOpen = true
     this.winner ??= this.certificates.certified
@@ -237,6 +249,16 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
     }
     this.updateStep()
     return out
+  }
+
+  /**
+   * Half a window after another party's proposal came (and after this party's input): a party
+   * that proposed early holds a share this one may never get (its dealer died in the middle of
+   * sending them), and its window closes a whole window after its proposal, so this party's
+   * proposal, which leaves that dealer out, still reaches it when 2 delta < st / 2.
+   */
+  private hurryAt (): number | undefined {
+    return this.otherProposalAt === undefined ? undefined : Math.max(this.otherProposalAt, this.inputAt!) + this.shareTimeoutMs / 2
   }
 
   private propose (now: number): Outgoing[] {
