@@ -125,3 +125,28 @@ test('a party that proposes the input set before it could hold any piece (to hur
     assert.deepEqual(tasks[i]!.status().agreement?.inputs, [0, 1, 2, 3, 4])
   }
 })
+
+test('a party that proposes the key set with its keys, before it could hold any (to hurry the others): every honest party is still in U1 and W, and the sum is exact', async t => {
+  const ps = await signingParties(t, 5, INIT)
+  const tasks = createTasks(ps.map(p => p.node), { parameters: { mode: 'lean', threshold: 4, share_timeout: 1 } })
+  const liar = 4
+  const early: WireMessage[] = []
+  // each honest party then proposes the key set half a window after this proposal, not a whole
+  // window after its input (that keys coming within that half window count:
+  // lean-threshold-machine.test.ts, which can hold them back)
+  deviate(tasks[liar]!, o => {
+    const m = o.message
+    if (m.kind === 'lt-propose' && m.round === 'keys') return [] // its early one stands for it
+    if (m.kind !== 'lt-keys') return [o]
+    const proposal: WireMessage = { kind: 'lt-propose', taskId: m.taskId, digest: m.digest, from: m.from, round: 'keys', members: [0, 1, 2, 3, 4] }
+    early.push(proposal)
+    return [o, { to: o.to, message: proposal }]
+  })
+  tasks.forEach((task, i) => task.input(VALUES[i]!))
+  const outcomes = await settle(tasks)
+  assert.equal(early.length, 4, 'the early proposal went to every other party')
+  for (const i of [0, 1, 2, 3]) {
+    assert.deepEqual(outcomes[i], { inputs: 5, result: { samples: 5, sum: VALUES.reduce((s, v) => s + v, 0) } }, `party ${i}`)
+    assert.deepEqual(tasks[i]!.status().agreement?.inputs, [0, 1, 2, 3, 4])
+  }
+})
