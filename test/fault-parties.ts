@@ -127,10 +127,10 @@ export class Party extends Proc {
   }
 }
 
-/** A party (fault tests only) that freezes once every other party took its messages of all these kinds (`kind:count`: once that many were taken). */
+/** A party (fault tests only) that freezes once every other party took its messages of all these kinds. */
 export const freezingAfter = (...kinds: string[]): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_FREEZE_AFTER: kinds.join(',') })
 
-/** A party (fault tests only) that sends only to these parties from this step on (with a freeze after: it dies in the middle of a broadcast). */
+/** A party (fault tests only) that sends the first batch of this step only to these parties, and freezes once they took it: it dies in the middle of a broadcast. */
 export const sendingOnly = (step: string, parties: readonly number[]): NodeJS.ProcessEnv => ({ SIMON_FAILPOINT_SEND_ONLY: `${step}:${parties.join('+')}` })
 
 /** A party (fault tests only) that freezes when its task enters this step, before the step's messages leave. */

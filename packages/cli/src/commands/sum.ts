@@ -156,46 +156,52 @@ export async function runSum (options: SumOptions): Promise<void> {
  * line is lost however slowly the reader reads): first `{"event": "task", "task", "fingerprint"}`
  * once this party has joined the task, then the step the task is at ('input').
  * Fault tests only: SIMON_FAILPOINT_WITHHOLD=<kind>[,<kind>...] makes this party never send
- * messages of those kinds (as if it died just before sending them); SIMON_FAILPOINT_SEND_ONLY=
- * <step>:<party>[+<party>...] makes it send only to those parties from that step on (with a freeze
- * after, as if it died in the middle of a broadcast); SIMON_FAILPOINT_FREEZE_AFTER=<kind>[:<count>]
- * [,...] freezes the process once every other party took its messages of all those kinds (with a
- * count: once that many of the kind were taken), and SIMON_FAILPOINT_FREEZE_AT=<step> when the task
- * enters that step (before the step's messages leave). Either way a test can then kill it at an
- * exact point.
+ * messages of those kinds (as if it died just before sending them); SIMON_FAILPOINT_FREEZE_AFTER=
+ * <kind>[,<kind>...] freezes the process once every other party took its messages of all those
+ * kinds, SIMON_FAILPOINT_FREEZE_AT=<step> when the task enters that step (before the step's
+ * messages leave), and SIMON_FAILPOINT_SEND_ONLY=<step>:<party>[+<party>...] sends the first batch
+ * of messages of that step only to those parties, and freezes once they took them (as if it died in
+ * the middle of a broadcast). Either way a test can then kill it at an exact point.
  */
 function watchProgress (task: SecureSumTask, events: boolean): void {
   const withhold = process.env.SIMON_FAILPOINT_WITHHOLD
   if (withhold !== undefined && withhold !== '') task.withhold(withhold.split(','))
-  const sendOnly = /^([a-z-]+):(\d+(?:\+\d+)*)$/.exec(process.env.SIMON_FAILPOINT_SEND_ONLY ?? '')
-  if (sendOnly !== null) {
-    const [, step, list] = sendOnly
-    const to = new Set(list!.split('+').map(Number))
-    let from = false
-    task.intercept(batch => {
-      from ||= task.step === step
-      return from ? batch.filter(o => to.has(o.to)) : batch
-    })
-  }
-  // kind, or kind:count (freeze once that many of them were taken, not one by each other party)
-  const freezeAfter = new Map((process.env.SIMON_FAILPOINT_FREEZE_AFTER ?? '').split(',').filter(k => k !== '').map(k => {
-    const [kind, count] = k.split(':')
-    return [kind!, { taken: 0, needed: count === undefined ? task.parties.length - 1 : Number(count) }]
-  }))
+  const freezeAfter = new Map((process.env.SIMON_FAILPOINT_FREEZE_AFTER ?? '').split(',').filter(k => k !== '').map(k => [k, 0]))
   const freezeAt = process.env.SIMON_FAILPOINT_FREEZE_AT
   const freeze = (): void => {
     if (events) process.stderr.write(JSON.stringify({ event: 'frozen' }) + '\n')
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000)
+  }
+  // the messages of the cut batch not yet taken, as kind>party; undefined before that batch
+  let owed: string[] | undefined
+  const sendOnly = /^([a-z-]+):(\d+(?:\+\d+)*)$/.exec(process.env.SIMON_FAILPOINT_SEND_ONLY ?? '')
+  if (sendOnly !== null) {
+    const [, step, list] = sendOnly
+    const to = new Set(list!.split('+').map(Number))
+    task.intercept(batch => {
+      if (owed !== undefined) return [] // it is dying: nothing after the cut batch
+      if (task.step !== step) return batch
+      const kept = batch.filter(o => to.has(o.to))
+      owed = kept.map(o => `${o.message.kind}>${o.to}`)
+      if (owed.length === 0) freeze()
+      return kept
+    })
   }
   // first: the fingerprint, for the parties to compare out of band (the same everywhere means the same task and PeerIds)
   if (events) process.stderr.write(JSON.stringify({ event: 'task', task: task.id, fingerprint: task.fingerprint }) + '\n')
   task.onProgress((event: TaskProgress) => {
     if (events) process.stderr.write(JSON.stringify(event) + '\n')
     if (event.event === 'step' && event.step === freezeAt) freeze()
-    const counter = event.event === 'delivered' ? freezeAfter.get(event.kind) : undefined
-    if (counter === undefined) return
-    counter.taken++
-    if ([...freezeAfter.values()].every(c => c.taken === c.needed)) freeze()
+    if (event.event !== 'delivered') return
+    if (owed !== undefined) {
+      const at = owed.indexOf(`${event.kind}>${event.to}`)
+      if (at >= 0) owed.splice(at, 1)
+      if (owed.length === 0) freeze()
+    }
+    const taken = freezeAfter.get(event.kind)
+    if (taken === undefined) return
+    freezeAfter.set(event.kind, taken + 1)
+    if ([...freezeAfter.values()].every(count => count === task.parties.length - 1)) freeze()
   })
   if (events) process.stderr.write(JSON.stringify({ event: 'step', step: task.step }) + '\n')
 }
