@@ -5,7 +5,7 @@
  * or others injected; `reversed` reorders each batch the machine produces at once. Strategies
  * compose left to right.
  */
-import type { Outgoing } from '@simon-p2p/core'
+import type { Outgoing, WireMessage } from '@simon-p2p/core'
 import type { SecureSumTask } from '@simon-p2p/node'
 
 /** What to send instead of one message. */
@@ -34,6 +34,16 @@ export function duplicate (kinds: readonly string[], times = 2): Strategy {
 /** Rewrite the messages `select` picks with `rewrite`. */
 export function rewrite (select: (o: Outgoing) => boolean, rewrite: (o: Outgoing) => Outgoing): Strategy {
   return o => (select(o) ? [rewrite(o)] : [o])
+}
+
+/** With each message `select` picks, also send its party `extra(message)` (recorded into `sent`). */
+export function alongside (select: (m: WireMessage) => boolean, extra: (m: WireMessage) => WireMessage, sent: WireMessage[] = []): Strategy {
+  return o => {
+    if (!select(o.message)) return [o]
+    const message = extra(o.message)
+    sent.push(message)
+    return [o, { to: o.to, message }]
+  }
 }
 
 /** Every message `task` sends, recorded as it leaves (after the strategies added before this one). */

@@ -16,7 +16,7 @@ import { keySetHash, keysStatement, partySet, roundCommitPayload, type Agreement
 import type { SecureSumTask } from '@simon-p2p/node'
 import { createTasks } from '../../packages/node/test/helpers.js'
 import { signingParties } from './signing-parties.js'
-import { deviate, record } from './harness.js'
+import { alongside, deviate, record } from './harness.js'
 
 const VALUES = [10, 7, 14, 3, 100]
 const INIT = { taskTimeoutMs: 8000, attemptTimeoutMs: 1000 }
@@ -101,22 +101,22 @@ test('a party that sends one honest party other keys than the others (another no
   if (!(watched instanceof Error)) assert.deepEqual(watched, outcomes[0])
 })
 
-test('a party that proposes the input set before it could hold any piece (to hurry the holders still collecting): every honest input is still in W, and the sum is exact', async t => {
+/**
+ * The liar proposes every party as complete in `round` before it could hold anything (with its
+ * key-set commit for the input set, with its keys for the key set): each honest party still short
+ * of pieces (keys) then proposes half a window after it, not a whole window after the key set (its
+ * input). That what comes within that half window counts: lean-threshold-machine.test.ts, which
+ * can hold it back; here everything comes as fast as loopback carries it.
+ */
+async function hurried (t: { after: (fn: () => Promise<void>) => void }, round: AgreementRound): Promise<void> {
   const ps = await signingParties(t, 5, INIT)
   const tasks = createTasks(ps.map(p => p.node), { parameters: { mode: 'lean', threshold: 4, share_timeout: 1 } })
-  const liar = 4
   const early: WireMessage[] = []
-  // with its key-set commit, the liar proposes every party as complete: each holder still short of
-  // pieces then proposes half a window after it, not a whole window after the key set (that a
-  // piece coming within that half window is counted: lean-threshold-machine.test.ts, which can
-  // hold one back; here the pieces come as fast as loopback carries them)
-  deviate(tasks[liar]!, o => {
-    const m = o.message
-    if (m.kind !== 'lt-commit' || m.round !== 'keys') return [o]
-    const proposal: WireMessage = { kind: 'lt-propose', taskId: m.taskId, digest: m.digest, from: m.from, round: 'inputs', members: [0, 1, 2, 3, 4] }
-    early.push(proposal)
-    return [o, { to: o.to, message: proposal }]
-  })
+  const trigger = (m: WireMessage): boolean => (round === 'keys' ? m.kind === 'lt-keys' : m.kind === 'lt-commit' && m.round === 'keys')
+  deviate(tasks[4]!,
+    // its early proposal stands for its own
+    o => (o.message.kind === 'lt-propose' && o.message.round === round ? [] : [o]),
+    alongside(trigger, m => ({ kind: 'lt-propose', taskId: m.taskId, digest: m.digest, from: m.from, round, members: [0, 1, 2, 3, 4] }), early))
   tasks.forEach((task, i) => task.input(VALUES[i]!))
   const outcomes = await settle(tasks)
   assert.equal(early.length, 4, 'the early proposal went to every other party')
@@ -124,29 +124,12 @@ test('a party that proposes the input set before it could hold any piece (to hur
     assert.deepEqual(outcomes[i], { inputs: 5, result: { samples: 5, sum: VALUES.reduce((s, v) => s + v, 0) } }, `party ${i}`)
     assert.deepEqual(tasks[i]!.status().agreement?.inputs, [0, 1, 2, 3, 4])
   }
+}
+
+test('a party that proposes the input set before it could hold any piece (to hurry the holders still collecting): every honest input is still in W, and the sum is exact', async t => {
+  await hurried(t, 'inputs')
 })
 
 test('a party that proposes the key set with its keys, before it could hold any (to hurry the others): every honest party is still in U1 and W, and the sum is exact', async t => {
-  const ps = await signingParties(t, 5, INIT)
-  const tasks = createTasks(ps.map(p => p.node), { parameters: { mode: 'lean', threshold: 4, share_timeout: 1 } })
-  const liar = 4
-  const early: WireMessage[] = []
-  // each honest party then proposes the key set half a window after this proposal, not a whole
-  // window after its input (that keys coming within that half window count:
-  // lean-threshold-machine.test.ts, which can hold them back)
-  deviate(tasks[liar]!, o => {
-    const m = o.message
-    if (m.kind === 'lt-propose' && m.round === 'keys') return [] // its early one stands for it
-    if (m.kind !== 'lt-keys') return [o]
-    const proposal: WireMessage = { kind: 'lt-propose', taskId: m.taskId, digest: m.digest, from: m.from, round: 'keys', members: [0, 1, 2, 3, 4] }
-    early.push(proposal)
-    return [o, { to: o.to, message: proposal }]
-  })
-  tasks.forEach((task, i) => task.input(VALUES[i]!))
-  const outcomes = await settle(tasks)
-  assert.equal(early.length, 4, 'the early proposal went to every other party')
-  for (const i of [0, 1, 2, 3]) {
-    assert.deepEqual(outcomes[i], { inputs: 5, result: { samples: 5, sum: VALUES.reduce((s, v) => s + v, 0) } }, `party ${i}`)
-    assert.deepEqual(tasks[i]!.status().agreement?.inputs, [0, 1, 2, 3, 4])
-  }
+  await hurried(t, 'keys')
 })

@@ -11,7 +11,7 @@ import { commitPayload, InvalidInputError, partySet, resolveParameters, type Out
 import type { SecureSumTask } from '@simon-p2p/node'
 import { createTasks } from '../../packages/node/test/helpers.js'
 import { signingParties } from './signing-parties.js'
-import { deviate } from './harness.js'
+import { alongside, deviate, drop } from './harness.js'
 
 const VALUES = [10, 7, 14, 3, 100]
 const sumOf = (members: readonly number[]): number => members.reduce((s, j) => s + VALUES[j]!, 0)
@@ -103,19 +103,13 @@ describe('threshold mode: a deviating party on the list', () => {
   test('a party that proposes with its shares, before it could hold any (to hurry the others): every honest input is still in W, and the sum is exact', async t => {
     const ps = await signingParties(t, 5, INIT)
     const tasks = createTasks(ps.map(p => p.node), { parameters: { threshold: 4, share_timeout: 1 } })
-    const liar = 4
     const early: WireMessage[] = []
     // each honest party then proposes half a window after this proposal, not a whole window after
     // its input (that a share coming within that half window counts: threshold-machine.test.ts,
     // which can hold one back; here the shares come as fast as loopback carries them)
-    deviate(tasks[liar]!, o => {
-      const m = o.message
-      if (m.kind === 'propose') return [] // its early one stands for it
-      if (m.kind !== 'share') return [o]
-      const proposal: WireMessage = { kind: 'propose', taskId: m.taskId, digest: m.digest, from: m.from, members: [0, 1, 2, 3, 4] }
-      early.push(proposal)
-      return [o, { to: o.to, message: proposal }]
-    })
+    deviate(tasks[4]!,
+      drop(['propose']), // its early one stands for it
+      alongside(m => m.kind === 'share', m => ({ kind: 'propose', taskId: m.taskId, digest: m.digest, from: m.from, members: [0, 1, 2, 3, 4] }), early))
     tasks.forEach((task, i) => task.input(VALUES[i]!))
     const outcomes = await settle(tasks)
     assert.equal(early.length, 4, 'the early proposal went to every other party')

@@ -196,35 +196,47 @@ test('a backup holder that lacks a dead party\'s piece while the primary holder 
   }
 })
 
-test('a party that proposes the input set at once, to hurry the holders: a piece that comes within half a window of that proposal is still counted', () => {
+/**
+ * Party 0's keys (the key set) or masked pieces (the input set) are slow: held back until 400 ms
+ * (0.4 st) after party 4 proposed every party for that round before any other party could know.
+ * The others propose half a window after that proposal, so what party 0 sent is still counted.
+ */
+function hurriedBy (round: 'keys' | 'inputs'): void {
   for (const seed of [0, 1, 2, 3]) {
     const n = 5
     const inputs = inputsOf(n, 3, seed)
-    const sim = simOf(n, 4, inputs, 'wide', `hurry/${seed}`)
-    // party 0's pieces are slow: held back until 400 ms (0.4 st) after the early proposal
+    const sim = simOf(n, 4, inputs, 'wide', `hurry-${round}/${seed}`)
+    const slowed = (m: WireMessage): boolean => (round === 'keys' ? m.kind === 'lt-keys' : m.kind === 'lean-data' && m.phase === 'reduce')
     const slow: Array<{ to: number, message: WireMessage }> = []
     sim.tamper = ({ from, to, message }) => {
-      if (from !== 0 || message.kind !== 'lean-data' || message.phase !== 'reduce') return message
+      if (from !== 0 || !slowed(message)) return message
       slow.push({ to, message })
       return undefined
     }
     const pick = seededPick(seed)
-    while (!sim.machines.every(m => m.keySet !== undefined)) assert.ok(sim.step(pick), 'the key set is certified everywhere')
-    // every other piece arrives: the holders lack party 0's only
-    while (sim.queue.length > 0) sim.step(pick)
-    // party 4 names every party complete before any holder could know
+    // the pieces: once the key set is certified everywhere; then every other message arrives
+    if (round === 'inputs') while (!sim.machines.every(m => m.keySet !== undefined)) assert.ok(sim.step(pick), 'the key set is certified everywhere')
+    while (sim.waitingInput.length + sim.queue.length > 0) sim.step(pick)
     const header = { taskId: sim.machines[4]!.descriptor.taskId, digest: sim.machines[4]!.digest, from: 4 }
-    for (const to of [0, 1, 2, 3]) sim.inject(to, { ...header, kind: 'lt-propose', round: 'inputs', members: [0, 1, 2, 3, 4] }, sim.peers[4]!)
+    for (const to of [0, 1, 2, 3]) sim.inject(to, { ...header, kind: 'lt-propose', round, members: [0, 1, 2, 3, 4] }, sim.peers[4]!)
     sim.runUntil(sim.now + 400, pick)
     sim.tamper = undefined
     for (const { to, message } of slow.splice(0)) sim.inject(to, message, sim.peers[0]!)
     sim.run(pick)
     sim.machines.forEach((m, i) => {
       assert.equal(m.step, 'done', `seed ${seed}: party ${i} at ${m.step}: ${m.error?.message ?? JSON.stringify(m.waitingFor())}`)
-      assert.deepEqual(m.agreedInputs, [0, 1, 2, 3, 4], `seed ${seed}: party ${i}`)
+      assert.deepEqual(round === 'keys' ? m.keySet : m.agreedInputs, [0, 1, 2, 3, 4], `seed ${seed}: party ${i}`)
       assert.deepEqual(m.result, plainSum(inputs), `seed ${seed}: party ${i}`)
     })
   }
+}
+
+test('a party that proposes the input set at once, to hurry the holders: a piece that comes within half a window of that proposal is still counted', () => {
+  hurriedBy('inputs')
+})
+
+test('a party that proposes the key set at once, to hurry the others: keys that come within half a window of that proposal are still in U1', () => {
+  hurriedBy('keys')
 })
 
 test('a primary holder that dies in the middle of sending its total, after its backup got it: the backup still sends the total to the parties that lack it, and all finish', () => {
@@ -255,35 +267,5 @@ test('a primary holder that dies in the middle of sending its total, after its b
         })
       }
     }
-  }
-})
-
-test('a party that proposes the key set at once, to hurry the others: keys that come within half a window of that proposal are still in U1', () => {
-  for (const seed of [0, 1, 2, 3]) {
-    const n = 5
-    const inputs = inputsOf(n, 3, seed)
-    const sim = simOf(n, 4, inputs, 'wide', `hurry-keys/${seed}`)
-    // party 0's keys are slow: held back until 400 ms (0.4 st) after the early proposal
-    const slow: Array<{ to: number, message: WireMessage }> = []
-    sim.tamper = ({ from, to, message }) => {
-      if (from !== 0 || message.kind !== 'lt-keys') return message
-      slow.push({ to, message })
-      return undefined
-    }
-    const pick = seededPick(seed)
-    // every input given and every other message delivered: the parties lack party 0's keys only
-    while (sim.waitingInput.length + sim.queue.length > 0) sim.step(pick)
-    // party 4 names every party before any other could know
-    const header = { taskId: sim.machines[4]!.descriptor.taskId, digest: sim.machines[4]!.digest, from: 4 }
-    for (const to of [0, 1, 2, 3]) sim.inject(to, { ...header, kind: 'lt-propose', round: 'keys', members: [0, 1, 2, 3, 4] }, sim.peers[4]!)
-    sim.runUntil(sim.now + 400, pick)
-    sim.tamper = undefined
-    for (const { to, message } of slow.splice(0)) sim.inject(to, message, sim.peers[0]!)
-    sim.run(pick)
-    sim.machines.forEach((m, i) => {
-      assert.equal(m.step, 'done', `seed ${seed}: party ${i} at ${m.step}: ${m.error?.message ?? JSON.stringify(m.waitingFor())}`)
-      assert.deepEqual(m.keySet, [0, 1, 2, 3, 4], `seed ${seed}: party ${i}`)
-      assert.deepEqual(m.result, plainSum(inputs), `seed ${seed}: party ${i}`)
-    })
   }
 })

@@ -12,6 +12,19 @@ import type { WireMessage } from '../src/wire/codec.js'
 import type { Sim } from './sim.js'
 import { assertAllDone, revealed, revealedSets, sim, ST, sumOf, values } from './threshold-helpers.js'
 
+/** Give party i its value at inputAt[i] on the virtual clock, delivering in the order `order` picks, and run to the end. */
+function runWithInputsAt (s: Sim<ThresholdMachine>, inputAt: readonly number[], vs: readonly number[], order: readonly number[]): void {
+  const pending = inputAt.map((at, i) => ({ at, i })).sort((a, b) => a.at - b.at)
+  let k = 0
+  const pick = (count: number): number => (order[k++] ?? 0) % count
+  while (pending.length > 0) {
+    s.runUntil(pending[0]!.at, pick)
+    const { i } = pending.shift()!
+    s.input(i, vs[i]!)
+  }
+  s.run(pick)
+}
+
 describe('threshold machine: only one input set is ever revealed', () => {
   /**
    * An asynchronous network with crashes: messages are delivered in any order and the clock
@@ -83,15 +96,7 @@ describe('threshold machine: only one input set is ever revealed', () => {
         if (crashBatch[k] === 0) s.crash(d)
         else s.crashAfterSends.set(d, crashBatch[k]! * (n - 1))
       })
-      const pending = inputAt.map((at, i) => ({ at, i })).sort((a, b) => a.at - b.at)
-      let k = 0
-      const pick = (count: number): number => (order[k++] ?? 0) % count
-      while (pending.length > 0) {
-        s.runUntil(pending[0]!.at, pick)
-        const { i } = pending.shift()!
-        s.input(i, vs[i]!)
-      }
-      s.run(pick)
+      runWithInputsAt(s, inputAt, vs, order)
       const up = vs.map((_, j) => j).filter(j => !s.crashed.has(j))
       const shared = vs.map((_, j) => j).filter(j => !down.includes(j) || crashBatch[down.indexOf(j)]! >= 1)
       assertAllDone(s, up, shared, vs)
@@ -113,15 +118,7 @@ describe('threshold machine: only one input set is ever revealed', () => {
       const s = sim(n, t, seed)
       const vs = values(n)
       s.crashAfterSends.set(victim, sends)
-      const pending = inputAt.map((at, i) => ({ at, i })).sort((a, b) => a.at - b.at)
-      let k = 0
-      const pick = (count: number): number => (order[k++] ?? 0) % count
-      while (pending.length > 0) {
-        s.runUntil(pending[0]!.at, pick)
-        const { i } = pending.shift()!
-        s.input(i, vs[i]!)
-      }
-      s.run(pick)
+      runWithInputsAt(s, inputAt, vs, order)
       const up = vs.map((_, j) => j).filter(j => !s.crashed.has(j))
       const w = s.machines[up[0]!]!.agreedInputs ?? []
       assert.ok(up.every(j => w.includes(j)), `agreed ${w.join(',')}`)
