@@ -269,3 +269,26 @@ test('a primary holder that dies in the middle of sending its total, after its b
     }
   }
 })
+
+test('a primary holder whose total reached every party but its backup, and that died once it had confirmed: the backup totals the segment itself', () => {
+  // 7 parties, t = 4: segment 0 is held by party 0 (primary) and party 3 (backup). Party 0's
+  // total reaches everyone but party 3; its confirmation reaches everyone; then it dies. At st
+  // after W every other party has confirmed, so the backup has nobody to send the total to, and
+  // must still total the segment for itself.
+  for (let seed = 0; seed < 8; seed++) {
+    const n = 7
+    const inputs = inputsOf(n, 3, seed)
+    const sim = simOf(n, 4, inputs, 'fast', `primary-confirmed/${seed}`)
+    sim.tamper = ({ from, to, message }) => (from === 0 && to === 3 && message.kind === 'lean-data' && message.phase === 'gather' ? undefined : message)
+    const pick = seededPick(seed)
+    for (let events = 0; events < 100_000; events++) {
+      if (!sim.crashed.has(0) && sim.sent.some(m => m.from === 0 && m.message.kind === 'confirm')) sim.crash(0)
+      if (!sim.step(pick)) break
+    }
+    assertSafe(sim, inputs)
+    sim.machines.forEach((m, i) => {
+      if (i === 0) return
+      assert.equal(m.step, 'done', `seed ${seed}: party ${i} at ${m.step}: ${m.error?.message ?? JSON.stringify(m.waitingFor())}`)
+    })
+  }
+})

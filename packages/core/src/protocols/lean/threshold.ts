@@ -514,7 +514,8 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     const out: Outgoing[] = []
     for (const { segment, to } of due) {
       this.totalsSent.add(segment)
-      if (to.length === 0) continue
+      // nobody left to send it to, and the total is here: nothing to compute
+      if (to.length === 0 && c.plan.framesOf(segment).every(g => this.totals[g] !== undefined)) continue
       for (const g of c.plan.framesOf(segment)) {
         const total = this.unmaskFrame(w, g)
         if (this.totals[g] === undefined) { this.totals[g] = total; this.totalsCount++ }
