@@ -16,7 +16,7 @@ import { keySetHash, keysStatement, partySet, roundCommitPayload, type Agreement
 import type { SecureSumTask } from '@simon-p2p/node'
 import { createTasks } from '../../packages/node/test/helpers.js'
 import { signingParties } from './signing-parties.js'
-import { alongside, deviate, record } from './harness.js'
+import { alongside, deviate, drop, record } from './harness.js'
 
 const VALUES = [10, 7, 14, 3, 100]
 const INIT = { taskTimeoutMs: 8000, attemptTimeoutMs: 1000 }
@@ -132,4 +132,18 @@ test('a party that proposes the input set before it could hold any piece (to hur
 
 test('a party that proposes the key set with its keys, before it could hold any (to hurry the others): every honest party is still in U1 and W, and the sum is exact', async t => {
   await hurried(t, 'keys')
+})
+
+test('a party that withholds its confirmation, to keep the backup holder of its segment from finishing: the backup waits one window after W, then finishes; every honest party has the exact sum', async t => {
+  const ps = await signingParties(t, 5, INIT)
+  const tasks = createTasks(ps.map(p => p.node), { parameters: { mode: 'lean', threshold: 4, share_timeout: 1 } })
+  // party 4's segment (4 of 5) has party 1 as its backup holder, which waits for party 4's confirmation
+  const sent = record(tasks[4]!)
+  deviate(tasks[4]!, drop(['confirm']))
+  tasks.forEach((task, i) => task.input(VALUES[i]!))
+  const outcomes = await settle(tasks)
+  assert.ok(sent.some(o => o.message.kind === 'confirm'), 'party 4 computed its confirmation (and withheld it)')
+  for (const i of [0, 1, 2, 3]) {
+    assert.deepEqual(outcomes[i], { inputs: 5, result: { samples: 5, sum: VALUES.reduce((s, v) => s + v, 0) } }, `party ${i}`)
+  }
 })

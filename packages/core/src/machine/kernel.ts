@@ -217,9 +217,10 @@ export abstract class Kernel<S extends string = string> implements ProtocolMachi
     return this.traceHops ? { ...header, hop: Math.min(this.hopsIn + 1, MAX_HOP) } : header
   }
 
-  /** One message, the same to every other party. */
-  protected broadcast (body: Body): Outgoing[] {
+  /** One message, the same to every other party (or to each of `to`). */
+  protected broadcast (body: Body, to?: readonly number[]): Outgoing[] {
     const message = { ...this.header(), ...body } as WireMessage
+    if (to !== undefined) return to.map(j => ({ to: j, message }))
     const out: Outgoing[] = []
     for (let j = 0; j < this.parties; j++) if (j !== this.myself) out.push({ to: j, message })
     return out

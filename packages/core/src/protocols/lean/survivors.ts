@@ -17,7 +17,7 @@ import { toString } from 'uint8arrays/to-string'
 import { ProtocolError } from '../../errors.js'
 import type { IdentitySigner } from '../../machine/types.js'
 import type { AgreementRound, LtCommitMessage, LtProposeMessage } from '../../wire/lean-threshold.js'
-import { agreedSet, checkedSet, partySet, type PartySet } from '../threshold/agreement.js'
+import { agreedSet, checkedSet, hurryAt, partySet, type PartySet } from '../threshold/agreement.js'
 import { Certificates, commitPayload } from '../threshold/certificate.js'
 
 const utf8 = new TextEncoder()
@@ -106,15 +106,9 @@ export class SurvivorAgreement {
     this.otherProposalAt ??= now
   }
 
-  /**
-   * When a party that has not proposed, and that started waiting at `startedAt`, proposes with
-   * what it holds: half a window after another party's proposal came (undefined before one has).
-   * The proposer's window closes a whole window after its proposal, so a party that lacks what
-   * the proposer holds (a message of a party that died in the middle of sending it) still has its
-   * proposal, which leaves that party out, in the proposer's intersection when 2 delta < window / 2.
-   */
+  /** When this party, waiting since `startedAt`, proposes with what it holds (threshold/agreement.ts, hurryAt). */
   hurryAt (startedAt: number): number | undefined {
-    return this.otherProposalAt === undefined ? undefined : Math.max(this.otherProposalAt, startedAt) + this.windowMs / 2
+    return hurryAt(this.otherProposalAt, startedAt, this.windowMs)
   }
 
   /**

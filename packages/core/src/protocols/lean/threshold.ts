@@ -496,14 +496,17 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     const c = this.collection!
     const mine = c.segmentsOf(this.myself)
     if (mine === undefined || !this.masked || !w.members.every(j => this.complete(j))) return []
-    const due: Array<{ segment: number, to: readonly number[] }> = []
-    const others = Array.from({ length: this.parties }, (_, j) => j).filter(j => j !== this.myself)
-    if (!this.totalsSent.has(mine.primary)) due.push({ segment: mine.primary, to: others })
+    // to: undefined for every other party
+    const due: Array<{ segment: number, to?: readonly number[] }> = []
+    if (!this.totalsSent.has(mine.primary)) due.push({ segment: mine.primary })
     if (!this.totalsSent.has(mine.backup) && mine.backup !== mine.primary) {
       const primary = c.holders(mine.backup)[0]
       const arrived = c.plan.framesOf(mine.backup).every(g => this.totals[g] !== undefined)
-      if (!arrived && (this.primariesSilent.has(primary) || this.gaveUp.has(primary))) due.push({ segment: mine.backup, to: others })
-      else if (now >= this.inputSetAt! + this.shareTimeoutMs) due.push({ segment: mine.backup, to: others.filter(j => this.confirms[j] === undefined) })
+      if (!arrived && (this.primariesSilent.has(primary) || this.gaveUp.has(primary))) due.push({ segment: mine.backup })
+      else if (now >= this.inputSetAt! + this.shareTimeoutMs) {
+        const unconfirmed = Array.from({ length: this.parties }, (_, j) => j).filter(j => j !== this.myself && this.confirms[j] === undefined)
+        due.push({ segment: mine.backup, to: unconfirmed })
+      }
     }
     if (due.length === 0) return []
     if (this.unmasked === undefined) {
@@ -515,12 +518,11 @@ export class LeanThresholdMachine<V extends Float64Array | bigint[] = Float64Arr
     for (const { segment, to } of due) {
       this.totalsSent.add(segment)
       // nobody left to send it to, and the total is here: nothing to compute
-      if (to.length === 0 && c.plan.framesOf(segment).every(g => this.totals[g] !== undefined)) continue
+      if (to?.length === 0 && c.plan.framesOf(segment).every(g => this.totals[g] !== undefined)) continue
       for (const g of c.plan.framesOf(segment)) {
         const total = this.unmaskFrame(w, g)
         if (this.totals[g] === undefined) { this.totals[g] = total; this.totalsCount++ }
-        const message = { ...this.header(), kind: 'lean-data', phase: 'gather', step: 0, frame: g, elements: total } as const
-        for (const j of to) out.push({ to: j, message })
+        out.push(...this.broadcast({ kind: 'lean-data', phase: 'gather', step: 0, frame: g, elements: total }, to))
       }
     }
     return out

@@ -29,6 +29,17 @@ export function intersect (a: PartySet, b: PartySet): PartySet {
 }
 
 /**
+ * When a party that has not proposed yet, and that began waiting at `startedAt`, proposes with
+ * what it holds: half a window after another party's proposal came (undefined before one has).
+ * That proposer holds something this party may never get (from a party that died in the middle of
+ * sending it), and its window closes a whole window after its proposal: this party's proposal,
+ * which leaves the dead party out, still reaches it when 2 delta < window / 2.
+ */
+export function hurryAt (otherProposalAt: number | undefined, startedAt: number, windowMs: number): number | undefined {
+  return otherProposalAt === undefined ? undefined : Math.max(otherProposalAt, startedAt) + windowMs / 2
+}
+
+/**
  * The set a party commits to once its proposal window has closed, from the proposals it holds
  * (ignoring any of fewer than `threshold` members: no one could commit to those):
  * the intersection of them all, which every proposer holds the shares of; or, when the

@@ -23,7 +23,7 @@ import type { MachineInit, Outgoing } from '../../machine/types.js'
 import { WideKernel } from '../../machine/wide.js'
 import { sumVectors } from '../mesh/shares.js'
 import { digestsEqual } from '../../task/descriptor.js'
-import { agreedSet, checkedSet, isDropout, leftOut, partySet, type Agreement, type PartySet } from './agreement.js'
+import { agreedSet, checkedSet, hurryAt, isDropout, leftOut, partySet, type Agreement, type PartySet } from './agreement.js'
 import { Certificates } from './certificate.js'
 import { DEFAULT_SHARE_TIMEOUT_S, thresholdOf } from '../../task/parameters.js'
 import { findInconsistentPoint, reconstructShamir, splitShamir, type Misfit, type SharePoint } from './shamir.js'
@@ -206,7 +206,7 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
     if (this.suspectSince !== undefined) return this.suspectSince + this.shareTimeoutMs
     if (this.commitment !== undefined) return undefined
     if (this.proposedAt === undefined) {
-      const deadlines = [this.sharingClosed ? undefined : this.inputAt + this.shareTimeoutMs, this.hurried ? undefined : this.hurryAt()]
+      const deadlines = [this.sharingClosed ? undefined : this.inputAt + this.shareTimeoutMs, this.hurried ? undefined : hurryAt(this.otherProposalAt, this.inputAt, this.shareTimeoutMs)]
       const next = deadlines.filter((d): d is number => d !== undefined)
       return next.length === 0 ? undefined : Math.min(...next)
     }
@@ -225,8 +225,8 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
     if (this.inputAt === undefined || this.finished) return []
     const out: Outgoing[] = []
     if (now >= this.inputAt + this.shareTimeoutMs) this.sharingClosed = true
-    const hurryAt = this.hurryAt()
-    if (hurryAt !== undefined && now >= hurryAt) this.hurried = true
+    // half a window after another party's proposal: it may hold a share this party never gets
+    if (now >= (hurryAt(this.otherProposalAt, this.inputAt, this.shareTimeoutMs) ?? Infinity)) this.hurried = true
     // A proposal of fewer than t members could never be committed to: wait for t shares.
     if (this.proposedAt === undefined && this.commitment === undefined &&
       (this.held.every(Boolean) || ((this.sharingClosed || this.hurried) && this.held.filter(Boolean).length >= this.threshold))) out.push(...this.propose(now))
@@ -249,16 +249,6 @@ export class ThresholdMachine extends WideKernel<ThresholdStep> {
     }
     this.updateStep()
     return out
-  }
-
-  /**
-   * Half a window after another party's proposal came (and after this party's input): a party
-   * that proposed early holds a share this one may never get (its dealer died in the middle of
-   * sending them), and its window closes a whole window after its proposal, so this party's
-   * proposal, which leaves that dealer out, still reaches it when 2 delta < st / 2.
-   */
-  private hurryAt (): number | undefined {
-    return this.otherProposalAt === undefined ? undefined : Math.max(this.otherProposalAt, this.inputAt!) + this.shareTimeoutMs / 2
   }
 
   private propose (now: number): Outgoing[] {
